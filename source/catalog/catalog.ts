@@ -1,0 +1,198 @@
+/**
+ * The catalog (report server database) as the core sees it: an asynchronous storage interface with no backend type
+ * in it, so the SQLite and PostgreSQL backends are interchangeable and pass one contract suite
+ * (test/catalog/contract.ts).
+ *
+ * The catalog stores bytes and clear fields only. It never sees a plain key or a decrypted value: encryption,
+ * wrapping and all key logic live in source/core.
+ */
+
+export type CatalogKind = 'sqlite' | 'postgres';
+
+export type CatalogInfo = {
+	kind: CatalogKind;
+	/** Where the catalog lives, safe to print (a PostgreSQL URL has its password removed). */
+	location: string;
+	catalogId: string;
+	schemaVersion: number;
+	createdAt: string;
+	/** Server software and version, for the Database page ("SQLite 3.46.1", "PostgreSQL 15.19"). */
+	serverVersion: string;
+};
+
+export type InstanceRow = {
+	installationId: string;
+	machine: string;
+	instanceName: string;
+	/** Raw 32-byte X25519 public key of the instance's service identity. */
+	publicKey: Uint8Array;
+	identityFingerprint: string;
+	identityCreatedAt: string;
+	serviceAccount: string;
+	registeredAt: string;
+	/** Set when the instance holds wrapped copies of the keyring; undefined while Waiting to Join. */
+	joinedAt: string | undefined;
+};
+
+/** primary: used for new writes. active: still readable (a rotation is moving values off it). */
+export type KeyVersionState = 'primary' | 'active' | 'retired';
+
+export type KeyVersionRow = {
+	version: number;
+	fingerprint: string;
+	/** HMAC of a fixed label under the key: lets restore check a key even when the catalog has no content. */
+	keyCheck: Uint8Array;
+	state: KeyVersionState;
+	createdAt: string;
+	backedUpAt: string | undefined;
+	retiredAt: string | undefined;
+};
+
+export type WrappedKeyRow = {
+	installationId: string;
+	version: number;
+	wrapped: Uint8Array;
+};
+
+/**
+ * Every encrypted value lives in one table, addressed by (kind, owner, field): a data source's password is
+ * ('datasource', 'Sales', 'password'). One table means one rotation loop and one place to find values to re-encrypt.
+ */
+export type SecretKind = 'datasource' | 'subscription' | 'setting';
+
+export type SecretAddress = {
+	kind: SecretKind;
+	owner: string;
+	field: string;
+};
+
+export type SecretRow = SecretAddress & {
+	/** Monotonic row id: rotation pages through values by id. */
+	id: number;
+	/** undefined after Delete encrypted content: the value must be entered again. */
+	ciphertext: Uint8Array | undefined;
+	keyVersion: number | undefined;
+	needsReentry: boolean;
+	updatedAt: string;
+};
+
+export type DataSourceRow = {
+	name: string;
+	createdAt: string;
+	updatedAt: string;
+};
+
+export type SubscriptionRow = {
+	id: string;
+	description: string;
+	/** 'fileshare' or 'email'; the non-secret delivery settings are kept in clear. */
+	delivery: string;
+	settings: Record<string, string>;
+	updatedAt: string;
+};
+
+/** A key change in progress. At most one exists; its lease lets a second process tell a live rotation from a dead one. */
+export type RotationRow = {
+	fromVersion: number;
+	toVersion: number;
+	startedAt: string;
+	total: number;
+	done: number;
+	/** Highest secret id already moved to toVersion: a resumed rotation starts after it. */
+	lastId: number;
+	leaseOwner: string | undefined;
+	leaseExpiresAt: string | undefined;
+};
+
+export type AuditEntry = {
+	id: number;
+	at: string;
+	installationId: string | undefined;
+	operation: string;
+	fingerprints: string[];
+	outcome: 'success' | 'failure';
+	detail: string;
+};
+
+export type NewAuditEntry = Omit<AuditEntry, 'id' | 'at'> & {at?: string};
+
+export type SecretCounts = {
+	/** kind → number of values set, and how many of them need re-entry. */
+	[kind in SecretKind]: {total: number; needsReentry: number};
+};
+
+/** Operations available inside a transaction. All run on one connection, in order. */
+export type CatalogTx = {
+	getInfo(): Promise<CatalogInfo>;
+
+	listInstances(): Promise<InstanceRow[]>;
+	getInstance(installationId: string): Promise<InstanceRow | undefined>;
+	insertInstance(row: InstanceRow): Promise<void>;
+	updateInstance(installationId: string, patch: Partial<Omit<InstanceRow, 'installationId'>>): Promise<void>;
+	/** Deletes the instance and its wrapped keys. */
+	deleteInstance(installationId: string): Promise<void>;
+
+	listKeyVersions(): Promise<KeyVersionRow[]>;
+	insertKeyVersion(row: KeyVersionRow): Promise<void>;
+	updateKeyVersion(version: number, patch: Partial<Omit<KeyVersionRow, 'version'>>): Promise<void>;
+
+	listWrappedKeys(installationId: string): Promise<WrappedKeyRow[]>;
+	putWrappedKey(row: WrappedKeyRow): Promise<void>;
+	/** Deletes wrapped keys matching every given field (no field: all of them). */
+	deleteWrappedKeys(filter: {installationId?: string; version?: number}): Promise<void>;
+
+	getSecret(address: SecretAddress): Promise<SecretRow | undefined>;
+	/** Inserts or replaces the value at the address; returns its id. */
+	putSecret(address: SecretAddress, ciphertext: Uint8Array, keyVersion: number): Promise<number>;
+	/** Marks a value as needing re-entry (clears the ciphertext) without removing the field. */
+	markSecretNeedsReentry(address: SecretAddress): Promise<void>;
+	deleteSecrets(filter: {kind: SecretKind; owner: string}): Promise<void>;
+	listSecrets(filter: {kind?: SecretKind; owner?: string}): Promise<SecretRow[]>;
+	/** Up to `limit` values encrypted under `keyVersion` with id > afterId, ordered by id (keyset paging). */
+	secretsBatch(keyVersion: number, afterId: number, limit: number): Promise<SecretRow[]>;
+	/** Replaces the ciphertext of one row only if it is still under `expectedVersion`; returns whether it did. */
+	replaceSecretCiphertext(id: number, expectedVersion: number, ciphertext: Uint8Array, keyVersion: number): Promise<boolean>;
+	countSecrets(filter?: {keyVersion?: number}): Promise<number>;
+	countSecretsByKind(): Promise<SecretCounts>;
+	/** Delete encrypted content: every ciphertext cleared and flagged needs re-entry. Returns how many. */
+	clearAllSecrets(): Promise<number>;
+
+	listDataSources(): Promise<DataSourceRow[]>;
+	getDataSource(name: string): Promise<DataSourceRow | undefined>;
+	upsertDataSource(name: string): Promise<void>;
+
+	listSubscriptions(): Promise<SubscriptionRow[]>;
+	upsertSubscription(row: SubscriptionRow): Promise<void>;
+
+	/** Clear (non-secret) shared settings, such as the SMTP server or the execution account name. */
+	getSettings(): Promise<Record<string, string>>;
+	putSettings(values: Record<string, string | undefined>): Promise<void>;
+
+	getRotation(): Promise<RotationRow | undefined>;
+	putRotation(row: RotationRow | undefined): Promise<void>;
+
+	appendAudit(entry: NewAuditEntry): Promise<void>;
+	listAudit(limit: number): Promise<AuditEntry[]>;
+};
+
+export type Catalog = {
+	readonly kind: CatalogKind;
+	/** Safe to print. */
+	readonly location: string;
+
+	/** undefined when the location holds no catalog yet (no file, or no rscm schema). */
+	probe(): Promise<CatalogInfo | undefined>;
+	/** Creates the schema and a random catalog id if missing, and runs pending migrations. Idempotent. */
+	create(): Promise<CatalogInfo>;
+
+	/** A consistent read. Fails with CATALOG_NOT_FOUND when the catalog was never created. */
+	read<T>(work: (tx: CatalogTx) => Promise<T>): Promise<T>;
+	/**
+	 * A write transaction, serialized against every other writer of this catalog, in this process and others
+	 * (SQLite: BEGIN IMMEDIATE with a busy timeout; PostgreSQL: a transaction-level advisory lock). Keep it short:
+	 * never run a KDF or wait for the user inside it.
+	 */
+	write<T>(work: (tx: CatalogTx) => Promise<T>): Promise<T>;
+
+	close(): Promise<void>;
+};

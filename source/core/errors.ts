@@ -1,0 +1,86 @@
+/**
+ * The one error type of rscm. Every failure the user can meet carries a stable `code` (scripts match on it, the
+ * README lists them), a message that says what failed, and a hint that says what to do. The Results pane, the
+ * human CLI output and the `--json` output all print this same object.
+ *
+ * Messages never contain secrets: callers pass names and paths, never passwords, keys or decrypted values.
+ */
+export const errorCodes = {
+	USAGE: 'The command line is wrong.',
+	WEAK_PASSWORD: 'The password does not meet the password policy.',
+	PASSWORD_MISMATCH: 'Password and Confirm Password differ.',
+	WRONG_PASSWORD: 'Wrong password, or the backup file was modified.',
+	NOT_A_BACKUP: 'The file is not an rscm key backup.',
+	UNSUPPORTED_BACKUP_VERSION: 'The backup was written by a newer format version.',
+	BACKUP_TOO_LARGE: 'The file is too large to be a key backup.',
+	BACKUP_FOR_OTHER_CATALOG: 'The backup belongs to another catalog.',
+	BACKUP_OUTDATED: 'The backup predates a key change and lacks a live key version.',
+	FILE_EXISTS: 'The file already exists.',
+	FILE_NOT_FOUND: 'The file does not exist.',
+	DIRECTORY_NOT_FOUND: 'The directory does not exist.',
+	IS_A_DIRECTORY: 'The path is a directory.',
+	PERMISSION_DENIED: 'Permission denied.',
+	DISK_FULL: 'No space left on the device.',
+	IO_ERROR: 'A file operation failed.',
+	CATALOG_NOT_FOUND: 'The catalog does not exist.',
+	CATALOG_UNAVAILABLE: 'The catalog cannot be opened.',
+	CATALOG_READ_ONLY: 'The catalog cannot be written.',
+	CATALOG_TOO_NEW: 'The catalog was created by a newer rscm.',
+	CATALOG_CORRUPT: 'The catalog is damaged.',
+	NOT_INITIALIZED: 'This instance is not initialized.',
+	ALREADY_INITIALIZED: 'This instance is already initialized.',
+	WAITING_TO_JOIN: 'This instance is waiting to join and holds no key.',
+	KEY_UNAVAILABLE: 'This instance cannot open its copy of the key.',
+	UNKNOWN_INSTANCE: 'No such instance in this catalog.',
+	AMBIGUOUS_INSTANCE: 'More than one instance matches.',
+	NOT_WAITING: 'The instance is not waiting to join.',
+	LAST_JOINED_INSTANCE: 'This is the last joined instance.',
+	INSECURE_PERMISSIONS: 'A file that holds a secret is readable by others.',
+	IDENTITY_CORRUPT: 'The identity file is damaged.',
+	CONFIRMATION_REQUIRED: 'The operation is destructive and needs confirmation.',
+	CANCELLED: 'The operation was cancelled.',
+	BUSY: 'Another key operation is running.',
+	ROTATION_PENDING: 'A key change is pending.',
+	NO_BACKUP: 'The primary key has never been backed up.',
+	UNKNOWN_DATA_SOURCE: 'No such data source.',
+	INVALID_INPUT: 'The input is not valid.',
+	DECRYPT_FAILED: 'A stored value does not decrypt.',
+	NOT_A_TERMINAL: 'The Configuration Manager needs a terminal.',
+	INTERNAL: 'Unexpected internal error.',
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export type RscmErrorOptions = {
+	hint?: string;
+	cause?: unknown;
+};
+
+export class RscmError extends Error {
+	override readonly name = 'RscmError';
+	readonly code: ErrorCode;
+	readonly hint: string | undefined;
+
+	constructor(code: ErrorCode, message?: string, options: RscmErrorOptions = {}) {
+		super(message ?? errorCodes[code], options.cause === undefined ? undefined : {cause: options.cause});
+		this.code = code;
+		this.hint = options.hint;
+	}
+
+	toJSON(): {code: ErrorCode; message: string; hint?: string} {
+		return this.hint === undefined
+			? {code: this.code, message: this.message}
+			: {code: this.code, message: this.message, hint: this.hint};
+	}
+}
+
+export function isRscmError(error: unknown, code?: ErrorCode): error is RscmError {
+	return error instanceof RscmError && (code === undefined || error.code === code);
+}
+
+/** Wraps anything thrown into an RscmError without leaking details that could hold secrets. */
+export function toRscmError(error: unknown): RscmError {
+	if (error instanceof RscmError) return error;
+	const message = error instanceof Error ? error.message : String(error);
+	return new RscmError('INTERNAL', `Unexpected error: ${message}`, {cause: error});
+}
