@@ -150,8 +150,16 @@ export type CatalogTx = {
 	listSecrets(filter: {kind?: SecretKind; owner?: string}): Promise<SecretRow[]>;
 	/** Up to `limit` values encrypted under `keyVersion` with id > afterId, ordered by id (keyset paging). */
 	secretsBatch(keyVersion: number, afterId: number, limit: number): Promise<SecretRow[]>;
-	/** Replaces the ciphertext of one row only if it is still under `expectedVersion`; returns whether it did. */
-	replaceSecretCiphertext(id: number, expectedVersion: number, ciphertext: Uint8Array, keyVersion: number): Promise<boolean>;
+	/**
+	 * Rotation's write: replaces the ciphertext of each listed row, but only where the row is still under
+	 * `fromVersion` (a row rewritten meanwhile by a user keeps its newer value). Returns how many rows it replaced.
+	 * One statement or one prepared loop per batch, not one round trip per row.
+	 */
+	replaceSecretCiphertexts(
+		fromVersion: number,
+		toVersion: number,
+		updates: Array<{id: number; ciphertext: Uint8Array}>,
+	): Promise<number>;
 	countSecrets(filter?: {keyVersion?: number}): Promise<number>;
 	countSecretsByKind(): Promise<SecretCounts>;
 	/** Delete encrypted content: every ciphertext cleared and flagged needs re-entry. Returns how many. */
