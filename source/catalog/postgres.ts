@@ -1,0 +1,935 @@
+import {AsyncLocalStorage} from 'node:async_hooks';
+import {createHash, randomUUID} from 'node:crypto';
+import pg from 'pg';
+import {RscmError} from '../core/errors.ts';
+import type {
+	AuditEntry,
+	Catalog,
+	CatalogInfo,
+	CatalogTx,
+	DataSourceRow,
+	InstanceRow,
+	KeyVersionRow,
+	KeyVersionState,
+	NewAuditEntry,
+	RotationRow,
+	SecretAddress,
+	SecretCounts,
+	SecretKind,
+	SecretRow,
+	SubscriptionRow,
+	WrappedKeyRow,
+} from './catalog.ts';
+import {postgresMigrations} from './migrations/postgres.ts';
+import {
+	asBuffer,
+	assertMigrationsNumbered,
+	catalogNotFound,
+	checkSchemaVersion,
+	isoTimestamp,
+	latestVersion,
+	optionalIsoTimestamp,
+	secretKinds,
+	type Migration,
+} from './schema.ts';
+
+export type PostgresCatalogOptions = {
+	/** How long a writer waits for the catalog's write lock (or any row lock) before failing with BUSY. Default 30 s. */
+	lockTimeout?: number;
+	/** How long to wait for a connection to the server. Default 10 s. */
+	connectTimeout?: number;
+	/** Schema steps; tests pass their own to simulate another rscm version. */
+	migrations?: readonly Migration[];
+};
+
+type Row = Record<string, unknown>;
+type Mode = 'read' | 'write';
+
+/** The parts of a `postgres://` location rscm needs; the password stays inside `connectionString` only. */
+type ParsedLocation = {
+	connectionString: string;
+	schema: string;
+	/** Safe to print: no password. */
+	location: string;
+	/** For messages: `database "rs" on db.example.com:5432`. */
+	target: string;
+	/** To scrub from driver messages, in case one ever echoes it. */
+	secrets: string[];
+};
+
+const schemaPattern = /^[A-Za-z_][\w$]{0,62}$/;
+
+function parseLocation(location: string): ParsedLocation {
+	let url: URL;
+	try {
+		url = new URL(location);
+	} catch {
+		throw new RscmError('INVALID_INPUT', 'The PostgreSQL catalog location is not a valid URL.', {
+			hint: 'Use postgres://user@host:5432/database?schema=rscm (keep the password in ~/.pgpass or PGPASSWORD).',
+		});
+	}
+
+	const schema = url.searchParams.get('schema') ?? 'rscm';
+	if (!schemaPattern.test(schema)) {
+		throw new RscmError('INVALID_INPUT', `"${schema}" is not a usable PostgreSQL schema name.`, {
+			hint: 'Use letters, digits and underscores, starting with a letter or underscore (at most 63 characters).',
+		});
+	}
+
+	const secrets = [url.password, safeDecode(url.password), url.searchParams.get('password') ?? '', url.searchParams.get('sslpassword') ?? '']
+		.filter(secret => secret.length > 0);
+
+	url.searchParams.delete('schema');
+	const connectionString = url.toString();
+
+	const printable = new URL(url.toString());
+	printable.password = '';
+	printable.searchParams.delete('password');
+	printable.searchParams.delete('sslpassword');
+	printable.searchParams.set('schema', schema);
+
+	const host = safeDecode(url.hostname) || process.env.PGHOST || 'localhost';
+	const port = url.port || process.env.PGPORT || '5432';
+	const database = safeDecode(url.pathname.slice(1)) || process.env.PGDATABASE || safeDecode(url.username) || process.env.PGUSER || '';
+	return {
+		connectionString,
+		schema,
+		location: printable.toString(),
+		target: `database "${database}" on ${host}:${port}`,
+		secrets,
+	};
+}
+
+function safeDecode(value: string): string {
+	try {
+		return decodeURIComponent(value);
+	} catch {
+		return value;
+	}
+}
+
+/**
+ * The key of the transaction-level advisory lock that serializes writers. Derived from the schema name, so two
+ * catalogs in one database (two schemas) do not block each other; advisory locks are already per database.
+ */
+function advisoryKey(schema: string): bigint {
+	return createHash('sha256').update(`rscm catalog write lock\0${schema}`).digest().readBigInt64BE(0);
+}
+
+/**
+ * The shared catalog of a scale-out deployment, in one schema of a PostgreSQL database.
+ *
+ * Writers from every server serialize on a transaction-level advisory lock, taken first in each write transaction
+ * and released by COMMIT or ROLLBACK (or by the server when a crashed client's connection drops). lock_timeout makes
+ * a writer that waits too long fail with BUSY instead of hanging. Write transactions run at READ COMMITTED so the
+ * statements after the lock see everything the previous writer committed; reads are REPEATABLE READ READ ONLY: one
+ * consistent snapshot, never blocked by a writer (MVCC), so a rotation's short batches do not stall readers.
+ */
+export class PostgresCatalog implements Catalog {
+	readonly kind = 'postgres' as const;
+	readonly location: string;
+	readonly #parsed: ParsedLocation;
+	readonly #pool: pg.Pool;
+	readonly #lockTimeout: number;
+	readonly #migrations: readonly Migration[];
+	readonly #inTransaction = new AsyncLocalStorage<true>();
+	/** Pooled connections whose search_path already points at the catalog's schema. */
+	readonly #prepared = new WeakSet<pg.PoolClient>();
+	#serverVersion: string | undefined;
+	#closed = false;
+
+	constructor(location: string, options: PostgresCatalogOptions = {}) {
+		this.#parsed = parseLocation(location);
+		this.location = this.#parsed.location;
+		this.#lockTimeout = Math.max(1, Math.round(options.lockTimeout ?? 30_000));
+		this.#migrations = options.migrations ?? postgresMigrations;
+		assertMigrationsNumbered(this.#migrations);
+		this.#pool = new pg.Pool({
+			connectionString: this.#parsed.connectionString,
+			// One process runs one operation at a time; a few connections cover a read beside a write.
+			max: 4,
+			idleTimeoutMillis: 10_000,
+			connectionTimeoutMillis: options.connectTimeout ?? 10_000,
+			application_name: 'rscm',
+		});
+		// An idle pooled connection that the server drops must not crash the process; the pool discards it.
+		this.#pool.on('error', () => undefined);
+	}
+
+	async probe(): Promise<CatalogInfo | undefined> {
+		return this.#session('read', async (client, connection) => {
+			const present = await client.query<{present: boolean}>(
+				'SELECT to_regclass(format($1::text, $2::text)) IS NOT NULL AND to_regclass(format($3::text, $2::text)) IS NOT NULL AS present',
+				['%I.schema_migrations', this.#parsed.schema, '%I.meta'],
+			);
+			if (!present.rows[0]?.present) return undefined;
+			await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+			try {
+				const version = await this.#schemaVersion(client);
+				const info = await this.#info(client, version);
+				await client.query('COMMIT');
+				return info;
+			} catch (error) {
+				await connection.rollback();
+				throw error;
+			}
+		});
+	}
+
+	async create(): Promise<CatalogInfo> {
+		return this.#session('create', async (client, connection) => {
+			try {
+				await client.query(this.#writeLockSql());
+				// CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege on the database even when the schema exists;
+				// a DBA may have created it and granted rscm rights in it only.
+				const schema = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.#parsed.schema]);
+				if (schema.rowCount === 0) await client.query(`CREATE SCHEMA ${quoteIdentifier(this.#parsed.schema)}`);
+				await client.query(
+					'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL)',
+				);
+				const known = latestVersion(this.#migrations);
+				const found = await this.#schemaVersion(client);
+				if (found > known) checkSchemaVersion(this.location, found, known);
+				const now = new Date().toISOString();
+				for (const migration of this.#migrations) {
+					if (migration.version <= found) continue;
+					await client.query(migration.sql);
+					await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [migration.version, now]);
+				}
+
+				await client.query(
+					'INSERT INTO meta (singleton, catalog_id, created_at) VALUES (true, $1, $2) ON CONFLICT (singleton) DO NOTHING',
+					[randomUUID(), now],
+				);
+				const info = await this.#info(client, known);
+				await client.query('COMMIT');
+				return info;
+			} catch (error) {
+				await connection.rollback();
+				throw error;
+			}
+		});
+	}
+
+	async read<T>(work: (tx: CatalogTx) => Promise<T>): Promise<T> {
+		return this.#transaction('read', work);
+	}
+
+	async write<T>(work: (tx: CatalogTx) => Promise<T>): Promise<T> {
+		return this.#transaction('write', work);
+	}
+
+	async close(): Promise<void> {
+		if (this.#closed) return;
+		this.#closed = true;
+		await this.#pool.end();
+	}
+
+	async #transaction<T>(mode: Mode, work: (tx: CatalogTx) => Promise<T>): Promise<T> {
+		if (this.#inTransaction.getStore()) {
+			// A nested write would wait for the advisory lock its own caller holds: fail instead of timing out.
+			throw new RscmError('INTERNAL', 'A catalog transaction was started inside another one on the same catalog.');
+		}
+
+		return this.#session(mode, async (client, connection) => {
+			const tx = new PostgresTx({
+				query: async (text, values) => client.query(text, values),
+				mapError: error => this.#mapError(error, mode),
+				info: async () => this.#info(client, await this.#schemaVersion(client)),
+			});
+			try {
+				// One round trip: begin, (for a write) take the lock, check the schema. For a read, this first statement
+				// also fixes the snapshot.
+				const begin = mode === 'write' ? this.#writeLockSql() : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
+				const results = (await client.query(`${begin}; ${schemaCheckSql}`)) as unknown as pg.QueryResult[];
+				const check = results.at(-1)!.rows[0] as {version: number | null; meta: number};
+				checkSchemaVersion(this.location, check.version ?? 0, latestVersion(this.#migrations));
+				if (check.meta === 0) throw catalogNotFound(this.location);
+			} catch (error) {
+				tx.end();
+				await connection.rollback();
+				throw error;
+			}
+
+			let result: T;
+			try {
+				result = await this.#inTransaction.run(true, async () => work(tx));
+			} catch (error) {
+				tx.end();
+				await connection.rollback();
+				// The work's own errors (and those its tx calls already mapped) reach the caller unchanged.
+				throw connection.passThrough(error);
+			}
+
+			tx.end();
+			await client.query('COMMIT');
+			return result;
+		});
+	}
+
+	/** BEGIN, bounded wait, then the catalog's write lock: writers on every server queue here. */
+	#writeLockSql(): string {
+		return [
+			'BEGIN ISOLATION LEVEL READ COMMITTED',
+			`SET LOCAL lock_timeout = ${this.#lockTimeout}`,
+			`SELECT pg_advisory_xact_lock(${advisoryKey(this.#parsed.schema)})`,
+		].join('; ');
+	}
+
+	/** Runs `task` on a pooled connection set to the catalog's schema, mapping driver errors. */
+	async #session<T>(
+		mode: Mode | 'create',
+		task: (client: pg.PoolClient, connection: ConnectionControl) => Promise<T>,
+	): Promise<T> {
+		if (this.#closed) throw new RscmError('INTERNAL', `The catalog at ${this.location} is closed.`);
+		let client: pg.PoolClient;
+		try {
+			client = await this.#pool.connect();
+		} catch (error) {
+			throw this.#mapError(error, mode);
+		}
+
+		let discard: Error | undefined;
+		const passed = new WeakSet<object>();
+		const control: ConnectionControl = {
+			async rollback() {
+				try {
+					await client.query('ROLLBACK');
+				} catch (error) {
+					discard = error as Error;
+				}
+			},
+			passThrough(error) {
+				if (typeof error === 'object' && error !== null) passed.add(error);
+				return error;
+			},
+		};
+		try {
+			if (!this.#prepared.has(client)) {
+				// The catalog's tables are addressed unqualified; pg_catalog stays first implicitly.
+				await client.query(`SET search_path TO ${quoteIdentifier(this.#parsed.schema)}`);
+				this.#prepared.add(client);
+			}
+
+			return await task(client, control);
+		} catch (error) {
+			if (typeof error === 'object' && error !== null && passed.has(error)) throw error;
+			if (isConnectionError(error)) discard = error as Error;
+			throw this.#mapError(error, mode);
+		} finally {
+			// A connection that failed, or may still be inside a transaction, is closed rather than reused.
+			client.release(discard);
+		}
+	}
+
+	async #schemaVersion(client: pg.PoolClient): Promise<number> {
+		const result = await client.query<{version: number | null}>('SELECT max(version) AS version FROM schema_migrations');
+		return result.rows[0]?.version ?? 0;
+	}
+
+	async #info(client: pg.PoolClient, schemaVersion: number): Promise<CatalogInfo> {
+		const meta = await client.query<{catalog_id: string; created_at: Date; server_version: string}>(
+			"SELECT catalog_id, created_at, current_setting('server_version') AS server_version FROM meta",
+		);
+		const row = meta.rows[0];
+		if (!row) throw catalogNotFound(this.location);
+		this.#serverVersion ??= `PostgreSQL ${row.server_version.split(' ')[0]}`;
+		return {
+			kind: 'postgres',
+			location: this.location,
+			catalogId: row.catalog_id,
+			schemaVersion,
+			createdAt: isoTimestamp(row.created_at),
+			serverVersion: this.#serverVersion,
+		};
+	}
+
+	#mapError(error: unknown, mode: Mode | 'create'): unknown {
+		if (error instanceof RscmError) return error;
+		if (!(error instanceof Error)) return error;
+		const code = (error as {code?: unknown}).code;
+		const {target} = this.#parsed;
+		const cause = {cause: error};
+		const detail = this.#scrub(error.message);
+
+		if (isConnectionError(error)) {
+			return new RscmError('CATALOG_UNAVAILABLE', `Cannot connect to PostgreSQL, ${target}: ${detail}`, {
+				...cause,
+				hint: 'Check that the server is running and reachable from this machine, and the host and port in the URL.',
+			});
+		}
+
+		if (typeof code !== 'string' || code.length !== 5) {
+			// The driver's own failures before any SQL ran (authentication handshake, TLS) carry no SQLSTATE.
+			if (/password|SASL|SCRAM|authentication/i.test(error.message)) return authenticationFailed(target, detail, cause);
+			// Anything else without a SQLSTATE came from the caller's work, not the driver: pass it through.
+			return error;
+		}
+
+		if (code === '28P01' || code === '28000') return authenticationFailed(target, detail, cause);
+		if (code === '3D000') {
+			return new RscmError('CATALOG_UNAVAILABLE', `PostgreSQL ${target}: ${detail}`, {
+				...cause,
+				hint: 'Create the database first (createdb), or fix the database name in the URL.',
+			});
+		}
+
+		if (code === '42P01' || code === '3F000') return catalogNotFound(this.location);
+		if (code === '55P03' || code === '40P01' || code === '40001' || code === '57014') {
+			return new RscmError('BUSY', `The catalog at ${this.location} is locked by another operation.`, {
+				...cause,
+				hint: 'Wait for the key operation running on another server to finish, then try again.',
+			});
+		}
+
+		if (code === '25006') {
+			if (mode === 'read') return new RscmError('INTERNAL', 'A read transaction tried to write the catalog.', cause);
+			return new RscmError('CATALOG_READ_ONLY', `The catalog at ${this.location} is read-only: ${detail}`, {
+				...cause,
+				hint: 'Point rscm at the primary server, not a standby.',
+			});
+		}
+
+		if (code === '42501') {
+			return mode === 'write'
+				? new RscmError('CATALOG_READ_ONLY', `The catalog at ${this.location} cannot be written: ${detail}`, {
+						...cause,
+						hint: 'Grant the database user INSERT, UPDATE and DELETE on the catalog schema.',
+					})
+				: new RscmError('PERMISSION_DENIED', `PostgreSQL ${target}: ${detail}`, {
+						...cause,
+						hint: 'Grant the database user access to the database and the catalog schema.',
+					});
+		}
+
+		if (code.startsWith('23')) {
+			// The core checks before it writes; a constraint failure is a bug, not something the user can fix.
+			return new RscmError('INTERNAL', `Catalog constraint violated (${code}): ${detail}`, cause);
+		}
+
+		if (code === 'XX001' || code === 'XX002') {
+			return new RscmError('CATALOG_CORRUPT', `The catalog at ${this.location} is damaged: ${detail}`, {
+				...cause,
+				hint: 'Ask the database administrator to repair the database or restore it from a backup.',
+			});
+		}
+
+		if (code === '53100') return new RscmError('DISK_FULL', `PostgreSQL ${target}: ${detail}`, cause);
+		return new RscmError('CATALOG_UNAVAILABLE', `The catalog at ${this.location} cannot be used: ${detail}`, cause);
+	}
+
+	#scrub(message: string): string {
+		let scrubbed = message;
+		for (const secret of this.#parsed.secrets) scrubbed = scrubbed.split(secret).join('***');
+		return scrubbed;
+	}
+}
+
+/** Lets a task end its transaction safely and mark errors that must reach the caller unchanged. */
+type ConnectionControl = {
+	/** ROLLBACK; if even that fails, the connection is closed instead of returned to the pool. */
+	rollback(): Promise<void>;
+	passThrough(error: unknown): unknown;
+};
+
+const schemaCheckSql =
+	'SELECT (SELECT max(version) FROM schema_migrations) AS version, (SELECT count(*) FROM meta)::int AS meta';
+
+function quoteIdentifier(name: string): string {
+	return `"${name.replaceAll('"', '""')}"`;
+}
+
+const connectionErrorCodes = new Set([
+	'ECONNREFUSED',
+	'ECONNRESET',
+	'ENOTFOUND',
+	'EAI_AGAIN',
+	'ETIMEDOUT',
+	'EHOSTUNREACH',
+	'ENETUNREACH',
+	'EPIPE',
+	'57P01',
+	'57P02',
+	'57P03',
+]);
+
+function isConnectionError(error: unknown): boolean {
+	if (!(error instanceof Error)) return false;
+	const code = (error as {code?: unknown}).code;
+	if (typeof code === 'string' && (connectionErrorCodes.has(code) || code.startsWith('08'))) return true;
+	return /^Connection terminated|connection timeout|Client has encountered a connection error/i.test(error.message);
+}
+
+function authenticationFailed(target: string, detail: string, cause: {cause: unknown}): RscmError {
+	return new RscmError('CATALOG_UNAVAILABLE', `PostgreSQL refused the login, ${target}: ${detail}`, {
+		...cause,
+		hint: 'Check the user name in the URL; keep the password in ~/.pgpass or PGPASSWORD rather than in the URL.',
+	});
+}
+
+/** What a transaction needs from its catalog. */
+type Session = {
+	query(text: string, values?: unknown[]): Promise<pg.QueryResult<Row>>;
+	mapError(error: unknown): unknown;
+	info(): Promise<CatalogInfo>;
+};
+
+const instanceColumns = {
+	machine: 'machine',
+	instanceName: 'instance_name',
+	publicKey: 'public_key',
+	identityFingerprint: 'identity_fingerprint',
+	identityCreatedAt: 'identity_created_at',
+	serviceAccount: 'service_account',
+	registeredAt: 'registered_at',
+	joinedAt: 'joined_at',
+} as const satisfies Record<keyof Omit<InstanceRow, 'installationId'>, string>;
+
+const keyVersionColumns = {
+	fingerprint: 'fingerprint',
+	keyCheck: 'key_check',
+	state: 'state',
+	createdAt: 'created_at',
+	backedUpAt: 'backed_up_at',
+	retiredAt: 'retired_at',
+} as const satisfies Record<keyof Omit<KeyVersionRow, 'version'>, string>;
+
+const timestampFields = new Set<string>(['identityCreatedAt', 'registeredAt', 'joinedAt', 'createdAt', 'backedUpAt', 'retiredAt']);
+const nullableFields = new Set<string>(['joinedAt', 'backedUpAt', 'retiredAt']);
+
+/**
+ * Builds `SET a = $2, b = $3` from a patch. A nullable field present with `undefined` is cleared (an instance that
+ * falls back to Waiting to Join loses its joinedAt); an absent field is left alone.
+ */
+function assignments(
+	patch: Record<string, unknown>,
+	columns: Record<string, string>,
+	firstParameter: number,
+): {sql: string; values: unknown[]} {
+	const parts: string[] = [];
+	const values: unknown[] = [];
+	for (const [field, column] of Object.entries(columns)) {
+		if (!Object.hasOwn(patch, field)) continue;
+		const value = patch[field];
+		if (value === undefined && !nullableFields.has(field)) continue;
+		values.push(value === undefined ? null : toColumn(field, value));
+		parts.push(`${column} = $${firstParameter + values.length - 1}`);
+	}
+
+	return {sql: parts.join(', '), values};
+}
+
+function toColumn(field: string, value: unknown): unknown {
+	if (value instanceof Uint8Array) return asBuffer(value);
+	if (timestampFields.has(field)) return isoTimestamp(value as string);
+	return value;
+}
+
+function timestamp(value: unknown): string {
+	return isoTimestamp(value as Date);
+}
+
+function optionalTimestamp(value: unknown): string | undefined {
+	return optionalIsoTimestamp(value as Date | null);
+}
+
+function instanceFromRow(row: Row): InstanceRow {
+	return {
+		installationId: row.installation_id as string,
+		machine: row.machine as string,
+		instanceName: row.instance_name as string,
+		publicKey: row.public_key as Buffer,
+		identityFingerprint: row.identity_fingerprint as string,
+		identityCreatedAt: timestamp(row.identity_created_at),
+		serviceAccount: row.service_account as string,
+		registeredAt: timestamp(row.registered_at),
+		joinedAt: optionalTimestamp(row.joined_at),
+	};
+}
+
+function keyVersionFromRow(row: Row): KeyVersionRow {
+	return {
+		version: row.version as number,
+		fingerprint: row.fingerprint as string,
+		keyCheck: row.key_check as Buffer,
+		state: row.state as KeyVersionState,
+		createdAt: timestamp(row.created_at),
+		backedUpAt: optionalTimestamp(row.backed_up_at),
+		retiredAt: optionalTimestamp(row.retired_at),
+	};
+}
+
+function secretFromRow(row: Row): SecretRow {
+	return {
+		id: Number(row.id),
+		kind: row.kind as SecretKind,
+		owner: row.owner as string,
+		field: row.field as string,
+		ciphertext: (row.ciphertext as Buffer | null) ?? undefined,
+		keyVersion: (row.key_version as number | null) ?? undefined,
+		needsReentry: row.needs_reentry as boolean,
+		updatedAt: timestamp(row.updated_at),
+	};
+}
+
+const secretSelect = 'SELECT id, kind, owner, field, ciphertext, key_version, needs_reentry, updated_at FROM secrets';
+
+/**
+ * The operations of one transaction, on one pooled connection. Text is ordered with COLLATE "C" (byte order), as
+ * SQLite orders it, so both backends list rows in the same order whatever the database's locale.
+ */
+class PostgresTx implements CatalogTx {
+	readonly #session: Session;
+	#open = true;
+
+	constructor(session: Session) {
+		this.#session = session;
+	}
+
+	end(): void {
+		this.#open = false;
+	}
+
+	async getInfo(): Promise<CatalogInfo> {
+		return this.#guard(async () => this.#session.info());
+	}
+
+	async listInstances(): Promise<InstanceRow[]> {
+		const rows = await this.#rows('SELECT * FROM instances ORDER BY registered_at, installation_id COLLATE "C"');
+		return rows.map(row => instanceFromRow(row));
+	}
+
+	async getInstance(installationId: string): Promise<InstanceRow | undefined> {
+		const [row] = await this.#rows('SELECT * FROM instances WHERE installation_id = $1', [installationId]);
+		return row ? instanceFromRow(row) : undefined;
+	}
+
+	async insertInstance(row: InstanceRow): Promise<void> {
+		await this.#query(
+			`INSERT INTO instances (installation_id, machine, instance_name, public_key, identity_fingerprint,
+				identity_created_at, service_account, registered_at, joined_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			[
+				row.installationId,
+				row.machine,
+				row.instanceName,
+				asBuffer(row.publicKey),
+				row.identityFingerprint,
+				isoTimestamp(row.identityCreatedAt),
+				row.serviceAccount,
+				isoTimestamp(row.registeredAt),
+				optionalIsoTimestamp(row.joinedAt) ?? null,
+			],
+		);
+	}
+
+	async updateInstance(installationId: string, patch: Partial<Omit<InstanceRow, 'installationId'>>): Promise<void> {
+		const {sql, values} = assignments(patch, instanceColumns, 2);
+		const result = sql
+			? await this.#query(`UPDATE instances SET ${sql} WHERE installation_id = $1`, [installationId, ...values])
+			: await this.#query('SELECT 1 FROM instances WHERE installation_id = $1', [installationId]);
+		if (result.rowCount === 0) throw new RscmError('UNKNOWN_INSTANCE', `No instance ${installationId} in this catalog.`);
+	}
+
+	async deleteInstance(installationId: string): Promise<void> {
+		await this.#query('DELETE FROM instances WHERE installation_id = $1', [installationId]);
+	}
+
+	async listKeyVersions(): Promise<KeyVersionRow[]> {
+		const rows = await this.#rows('SELECT * FROM key_versions ORDER BY version');
+		return rows.map(row => keyVersionFromRow(row));
+	}
+
+	async insertKeyVersion(row: KeyVersionRow): Promise<void> {
+		await this.#query(
+			`INSERT INTO key_versions (version, fingerprint, key_check, state, created_at, backed_up_at, retired_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			[
+				row.version,
+				row.fingerprint,
+				asBuffer(row.keyCheck),
+				row.state,
+				isoTimestamp(row.createdAt),
+				optionalIsoTimestamp(row.backedUpAt) ?? null,
+				optionalIsoTimestamp(row.retiredAt) ?? null,
+			],
+		);
+	}
+
+	async updateKeyVersion(version: number, patch: Partial<Omit<KeyVersionRow, 'version'>>): Promise<void> {
+		const {sql, values} = assignments(patch, keyVersionColumns, 2);
+		const result = sql
+			? await this.#query(`UPDATE key_versions SET ${sql} WHERE version = $1`, [version, ...values])
+			: await this.#query('SELECT 1 FROM key_versions WHERE version = $1', [version]);
+		if (result.rowCount === 0) throw new RscmError('INTERNAL', `No key version ${version} in this catalog.`);
+	}
+
+	async listWrappedKeys(installationId: string): Promise<WrappedKeyRow[]> {
+		const rows = await this.#rows('SELECT * FROM wrapped_keys WHERE installation_id = $1 ORDER BY version', [installationId]);
+		return rows.map(row => ({
+			installationId: row.installation_id as string,
+			version: row.version as number,
+			wrapped: row.wrapped as Buffer,
+		}));
+	}
+
+	async putWrappedKey(row: WrappedKeyRow): Promise<void> {
+		await this.#query(
+			`INSERT INTO wrapped_keys (installation_id, version, wrapped) VALUES ($1, $2, $3)
+				ON CONFLICT (installation_id, version) DO UPDATE SET wrapped = excluded.wrapped`,
+			[row.installationId, row.version, asBuffer(row.wrapped)],
+		);
+	}
+
+	async deleteWrappedKeys(filter: {installationId?: string; version?: number}): Promise<void> {
+		await this.#query(
+			`DELETE FROM wrapped_keys
+				WHERE ($1::text IS NULL OR installation_id = $1) AND ($2::integer IS NULL OR version = $2)`,
+			[filter.installationId ?? null, filter.version ?? null],
+		);
+	}
+
+	async getSecret(address: SecretAddress): Promise<SecretRow | undefined> {
+		const [row] = await this.#rows(`${secretSelect} WHERE kind = $1 AND owner = $2 AND field = $3`, [
+			address.kind,
+			address.owner,
+			address.field,
+		]);
+		return row ? secretFromRow(row) : undefined;
+	}
+
+	async putSecret(address: SecretAddress, ciphertext: Uint8Array, keyVersion: number): Promise<number> {
+		// Upsert keeps the row id, so a value rewritten during a rotation stays where the rotation expects it.
+		const [row] = await this.#rows(
+			`INSERT INTO secrets (kind, owner, field, ciphertext, key_version, needs_reentry, updated_at)
+				VALUES ($1, $2, $3, $4, $5, false, $6)
+				ON CONFLICT (kind, owner, field) DO UPDATE SET ciphertext = excluded.ciphertext,
+					key_version = excluded.key_version, needs_reentry = false, updated_at = excluded.updated_at
+				RETURNING id`,
+			[address.kind, address.owner, address.field, asBuffer(ciphertext), keyVersion, new Date().toISOString()],
+		);
+		return Number(row!.id);
+	}
+
+	async markSecretNeedsReentry(address: SecretAddress): Promise<void> {
+		await this.#query(
+			`INSERT INTO secrets (kind, owner, field, ciphertext, key_version, needs_reentry, updated_at)
+				VALUES ($1, $2, $3, NULL, NULL, true, $4)
+				ON CONFLICT (kind, owner, field) DO UPDATE SET ciphertext = NULL, key_version = NULL,
+					needs_reentry = true, updated_at = excluded.updated_at`,
+			[address.kind, address.owner, address.field, new Date().toISOString()],
+		);
+	}
+
+	async deleteSecrets(filter: {kind: SecretKind; owner: string}): Promise<void> {
+		await this.#query('DELETE FROM secrets WHERE kind = $1 AND owner = $2', [filter.kind, filter.owner]);
+	}
+
+	async listSecrets(filter: {kind?: SecretKind; owner?: string}): Promise<SecretRow[]> {
+		const rows = await this.#rows(
+			`${secretSelect} WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR owner = $2) ORDER BY id`,
+			[filter.kind ?? null, filter.owner ?? null],
+		);
+		return rows.map(row => secretFromRow(row));
+	}
+
+	async secretsBatch(keyVersion: number, afterId: number, limit: number): Promise<SecretRow[]> {
+		const rows = await this.#rows(`${secretSelect} WHERE key_version = $1 AND id > $2 ORDER BY id LIMIT $3`, [
+			keyVersion,
+			afterId,
+			limit,
+		]);
+		return rows.map(row => secretFromRow(row));
+	}
+
+	async replaceSecretCiphertexts(
+		fromVersion: number,
+		toVersion: number,
+		updates: Array<{id: number; ciphertext: Uint8Array}>,
+	): Promise<number> {
+		if (updates.length === 0) return this.#guard(async () => 0);
+		// One statement per batch. updated_at is left alone: it records when the value was last entered, and a
+		// rotation does not change the value.
+		const result = await this.#query(
+			`UPDATE secrets AS s SET ciphertext = u.ciphertext, key_version = $2
+				FROM unnest($3::bigint[], $4::bytea[]) AS u (id, ciphertext)
+				WHERE s.id = u.id AND s.key_version = $1`,
+			[fromVersion, toVersion, updates.map(update => update.id), updates.map(update => asBuffer(update.ciphertext))],
+		);
+		return result.rowCount ?? 0;
+	}
+
+	async countSecrets(filter: {keyVersion?: number} = {}): Promise<number> {
+		const [row] = await this.#rows('SELECT count(*) AS n FROM secrets WHERE ($1::integer IS NULL OR key_version = $1)', [
+			filter.keyVersion ?? null,
+		]);
+		return Number(row!.n);
+	}
+
+	async countSecretsByKind(): Promise<SecretCounts> {
+		const rows = await this.#rows(
+			'SELECT kind, count(*) AS total, count(*) FILTER (WHERE needs_reentry) AS reentry FROM secrets GROUP BY kind',
+		);
+		const counts = Object.fromEntries(secretKinds.map(kind => [kind, {total: 0, needsReentry: 0}])) as SecretCounts;
+		for (const row of rows) counts[row.kind as SecretKind] = {total: Number(row.total), needsReentry: Number(row.reentry)};
+		return counts;
+	}
+
+	async clearAllSecrets(): Promise<number> {
+		const result = await this.#query(
+			`UPDATE secrets SET ciphertext = NULL, key_version = NULL, needs_reentry = true, updated_at = $1
+				WHERE ciphertext IS NOT NULL`,
+			[new Date().toISOString()],
+		);
+		return result.rowCount ?? 0;
+	}
+
+	async listDataSources(): Promise<DataSourceRow[]> {
+		const rows = await this.#rows('SELECT name, created_at, updated_at FROM data_sources ORDER BY name COLLATE "C"');
+		return rows.map(row => dataSourceFromRow(row));
+	}
+
+	async getDataSource(name: string): Promise<DataSourceRow | undefined> {
+		const [row] = await this.#rows('SELECT name, created_at, updated_at FROM data_sources WHERE name = $1', [name]);
+		return row ? dataSourceFromRow(row) : undefined;
+	}
+
+	async upsertDataSource(name: string): Promise<void> {
+		const now = new Date().toISOString();
+		await this.#query(
+			`INSERT INTO data_sources (name, created_at, updated_at) VALUES ($1, $2, $2)
+				ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at`,
+			[name, now],
+		);
+	}
+
+	async listSubscriptions(): Promise<SubscriptionRow[]> {
+		const rows = await this.#rows('SELECT * FROM subscriptions ORDER BY id COLLATE "C"');
+		return rows.map(row => ({
+			id: row.id as string,
+			description: row.description as string,
+			delivery: row.delivery as string,
+			settings: JSON.parse(row.settings as string) as Record<string, string>,
+			updatedAt: timestamp(row.updated_at),
+		}));
+	}
+
+	async upsertSubscription(row: SubscriptionRow): Promise<void> {
+		await this.#query(
+			`INSERT INTO subscriptions (id, description, delivery, settings, updated_at) VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (id) DO UPDATE SET description = excluded.description, delivery = excluded.delivery,
+					settings = excluded.settings, updated_at = excluded.updated_at`,
+			[row.id, row.description, row.delivery, JSON.stringify(row.settings), isoTimestamp(row.updatedAt)],
+		);
+	}
+
+	async getSettings(): Promise<Record<string, string>> {
+		const rows = await this.#rows('SELECT name, value FROM settings ORDER BY name COLLATE "C"');
+		return Object.fromEntries(rows.map(row => [row.name as string, row.value as string]));
+	}
+
+	async putSettings(values: Record<string, string | undefined>): Promise<void> {
+		const entries = Object.entries(values);
+		const set = entries.filter(([, value]) => value !== undefined);
+		const removed = entries.filter(([, value]) => value === undefined).map(([name]) => name);
+		if (removed.length > 0) await this.#query('DELETE FROM settings WHERE name = ANY ($1::text[])', [removed]);
+		if (set.length > 0) {
+			await this.#query(
+				`INSERT INTO settings (name, value) SELECT * FROM unnest($1::text[], $2::text[])
+					ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
+				[set.map(([name]) => name), set.map(([, value]) => value)],
+			);
+		}
+
+		if (entries.length === 0) await this.#guard(async () => undefined);
+	}
+
+	async getRotation(): Promise<RotationRow | undefined> {
+		const [row] = await this.#rows('SELECT * FROM rotation');
+		if (!row) return undefined;
+		return {
+			fromVersion: row.from_version as number,
+			toVersion: row.to_version as number,
+			startedAt: timestamp(row.started_at),
+			total: Number(row.total),
+			done: Number(row.done),
+			lastId: Number(row.last_id),
+			leaseOwner: (row.lease_owner as string | null) ?? undefined,
+			leaseExpiresAt: optionalTimestamp(row.lease_expires_at),
+		};
+	}
+
+	async putRotation(row: RotationRow | undefined): Promise<void> {
+		if (!row) {
+			await this.#query('DELETE FROM rotation');
+			return;
+		}
+
+		await this.#query(
+			`INSERT INTO rotation (singleton, from_version, to_version, started_at, total, done, last_id, lease_owner,
+				lease_expires_at) VALUES (true, $1, $2, $3, $4, $5, $6, $7, $8)
+				ON CONFLICT (singleton) DO UPDATE SET from_version = excluded.from_version, to_version = excluded.to_version,
+					started_at = excluded.started_at, total = excluded.total, done = excluded.done, last_id = excluded.last_id,
+					lease_owner = excluded.lease_owner, lease_expires_at = excluded.lease_expires_at`,
+			[
+				row.fromVersion,
+				row.toVersion,
+				isoTimestamp(row.startedAt),
+				row.total,
+				row.done,
+				row.lastId,
+				row.leaseOwner ?? null,
+				optionalIsoTimestamp(row.leaseExpiresAt) ?? null,
+			],
+		);
+	}
+
+	async appendAudit(entry: NewAuditEntry): Promise<void> {
+		await this.#query(
+			`INSERT INTO audit_log (at, installation_id, operation, fingerprints, outcome, detail)
+				VALUES ($1, $2, $3, $4, $5, $6)`,
+			[
+				isoTimestamp(entry.at ?? new Date()),
+				entry.installationId ?? null,
+				entry.operation,
+				JSON.stringify(entry.fingerprints),
+				entry.outcome,
+				entry.detail,
+			],
+		);
+	}
+
+	async listAudit(limit: number): Promise<AuditEntry[]> {
+		const rows = await this.#rows('SELECT * FROM audit_log ORDER BY id DESC LIMIT $1', [limit]);
+		return rows.map(row => ({
+			id: Number(row.id),
+			at: timestamp(row.at),
+			installationId: (row.installation_id as string | null) ?? undefined,
+			operation: row.operation as string,
+			fingerprints: JSON.parse(row.fingerprints as string) as string[],
+			outcome: row.outcome as AuditEntry['outcome'],
+			detail: row.detail as string,
+		}));
+	}
+
+	async #rows(text: string, values?: unknown[]): Promise<Row[]> {
+		return (await this.#query(text, values)).rows;
+	}
+
+	async #query(text: string, values?: unknown[]): Promise<pg.QueryResult<Row>> {
+		return this.#guard(async () => this.#session.query(text, values));
+	}
+
+	/** Refuses use after the transaction ended; driver errors become RscmErrors here. */
+	async #guard<T>(operation: () => Promise<T>): Promise<T> {
+		if (!this.#open) throw new RscmError('INTERNAL', 'A catalog transaction was used after it ended.');
+		try {
+			return await operation();
+		} catch (error) {
+			throw this.#session.mapError(error);
+		}
+	}
+}
+
+function dataSourceFromRow(row: Row): DataSourceRow {
+	return {name: row.name as string, createdAt: timestamp(row.created_at), updatedAt: timestamp(row.updated_at)};
+}

@@ -1,0 +1,76 @@
+import {RscmError} from '../core/errors.ts';
+import type {SecretKind} from './catalog.ts';
+
+/**
+ * What the SQLite and PostgreSQL backends must agree on so that they pass one contract suite: the shape of a
+ * migration, the schema-version rules and the errors they raise, and how column values are normalized.
+ */
+
+/** One numbered schema step. Released steps are never edited; a change is a new step. */
+export type Migration = {version: number; sql: string};
+
+export const secretKinds: readonly SecretKind[] = ['datasource', 'subscription', 'setting'];
+
+export function latestVersion(migrations: readonly Migration[]): number {
+	return migrations.at(-1)?.version ?? 0;
+}
+
+/** Migration steps are numbered 1, 2, 3 … with no gap, so "schema version N" means "steps 1 to N have run". */
+export function assertMigrationsNumbered(migrations: readonly Migration[]): void {
+	for (const [index, migration] of migrations.entries()) {
+		if (migration.version !== index + 1) {
+			throw new RscmError('INTERNAL', `Migration ${index + 1} is numbered ${migration.version}.`);
+		}
+	}
+}
+
+export function catalogNotFound(location: string): RscmError {
+	return new RscmError('CATALOG_NOT_FOUND', `No catalog at ${location}.`, {
+		hint: 'Run `rscm init` to create it, or pass --catalog with the location of an existing catalog.',
+	});
+}
+
+/**
+ * Checks the version a catalog records against the version this code knows. An older rscm must not write a newer
+ * schema (it would ignore or break columns it does not know); a newer rscm upgrades an older catalog only in
+ * create() (`rscm init`), never behind the back of a read.
+ */
+export function checkSchemaVersion(location: string, found: number | undefined, known: number): number {
+	if (found === undefined || found === 0) throw catalogNotFound(location);
+	if (found > known) {
+		throw new RscmError(
+			'CATALOG_TOO_NEW',
+			`The catalog at ${location} has schema version ${found}; this rscm knows versions up to ${known}.`,
+			{hint: 'Upgrade rscm on this server to the version the other servers use.'},
+		);
+	}
+
+	if (found < known) {
+		throw new RscmError(
+			'CATALOG_UNAVAILABLE',
+			`The catalog at ${location} has schema version ${found}; this rscm needs version ${known}.`,
+			{hint: 'Run `rscm init` to upgrade the catalog.'},
+		);
+	}
+
+	return found;
+}
+
+/** Timestamps are stored and returned as ISO 8601 in UTC, so both backends return the same string. */
+export function isoTimestamp(value: string | Date): string {
+	const date = typeof value === 'string' ? new Date(value) : value;
+	if (Number.isNaN(date.getTime())) {
+		throw new RscmError('INTERNAL', `Not a timestamp: ${JSON.stringify(String(value))}.`);
+	}
+
+	return date.toISOString();
+}
+
+export function optionalIsoTimestamp(value: string | Date | null | undefined): string | undefined {
+	return value === null || value === undefined ? undefined : isoTimestamp(value);
+}
+
+/** A view of the same memory, no copy: both drivers bind Buffers. */
+export function asBuffer(bytes: Uint8Array): Buffer {
+	return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
