@@ -1,5 +1,6 @@
 import {AsyncLocalStorage} from 'node:async_hooks';
 import {createHash, randomUUID} from 'node:crypto';
+import os from 'node:os';
 import pg from 'pg';
 import {RscmError} from '../core/errors.ts';
 import type {
@@ -80,9 +81,12 @@ function parseLocation(location: string): ParsedLocation {
 		.filter(secret => secret.length > 0);
 
 	url.searchParams.delete('schema');
+	const printable = new URL(url.toString());
+	// libpq's default user is the operating-system account; pg falls back to $USER only, which a service or a
+	// cron job may not have.
+	if (!url.username && !process.env.PGUSER) url.username = encodeURIComponent(os.userInfo().username);
 	const connectionString = url.toString();
 
-	const printable = new URL(url.toString());
 	printable.password = '';
 	printable.searchParams.delete('password');
 	printable.searchParams.delete('sslpassword');
@@ -90,7 +94,7 @@ function parseLocation(location: string): ParsedLocation {
 
 	const host = safeDecode(url.hostname) || process.env.PGHOST || 'localhost';
 	const port = url.port || process.env.PGPORT || '5432';
-	const database = safeDecode(url.pathname.slice(1)) || process.env.PGDATABASE || safeDecode(url.username) || process.env.PGUSER || '';
+	const database = safeDecode(url.pathname.slice(1)) || process.env.PGDATABASE || safeDecode(url.username) || '';
 	return {
 		connectionString,
 		schema,
