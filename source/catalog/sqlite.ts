@@ -252,6 +252,14 @@ export class SqliteCatalog implements Catalog {
 						hint: 'Create the directory first, or choose another catalog location.',
 					});
 				}
+
+				// Wrapped keys and encrypted values: readable by the owner only. SQLite gives the -wal and -shm files the
+				// mode of the database file.
+				try {
+					fs.closeSync(fs.openSync(this.#file, 'wx', 0o600));
+				} catch (error) {
+					if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw mapSqliteError(error, this.location, {opening: true});
+				}
 			}
 
 			// A catalog with every write bit cleared was frozen on purpose; honour that even for root, whom the kernel

@@ -67,6 +67,8 @@ test('probe, read and write never create the file', async t => {
 		t.false(fs.existsSync(file));
 		await catalog.create();
 		t.true(fs.existsSync(file));
+		// It holds wrapped keys and encrypted values: owner only.
+		t.is(fs.statSync(file).mode & 0o777, 0o600);
 		await catalog.close();
 	})();
 });
