@@ -1,4 +1,14 @@
 #!/usr/bin/env node
 import process from 'node:process';
+import {processIo} from './command-io.ts';
+import {runRskeymgmt} from './rskeymgmt.ts';
 
-process.stdout.write('rskeymgmt\n');
+const controller = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+	process.on(signal, () => {
+		if (controller.signal.aborted) process.exit(130);
+		controller.abort();
+	});
+}
+
+process.exitCode = await runRskeymgmt(process.argv.slice(2), processIo(controller.signal));

@@ -52,19 +52,23 @@ export const errorCodes = {
 export type ErrorCode = keyof typeof errorCodes;
 
 export type RscmErrorOptions = {
-	hint?: string;
+	hint?: string | undefined;
 	cause?: unknown;
+	/** The input field at fault, so a form can show the error next to it. */
+	field?: string | undefined;
 };
 
 export class RscmError extends Error {
 	override readonly name = 'RscmError';
 	readonly code: ErrorCode;
 	readonly hint: string | undefined;
+	readonly field: string | undefined;
 
 	constructor(code: ErrorCode, message?: string, options: RscmErrorOptions = {}) {
 		super(message ?? errorCodes[code], options.cause === undefined ? undefined : {cause: options.cause});
 		this.code = code;
 		this.hint = options.hint;
+		this.field = options.field;
 	}
 
 	toJSON(): {code: ErrorCode; message: string; hint?: string} {

@@ -1,0 +1,427 @@
+import {changeKey} from '../core/key-change.ts';
+import {backupKey, restoreKey, verifyBackup} from '../core/key-backup.ts';
+import {deleteEncryptedContent, previewDeleteContent} from '../core/delete-content.ts';
+import {importDataSources, listDataSources, setDataSource, showDataSource, validateDataSourceInput} from '../core/data-sources.ts';
+import {RscmError} from '../core/errors.ts';
+import {initialize} from '../core/initialize.ts';
+import {addInstance, findInstance, isLastJoinedInstance, listInstances, removeInstance} from '../core/instances.ts';
+import {estimatePasswordStrength} from '../core/password-policy.ts';
+import {changeServiceIdentity, noBackupError, primaryKeyBackedUp} from '../core/service-identity.ts';
+import type {Session} from '../core/session.ts';
+import {getStatus, instanceStatusLabels} from '../core/status.ts';
+import type {CommandIo} from './command-io.ts';
+import {formatTable} from './output.ts';
+import {confirm, readPassword} from './prompts.ts';
+import {readAll, remainingLines} from './stdin-lines.ts';
+
+export type OptionSpec = {type: 'string' | 'boolean'; short?: string; description: string; value?: string};
+
+export type CommandContext = {
+	io: CommandIo;
+	values: Record<string, string | boolean | undefined>;
+	positionals: string[];
+	json: boolean;
+	openSession(): Promise<Session>;
+};
+
+export type CommandSpec = {
+	words: string[];
+	summary: string;
+	arguments?: string;
+	options: Record<string, OptionSpec>;
+	examples: string[];
+	/** Positional arguments the command needs (names for the usage line). */
+	positionals?: string[];
+	/** Human output goes to stderr/stdout here; the returned value is what --json prints. */
+	run(context: CommandContext): Promise<unknown>;
+};
+
+const passwordOptions: Record<string, OptionSpec> = {
+	'password-stdin': {type: 'boolean', description: 'Read the password from the first line of stdin.'},
+	'password-file': {type: 'string', value: 'PATH', description: 'Read the password from the first line of a file.'},
+};
+
+const yesOption: Record<string, OptionSpec> = {
+	yes: {type: 'boolean', short: 'y', description: 'Confirm a destructive operation (required when stdin is not a terminal).'},
+};
+
+const jsonOption: Record<string, OptionSpec> = {json: {type: 'boolean', description: 'Print the result as one JSON document.'}};
+
+function say(context: CommandContext, text: string): void {
+	// Human progress and results go to stderr under --json, so stdout holds exactly one JSON document.
+	(context.json ? context.io.stderr : context.io.stdout).write(text.endsWith('\n') ? text : text + '\n');
+}
+
+function stringValue(context: CommandContext, name: string): string | undefined {
+	const value = context.values[name];
+	return typeof value === 'string' ? value : undefined;
+}
+
+function requireFile(context: CommandContext): string {
+	const file = stringValue(context, 'file');
+	if (!file) throw new RscmError('USAGE', '--file PATH is required.');
+	return file;
+}
+
+function passwordSource(context: CommandContext) {
+	return {passwordStdin: context.values['password-stdin'] === true, passwordFile: stringValue(context, 'password-file')};
+}
+
+async function withSession<T>(context: CommandContext, work: (session: Session) => Promise<T>): Promise<T> {
+	const session = await context.openSession();
+	try {
+		return await work(session);
+	} finally {
+		await session.close();
+	}
+}
+
+export const commands: CommandSpec[] = [
+	{
+		words: ['init'],
+		summary: 'Create the catalog if missing and initialize this instance',
+		options: {name: {type: 'string', value: 'NAME', description: 'Instance name (default SSRS).'}, ...jsonOption},
+		examples: ['rscm init', 'rscm --catalog /srv/rscm/catalog.db init --name SSRS2'],
+		run: async context =>
+			withSession(context, async session => {
+				const result = await initialize(session, {name: stringValue(context, 'name')});
+				if (result.catalogCreated) say(context, `Created catalog ${session.catalog.location}.`);
+				if (result.keyFingerprint) {
+					say(context, `Initialized: this instance created key version 1 (${result.keyFingerprint}) and joined.`);
+					say(context, 'Back up the key now: rscm key backup --file rskey.snk');
+				} else {
+					say(context, `Status: ${instanceStatusLabels[result.status]}. Identity fingerprint ${result.identityFingerprint}.`);
+					if (result.status === 'waiting') say(context, `On a joined server run: rscm instance add ${result.installationId}`);
+				}
+
+				return result;
+			}),
+	},
+	{
+		words: ['status'],
+		summary: 'Show this instance, its catalog and the key',
+		options: {...jsonOption},
+		examples: ['rscm status', 'rscm status --json'],
+		run: async context =>
+			withSession(context, async session => {
+				const report = await getStatus(session);
+				if (!context.json) {
+					const lines = [
+						`Instance:        ${report.machine}\\${report.instanceName}`,
+						`Installation id: ${report.installationId ?? '(none)'}`,
+						`Catalog:         ${report.catalog.kind} ${report.catalog.location}${report.catalog.exists ? ` (${report.catalog.catalogId})` : ' (not created)'}`,
+						`Key status:      ${instanceStatusLabels[report.status]}${report.statusDetail ? ` — ${report.statusDetail}` : ''}`,
+					];
+					if (report.primaryKey) {
+						lines.push(
+							`Primary key:     version ${report.primaryKey.version}, ${report.primaryKey.fingerprint}, created ${report.primaryKey.createdAt}`,
+							`Last backup:     ${report.primaryKey.backedUpAt ?? 'Never — back up the key now'}`,
+						);
+					}
+
+					if (report.rotation) lines.push(`Key change:      pending, ${report.rotation.done} of ${report.rotation.total} values re-encrypted`);
+					if (report.secrets) {
+						const s = report.secrets;
+						lines.push(`Encrypted items: ${s.datasource.total} data source values, ${s.subscription.total} subscription values, ${s.setting.total} settings (${s.datasource.needsReentry + s.subscription.needsReentry + s.setting.needsReentry} need re-entry)`);
+					}
+
+					lines.push(`Scale-out:       ${report.instances.joined} joined, ${report.instances.waiting} waiting`);
+					say(context, lines.join('\n'));
+				}
+
+				return report;
+			}),
+	},
+	{
+		words: ['key', 'backup'],
+		summary: 'Back up the encryption key to a password-protected file',
+		options: {
+			file: {type: 'string', short: 'f', value: 'PATH', description: 'Where to write the backup (.snk).'},
+			force: {type: 'boolean', description: 'Overwrite an existing file.'},
+			...passwordOptions,
+			...jsonOption,
+		},
+		examples: ['rscm key backup --file /root/rskey.snk', 'pass show rscm | rscm key backup --file rskey.snk --password-stdin'],
+		run: async context =>
+			withSession(context, async session => {
+				const file = requireFile(context);
+				const {password, confirm: confirmation} = await readPassword(context.io, passwordSource(context), 'Password: ', 'Confirm Password: ');
+				for (const warning of estimatePasswordStrength(password).warnings) context.io.stderr.write(`warning: ${warning}\n`);
+				const result = await backupKey(session, {file, password, confirm: confirmation, overwrite: context.values['force'] === true});
+				say(context, `Backed up key ${result.primaryFingerprint} (${result.versions.length} version${result.versions.length === 1 ? '' : 's'}) to ${result.file}.`);
+				return result;
+			}),
+	},
+	{
+		words: ['key', 'verify'],
+		summary: 'Open a backup and say what it holds; changes nothing',
+		options: {file: {type: 'string', short: 'f', value: 'PATH', description: 'The backup file.'}, ...passwordOptions, ...jsonOption},
+		examples: ['rscm key verify --file rskey.snk'],
+		run: async context => {
+			const file = requireFile(context);
+			const {password} = await readPassword(context.io, passwordSource(context), 'Password: ');
+			let session: Session | undefined;
+			try {
+				session = await context.openSession();
+			} catch {
+				// Verify works without a catalog: it then only says what the file holds.
+			}
+
+			try {
+				const result = await verifyBackup(session, {file, password});
+				const keys = result.keys.map(key => `  version ${key.version}  ${key.fingerprint}${key.primary ? '  (primary)' : ''}  created ${key.createdAt}`);
+				const verdict =
+					result.matchesCatalog === undefined
+						? 'No catalog to compare with.'
+						: !result.matchesCatalog
+							? 'It belongs to another catalog.'
+							: result.restorable
+								? 'It matches this catalog and can be restored.'
+								: `It lacks live key version(s) ${result.missingVersions.join(', ')}: too old to restore.`;
+				say(context, [`Backup of catalog ${result.catalogId}, made ${result.createdAt}:`, ...keys, verdict].join('\n'));
+				return result;
+			} finally {
+				await session?.close();
+			}
+		},
+	},
+	{
+		words: ['key', 'restore'],
+		summary: "Restore the key from a backup into this instance",
+		options: {file: {type: 'string', short: 'f', value: 'PATH', description: 'The backup file.'}, ...passwordOptions, ...jsonOption},
+		examples: ['rscm key restore --file rskey.snk', 'rscm key restore --file rskey.snk --password-file /root/.rskey-pass'],
+		run: async context =>
+			withSession(context, async session => {
+				const file = requireFile(context);
+				const {password} = await readPassword(context.io, passwordSource(context), 'Password: ');
+				const result = await restoreKey(session, {file, password});
+				say(context, `Restored key ${result.fingerprints.join(', ')} from ${result.file}.${result.identityCreated ? ' A new service identity was created.' : ''}`);
+				return result;
+			}),
+	},
+	{
+		words: ['key', 'change'],
+		summary: 'Create a new key and re-encrypt all content (resumable)',
+		options: {...yesOption, ...jsonOption},
+		examples: ['rscm key change', 'rscm key change --yes   # from a script'],
+		run: async context =>
+			withSession(context, async session => {
+				await confirm(context.io, 'Create a new encryption key and re-encrypt all content?', context.values['yes'] === true);
+				const progress = context.io.stderr.isTTY && !context.json;
+				const result = await changeKey(session, {
+					signal: context.io.signal,
+					onProgress: ({done, total}) => {
+						if (progress) context.io.stderr.write(`\rRe-encrypting: ${done} of ${total}`);
+					},
+				});
+				if (progress) context.io.stderr.write('\n');
+				say(context, `${result.resumed ? 'Resumed and finished' : 'Finished'} key change: version ${result.toVersion} (${result.fingerprint}) is primary; ${result.reencrypted} values re-encrypted; version ${result.fromVersion} retired.`);
+				say(context, 'Back up the new key now: rscm key backup --file PATH');
+				return result;
+			}),
+	},
+	{
+		words: ['key', 'delete-content'],
+		summary: 'Erase all encrypted content and create a new key',
+		options: {...yesOption, ...jsonOption},
+		examples: ['rscm key delete-content', 'rscm key delete-content --yes'],
+		run: async context =>
+			withSession(context, async session => {
+				const preview = await previewDeleteContent(session);
+				if (!context.values['yes']) {
+					say(context, `This erases ${preview.values.length} encrypted values; they will have to be entered again:`);
+					for (const value of preview.values.slice(0, 20)) say(context, `  ${value.kind} ${value.owner}: ${value.field}`);
+					if (preview.values.length > 20) say(context, `  … and ${preview.values.length - 20} more`);
+					if (preview.instancesReset.length > 0) say(context, `${preview.instancesReset.length} other instance(s) will fall back to Waiting to Join.`);
+				}
+
+				await confirm(context.io, 'Delete all encrypted content?', context.values['yes'] === true);
+				const result = await deleteEncryptedContent(session);
+				say(context, `Deleted ${result.cleared} encrypted values; new key ${result.fingerprint}. ${result.instancesReset} instance(s) now wait to join.`);
+				return result;
+			}),
+	},
+	{
+		words: ['instance', 'list'],
+		summary: 'List the instances that share this catalog',
+		options: {...jsonOption},
+		examples: ['rscm instance list'],
+		run: async context =>
+			withSession(context, async session => {
+				const rows = await listInstances(session);
+				if (!context.json) {
+					say(
+						context,
+						formatTable(
+							['', 'Server', 'Instance', 'Status', 'Installation id', 'Identity'],
+							rows.map(row => [row.isThisInstance ? '*' : '', row.machine, row.instanceName, row.statusLabel, row.installationId, row.identityFingerprint]),
+						),
+					);
+				}
+
+				return rows;
+			}),
+	},
+	{
+		words: ['instance', 'add'],
+		summary: 'Give the key to an instance that is Waiting to Join',
+		positionals: ['ID'],
+		options: {
+			fingerprint: {type: 'string', value: 'FP', description: 'Expected identity fingerprint (instead of confirming on a terminal).'},
+			...yesOption,
+			...jsonOption,
+		},
+		examples: ['rscm instance add 5c1e', 'rscm instance add 5c1e2a90-… --fingerprint 3f2a-91c0-77de-0b14-aa12'],
+		run: async context =>
+			withSession(context, async session => {
+				const target = await findInstance(session, context.positionals[0]!);
+				const expected = stringValue(context, 'fingerprint');
+				say(context, `${target.machine}\\${target.instanceName} (${target.installationId}) identity fingerprint: ${target.identityFingerprint}`);
+				if (expected !== undefined) {
+					if (expected.toLowerCase() !== target.identityFingerprint) {
+						throw new RscmError('INVALID_INPUT', 'The identity fingerprint does not match; the key was not given to this instance.', {
+							hint: 'Run `rscm status` on the server you mean to add and compare its fingerprint.',
+						});
+					}
+				} else {
+					await confirm(context.io, 'Does this fingerprint match what `rscm status` shows on that server?', context.values['yes'] === true);
+				}
+
+				const result = await addInstance(session, target.installationId);
+				say(context, `Added ${result.machine}\\${result.instanceName}: it now holds the key.`);
+				return result;
+			}),
+	},
+	{
+		words: ['instance', 'remove'],
+		summary: 'Remove an instance from the scale-out deployment',
+		positionals: ['ID'],
+		options: {...yesOption, ...jsonOption},
+		examples: ['rscm instance remove 5c1e --yes'],
+		run: async context =>
+			withSession(context, async session => {
+				const target = await findInstance(session, context.positionals[0]!);
+				const last = await isLastJoinedInstance(session, target.installationId);
+				const warning = last ? ' It is the last joined instance: afterwards only a restore from backup brings the key back.' : '';
+				await confirm(context.io, `Remove ${target.machine}\\${target.instanceName} (${target.installationId})?${warning}`, context.values['yes'] === true);
+				const result = await removeInstance(session, target.installationId);
+				say(context, `Removed ${result.machine}\\${result.instanceName}.`);
+				return result;
+			}),
+	},
+	{
+		words: ['account', 'change'],
+		summary: 'Create a new service identity and re-wrap the key for it',
+		options: {...yesOption, ...jsonOption},
+		examples: ['rscm key backup --file rskey.snk && rscm account change --yes'],
+		run: async context =>
+			withSession(context, async session => {
+				const yes = context.values['yes'] === true;
+				// Checked before asking, so nobody confirms a change that is then refused.
+				if (!yes && !(await primaryKeyBackedUp(session))) throw noBackupError();
+				await confirm(context.io, 'Create a new service identity for this instance?', yes);
+				const result = await changeServiceIdentity(session, {allowWithoutBackup: yes});
+				say(context, `New service identity ${result.fingerprint} (was ${result.previousFingerprint}).`);
+				return result;
+			}),
+	},
+	{
+		words: ['datasource', 'set'],
+		summary: 'Create or update a data source from JSON on stdin',
+		positionals: ['NAME'],
+		options: {...jsonOption},
+		examples: [`echo '{"connectionString":"Server=db;Database=Sales","username":"rs","password":"…"}' | rscm datasource set Sales`],
+		run: async context =>
+			withSession(context, async session => {
+				const text = await readAll(context.io.stdin);
+				let input: unknown;
+				try {
+					input = JSON.parse(text);
+				} catch {
+					throw new RscmError('INVALID_INPUT', 'stdin is not valid JSON.', {hint: 'Give one JSON object: {"connectionString", "username", "password"}.'});
+				}
+
+				const result = await setDataSource(session, context.positionals[0]!, validateDataSourceInput(input));
+				say(context, `Saved data source ${result.name}.`);
+				return result;
+			}),
+	},
+	{
+		words: ['datasource', 'import'],
+		summary: 'Bulk-load data sources from JSON lines on stdin',
+		options: {...jsonOption},
+		examples: ['rscm datasource import < datasources.jsonl'],
+		run: async context =>
+			withSession(context, async session => {
+				let lineNumber = 0;
+				async function* records() {
+					for await (const line of remainingLines(context.io.stdin)) {
+						lineNumber++;
+						if (line.trim() === '') continue;
+						let record: unknown;
+						try {
+							record = JSON.parse(line);
+						} catch {
+							throw new RscmError('INVALID_INPUT', `Line ${lineNumber} is not valid JSON.`);
+						}
+
+						if (typeof record !== 'object' || record === null) throw new RscmError('INVALID_INPUT', `Line ${lineNumber} is not a JSON object.`);
+						yield record as {name: string};
+					}
+				}
+
+				const result = await importDataSources(session, records());
+				say(context, `Imported ${result.imported} data sources.`);
+				return result;
+			}),
+	},
+	{
+		words: ['datasource', 'list'],
+		summary: 'List data sources: which fields are set, which need re-entry',
+		options: {...jsonOption},
+		examples: ['rscm datasource list'],
+		run: async context =>
+			withSession(context, async session => {
+				const rows = await listDataSources(session);
+				if (!context.json) {
+					say(
+						context,
+						formatTable(
+							['Name', 'Connection string', 'User name', 'Password'],
+							rows.map(row => [row.name, row.fields.connectionString, row.fields.username, row.fields.password]),
+						),
+					);
+				}
+
+				return rows;
+			}),
+	},
+	{
+		words: ['datasource', 'show'],
+		summary: 'Show the decrypted values of one data source (needs --reveal)',
+		positionals: ['NAME'],
+		options: {reveal: {type: 'boolean', description: 'Required: print secrets in clear.'}, ...jsonOption},
+		examples: ['rscm datasource show Sales --reveal'],
+		run: async context =>
+			withSession(context, async session => {
+				if (!context.values['reveal']) {
+					throw new RscmError('USAGE', 'datasource show prints secrets in clear; add --reveal to confirm that is what you want.');
+				}
+
+				const result = await showDataSource(session, context.positionals[0]!);
+				if (!context.json) {
+					const lines = [`Name:              ${result.name}`];
+					lines.push(`Connection string: ${result.connectionString ?? (result.needsReentry.includes('connectionString') ? '(needs re-entry)' : '(not set)')}`);
+					lines.push(`User name:         ${result.username ?? (result.needsReentry.includes('username') ? '(needs re-entry)' : '(not set)')}`);
+					lines.push(`Password:          ${result.password ?? (result.needsReentry.includes('password') ? '(needs re-entry)' : '(not set)')}`);
+					say(context, lines.join('\n'));
+				}
+
+				return result;
+			}),
+	},
+];
+
+export function findCommand(words: string[]): CommandSpec | undefined {
+	return commands.find(command => command.words.every((word, index) => words[index] === word));
+}

@@ -1,0 +1,81 @@
+import type {SecretAddress} from '../catalog/catalog.ts';
+import {audit} from './audit.ts';
+import {createKeyVersion, liveVersions, nextVersionNumber, wrapForInstance} from './keyring.ts';
+import {installationIdOf, loadIdentity, type Session} from './session.ts';
+import {RscmError} from './errors.ts';
+
+export type DeleteContentPreview = {
+	/** Every stored secret that will have to be entered again. */
+	values: SecretAddress[];
+	/** Other instances that will fall back to Waiting to Join. */
+	instancesReset: Array<{installationId: string; machine: string; instanceName: string}>;
+};
+
+export async function previewDeleteContent(session: Session): Promise<DeleteContentPreview> {
+	const installationId = installationIdOf(session);
+	return session.catalog.read(async tx => {
+		const values = (await tx.listSecrets({}))
+			.filter(row => row.ciphertext !== undefined)
+			.map(({kind, owner, field}) => ({kind, owner, field}));
+		const instancesReset = (await tx.listInstances())
+			.filter(row => row.installationId !== installationId && row.joinedAt !== undefined)
+			.map(({installationId: id, machine, instanceName}) => ({installationId: id, machine, instanceName}));
+		return {values, instancesReset};
+	});
+}
+
+export type DeleteContentResult = {
+	cleared: number;
+	fingerprint: string;
+	instancesReset: number;
+};
+
+/**
+ * SSRS "Delete encrypted content": the way out when the key is lost and no backup opens. Every encrypted value is
+ * erased and flagged needs re-entry, every key version is dropped, and a new key is created for this instance
+ * alone; the other instances fall back to Waiting to Join. Names and other clear fields stay. One transaction:
+ * either all of it happens or none.
+ *
+ * It works without the old key by design (this instance may be Key unavailable), so it needs an identity but not a
+ * working keyring.
+ */
+export async function deleteEncryptedContent(session: Session): Promise<DeleteContentResult> {
+	const installationId = installationIdOf(session);
+	const identity = await loadIdentity(session);
+	if (!identity) {
+		throw new RscmError('KEY_UNAVAILABLE', 'The service identity of this instance is missing.', {
+			hint: 'Run `rscm init` to create a new identity first.',
+		});
+	}
+
+	return session.catalog.write(async tx => {
+		const {catalogId} = await tx.getInfo();
+		const self = await tx.getInstance(installationId);
+		if (!self) throw new RscmError('NOT_INITIALIZED', 'This instance is not registered in the catalog.', {hint: 'Run `rscm init`.'});
+		const versions = await tx.listKeyVersions();
+		const cleared = await tx.clearAllSecrets();
+		const now = new Date().toISOString();
+		for (const row of liveVersions(versions)) await tx.updateKeyVersion(row.version, {state: 'retired', retiredAt: now});
+		await tx.deleteWrappedKeys({});
+		await tx.putRotation(undefined);
+
+		let instancesReset = 0;
+		for (const instance of await tx.listInstances()) {
+			if (instance.installationId === installationId || instance.joinedAt === undefined) continue;
+			await tx.updateInstance(instance.installationId, {joinedAt: undefined});
+			instancesReset++;
+		}
+
+		const {key, row} = createKeyVersion(catalogId, nextVersionNumber(versions), 'primary');
+		try {
+			await tx.insertKeyVersion(row);
+			await wrapForInstance(tx, catalogId, installationId, identity.publicKey, row.version, key);
+		} finally {
+			key.fill(0);
+		}
+
+		await tx.updateInstance(installationId, {joinedAt: self.joinedAt ?? now});
+		await audit(tx, installationId, 'delete-content', [row.fingerprint], `${cleared} values erased; ${instancesReset} instances reset`);
+		return {cleared, fingerprint: row.fingerprint, instancesReset};
+	});
+}

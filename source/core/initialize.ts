@@ -1,0 +1,119 @@
+import type {InstanceRow} from '../catalog/catalog.ts';
+import {writeIdentity, type Identity} from '../instance/identity-file.ts';
+import {audit} from './audit.ts';
+import {fingerprintPublicKey} from './fingerprint.ts';
+import {generateIdentity} from './key-wrap.ts';
+import {createKeyVersion, liveVersions, wrapForInstance} from './keyring.ts';
+import {ensureInstallationId, loadIdentity, machineName, type Session} from './session.ts';
+import {instanceStatus, type InstanceStatus} from './status.ts';
+import os from 'node:os';
+
+export type InitializeOptions = {
+	/** Instance name, as SSRS names instances (default SSRS). */
+	name?: string | undefined;
+	machine?: string | undefined;
+};
+
+export type InitializeResult = {
+	installationId: string;
+	catalogCreated: boolean;
+	status: InstanceStatus;
+	/** Fingerprint of the first key when this instance created it. */
+	keyFingerprint: string | undefined;
+	identityFingerprint: string;
+};
+
+/**
+ * SSRS "initialize": creates the catalog if needed and registers this instance. The first instance of a catalog
+ * generates key version 1 and joins; any later one registers its public key and waits until a joined instance adds
+ * it (or a backup is restored on it). Safe to run again: an initialized instance is left as it is.
+ */
+export async function initialize(session: Session, options: InitializeOptions = {}): Promise<InitializeResult> {
+	const catalogCreated = (await session.catalog.probe()) === undefined;
+	await session.catalog.create();
+	const installationId = await ensureInstallationId(session);
+	const machine = options.machine ?? session.settings.get('machine') ?? machineName();
+	const instanceName = options.name ?? session.settings.get('instanceName') ?? 'SSRS';
+	await session.settings.set({machine, instanceName});
+	const identity = (await loadIdentity(session)) ?? (await createIdentity(session));
+
+	const keyFingerprint = await session.catalog.write(async tx => {
+		const {catalogId} = await tx.getInfo();
+		const existing = await tx.getInstance(installationId);
+		if (existing) {
+			// Re-registering after the identity file was lost: the catalog must know the new public key, or nobody
+			// could ever add or restore this instance. Its old wrapped copies are useless now.
+			if (!Buffer.from(existing.publicKey).equals(identity.publicKey)) {
+				await tx.deleteWrappedKeys({installationId});
+				await tx.updateInstance(installationId, {
+					publicKey: identity.publicKey,
+					identityFingerprint: identity.fingerprint,
+					identityCreatedAt: identity.createdAt,
+					joinedAt: undefined,
+				});
+				await audit(tx, installationId, 'identity-replaced', [identity.fingerprint]);
+			}
+
+			return undefined;
+		}
+
+		const now = new Date().toISOString();
+		const row: InstanceRow = {
+			installationId,
+			machine,
+			instanceName,
+			publicKey: identity.publicKey,
+			identityFingerprint: identity.fingerprint,
+			identityCreatedAt: identity.createdAt,
+			serviceAccount: serviceAccount(),
+			registeredAt: now,
+			joinedAt: undefined,
+		};
+		const versions = await tx.listKeyVersions();
+		const instances = await tx.listInstances();
+		// Only a catalog that never had a key gets one here. A catalog whose instances were all removed still has its
+		// keyring: a new instance waits and is recovered by restoring a backup, never by silently minting a new key
+		// that nothing encrypted so far would open.
+		if (liveVersions(versions).length > 0 || instances.length > 0) {
+			await tx.insertInstance(row);
+			await audit(tx, installationId, 'register', [], 'waiting to join');
+			return undefined;
+		}
+
+		await tx.insertInstance({...row, joinedAt: now});
+		const {key, row: versionRow} = createKeyVersion(catalogId, 1, 'primary');
+		try {
+			await tx.insertKeyVersion(versionRow);
+			await wrapForInstance(tx, catalogId, installationId, identity.publicKey, 1, key);
+		} finally {
+			key.fill(0);
+		}
+
+		await audit(tx, installationId, 'initialize', [versionRow.fingerprint], 'key version 1 created');
+		return versionRow.fingerprint;
+	});
+
+	return {
+		installationId,
+		catalogCreated,
+		status: await instanceStatus(session),
+		keyFingerprint,
+		identityFingerprint: identity.fingerprint,
+	};
+}
+
+export async function createIdentity(session: Session): Promise<Identity> {
+	const pair = generateIdentity();
+	const identity: Identity = {...pair, createdAt: new Date().toISOString(), fingerprint: fingerprintPublicKey(pair.publicKey)};
+	await writeIdentity(session.instanceDirectory, identity, 'current');
+	return identity;
+}
+
+/** The OS account that runs rscm: the report server's "service account" in SSRS terms. */
+export function serviceAccount(): string {
+	try {
+		return os.userInfo().username;
+	} catch {
+		return process.env['USER'] ?? 'unknown';
+	}
+}

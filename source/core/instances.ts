@@ -1,0 +1,141 @@
+import type {InstanceRow} from '../catalog/catalog.ts';
+import {audit} from './audit.ts';
+import {RscmError} from './errors.ts';
+import {keyFor, liveVersions, withKeyring, wrapForInstance} from './keyring.ts';
+import {installationIdOf, loadIdentity, type Session} from './session.ts';
+import {instanceStatusLabels} from './status.ts';
+
+export type InstanceSummary = {
+	installationId: string;
+	machine: string;
+	instanceName: string;
+	status: 'joined' | 'waiting';
+	statusLabel: string;
+	identityFingerprint: string;
+	serviceAccount: string;
+	registeredAt: string;
+	joinedAt: string | undefined;
+	isThisInstance: boolean;
+};
+
+function summarize(row: InstanceRow, self: string | undefined): InstanceSummary {
+	const status = row.joinedAt === undefined ? 'waiting' : 'joined';
+	return {
+		installationId: row.installationId,
+		machine: row.machine,
+		instanceName: row.instanceName,
+		status,
+		statusLabel: instanceStatusLabels[status],
+		identityFingerprint: row.identityFingerprint,
+		serviceAccount: row.serviceAccount,
+		registeredAt: row.registeredAt,
+		joinedAt: row.joinedAt,
+		isThisInstance: row.installationId === self,
+	};
+}
+
+export async function listInstances(session: Session): Promise<InstanceSummary[]> {
+	const self = session.settings.get('installationId');
+	const rows = await session.catalog.read(async tx => tx.listInstances());
+	return rows.map(row => summarize(row, self));
+}
+
+/** Finds an instance by its installation id or an unambiguous prefix of it (as git does with commits). */
+export async function findInstance(session: Session, idOrPrefix: string): Promise<InstanceSummary> {
+	const wanted = idOrPrefix.trim().toLowerCase();
+	const all = await listInstances(session);
+	const exact = all.find(row => row.installationId === wanted);
+	if (exact) return exact;
+	const matches = wanted.length >= 4 ? all.filter(row => row.installationId.startsWith(wanted)) : [];
+	if (matches.length === 1) return matches[0]!;
+	if (matches.length > 1) {
+		throw new RscmError('AMBIGUOUS_INSTANCE', `${matches.length} instances have ids starting with ${wanted}.`, {hint: 'Give more of the id.'});
+	}
+
+	throw new RscmError('UNKNOWN_INSTANCE', `No instance with id ${idOrPrefix} in this catalog.`, {hint: 'See `rscm instance list`.'});
+}
+
+/** rskeymgmt -j -m MACHINE -n INSTANCE: the waiting instance with that machine and instance name. */
+export async function findWaitingInstanceByName(session: Session, machine: string, instanceName: string): Promise<InstanceSummary> {
+	const matches = (await listInstances(session)).filter(
+		row => row.status === 'waiting' && row.machine.toLowerCase() === machine.toLowerCase() && row.instanceName.toLowerCase() === instanceName.toLowerCase(),
+	);
+	if (matches.length === 1) return matches[0]!;
+	if (matches.length > 1) {
+		throw new RscmError('AMBIGUOUS_INSTANCE', `${matches.length} waiting instances are named ${machine}\\${instanceName}.`, {
+			hint: 'Add it by installation id: rscm instance add ID.',
+		});
+	}
+
+	throw new RscmError('UNKNOWN_INSTANCE', `No instance ${machine}\\${instanceName} is waiting to join.`, {hint: 'See `rscm instance list`.'});
+}
+
+/**
+ * Scale-out "Add Server": wraps every live key version for a waiting instance's public key. Run on a joined
+ * instance. The caller must have shown the waiting instance's identity fingerprint to the admin first: the catalog
+ * is shared, so anyone who can write to it can register an instance, and the fingerprint is how the admin knows the
+ * key goes to the server they mean.
+ */
+export async function addInstance(session: Session, idOrPrefix: string): Promise<InstanceSummary> {
+	const installationId = installationIdOf(session);
+	const target = await findInstance(session, idOrPrefix);
+	const identity = await loadIdentity(session);
+	await session.catalog.write(async tx =>
+		withKeyring(tx, installationId, identity, async keyring => {
+			const row = await tx.getInstance(target.installationId);
+			if (!row) throw new RscmError('UNKNOWN_INSTANCE', `Instance ${target.installationId} was removed meanwhile.`);
+			if (row.joinedAt !== undefined) {
+				throw new RscmError('NOT_WAITING', `${row.machine}\\${row.instanceName} has already joined.`);
+			}
+
+			// The fingerprint shown to the admin must be the key we wrap to, even if the row changed since.
+			if (row.identityFingerprint !== target.identityFingerprint) {
+				throw new RscmError('INVALID_INPUT', `The identity of ${row.machine}\\${row.instanceName} changed; compare fingerprints again.`);
+			}
+
+			for (const version of liveVersions(keyring.versions)) {
+				await wrapForInstance(tx, keyring.catalogId, row.installationId, row.publicKey, version.version, keyFor(keyring, version.version));
+			}
+
+			await tx.updateInstance(row.installationId, {joinedAt: new Date().toISOString()});
+			await audit(tx, installationId, 'add-instance', [keyring.primary.fingerprint], `${row.installationId} (${row.identityFingerprint})`);
+		}),
+	);
+	return {...target, status: 'joined', statusLabel: instanceStatusLabels.joined};
+}
+
+/**
+ * Scale-out "Remove Server". Removing the last joined instance would leave the key only in backups, so it is refused
+ * (LAST_JOINED_INSTANCE) unless every live key version has been backed up.
+ */
+export async function removeInstance(session: Session, idOrPrefix: string): Promise<InstanceSummary> {
+	const target = await findInstance(session, idOrPrefix);
+	const self = session.settings.get('installationId');
+	await session.catalog.write(async tx => {
+		const rows = await tx.listInstances();
+		const row = rows.find(entry => entry.installationId === target.installationId);
+		if (!row) throw new RscmError('UNKNOWN_INSTANCE', `Instance ${target.installationId} was removed meanwhile.`);
+		const otherJoined = rows.filter(entry => entry.joinedAt !== undefined && entry.installationId !== row.installationId);
+		if (row.joinedAt !== undefined && otherJoined.length === 0) {
+			const unbacked = liveVersions(await tx.listKeyVersions()).filter(version => version.backedUpAt === undefined);
+			if (unbacked.length > 0) {
+				throw new RscmError(
+					'LAST_JOINED_INSTANCE',
+					`${row.machine}\\${row.instanceName} is the last joined instance and the key has no backup: removing it would lose the key.`,
+					{hint: 'Back up the key first (rscm key backup --file PATH); after removal only a restore brings the key back.'},
+				);
+			}
+		}
+
+		await tx.deleteInstance(row.installationId);
+		await audit(tx, self, 'remove-instance', [], `${row.installationId} (${row.machine}\\${row.instanceName})`);
+	});
+	return target;
+}
+
+/** Whether removing this instance would leave no joined instance: the UI warns before it asks. */
+export async function isLastJoinedInstance(session: Session, installationId: string): Promise<boolean> {
+	const rows = await session.catalog.read(async tx => tx.listInstances());
+	const joined = rows.filter(row => row.joinedAt !== undefined);
+	return joined.length === 1 && joined[0]!.installationId === installationId;
+}

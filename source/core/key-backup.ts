@@ -1,0 +1,226 @@
+import path from 'node:path';
+import type {KeyVersionRow} from '../catalog/catalog.ts';
+import {assertWritableTarget, writeFileAtomic} from '../files/atomic-write.ts';
+import {writeIdentity} from '../instance/identity-file.ts';
+import {audit, auditFailure} from './audit.ts';
+import {decodeBackup, encodeBackup, readBackupFile, type BackupContents} from './backup-file.ts';
+import {isRscmError, RscmError} from './errors.ts';
+import {fingerprintKey, fingerprintPublicKey, verifyKeyCheckValue} from './fingerprint.ts';
+import {generateIdentity} from './key-wrap.ts';
+import {liveVersions, withKeyring, wrapForInstance} from './keyring.ts';
+import {assertBackupPassword} from './password-policy.ts';
+import {installationIdOf, loadIdentity, type Session} from './session.ts';
+
+export const backupExtension = '.snk';
+
+/** The File Location SSRS would suggest: rskey-<instance>-<yyyymmdd>.snk in the current directory. */
+export function suggestedBackupFile(instanceName: string, now = new Date(), directory = process.cwd()): string {
+	const day = now.toISOString().slice(0, 10).replaceAll('-', '');
+	const safeName = instanceName.replaceAll(/[^\w.-]/g, '_');
+	return path.join(directory, `rskey-${safeName.toLowerCase()}-${day}${backupExtension}`);
+}
+
+export type BackupOptions = {
+	file: string;
+	password: string;
+	/** Confirm Password; checked when given (the UI and the prompts give it, --password-file does not). */
+	confirm?: string | undefined;
+	overwrite?: boolean | undefined;
+};
+
+export type BackupResult = {
+	file: string;
+	primaryFingerprint: string;
+	versions: Array<{version: number; fingerprint: string}>;
+};
+
+/**
+ * SSRS "Backup": writes every live key version to a password-protected file, then records the backup time so the
+ * Status page stops warning. Cheap checks (policy, target file) run before the KDF so a mistake costs no wait.
+ */
+export async function backupKey(session: Session, options: BackupOptions): Promise<BackupResult> {
+	assertBackupPassword(options.password, options.confirm);
+	const file = path.resolve(options.file);
+	await assertWritableTarget(file, options.overwrite ?? false);
+	const installationId = installationIdOf(session);
+	const identity = await loadIdentity(session);
+
+	const contents = await session.catalog.read(async tx =>
+		withKeyring(tx, installationId, identity, async keyring => {
+			const keys = liveVersions(keyring.versions).map(row => ({
+				version: row.version,
+				createdAt: row.createdAt,
+				// Copies: the keyring zeroes its own buffers when this callback returns.
+				key: Buffer.from(keyring.keys.get(row.version)!),
+				primary: row.state === 'primary',
+			}));
+			return {catalogId: keyring.catalogId, createdAt: new Date().toISOString(), keys} satisfies BackupContents;
+		}),
+	);
+
+	const versions = contents.keys.map(entry => ({version: entry.version, fingerprint: fingerprintKey(entry.key)}));
+	const primaryFingerprint = fingerprintKey(contents.keys.find(entry => entry.primary)!.key);
+	let text: string;
+	try {
+		text = await encodeBackup(contents, options.password);
+	} finally {
+		for (const entry of contents.keys) entry.key.fill(0);
+	}
+
+	await writeFileAtomic(file, text, {overwrite: options.overwrite ?? false, mode: 0o600});
+	await session.catalog.write(async tx => {
+		const now = new Date().toISOString();
+		for (const {version} of versions) await tx.updateKeyVersion(version, {backedUpAt: now});
+		await audit(tx, installationId, 'backup', versions.map(entry => entry.fingerprint), path.basename(file));
+	});
+	return {file, primaryFingerprint, versions};
+}
+
+export type VerifyResult = {
+	file: string;
+	catalogId: string;
+	createdAt: string;
+	keys: Array<{version: number; fingerprint: string; createdAt: string; primary: boolean}>;
+	/** undefined when no catalog was available to compare with. */
+	matchesCatalog: boolean | undefined;
+	/** Live versions of the catalog that the backup lacks (it predates a key change). */
+	missingVersions: number[];
+	/** Whether this backup can be restored on this catalog as it is now. */
+	restorable: boolean | undefined;
+};
+
+/** Opens a backup and says what it holds and whether it fits this catalog. Changes nothing. */
+export async function verifyBackup(session: Session | undefined, options: {file: string; password: string}): Promise<VerifyResult> {
+	const file = path.resolve(options.file);
+	const contents = await openBackup(file, options.password);
+	try {
+		const keys = contents.keys.map(entry => ({
+			version: entry.version,
+			fingerprint: fingerprintKey(entry.key),
+			createdAt: entry.createdAt,
+			primary: entry.primary,
+		}));
+		const info = session ? await session.catalog.probe() : undefined;
+		if (!session || !info) {
+			return {file, catalogId: contents.catalogId, createdAt: contents.createdAt, keys, matchesCatalog: undefined, missingVersions: [], restorable: undefined};
+		}
+
+		const versions = await session.catalog.read(async tx => tx.listKeyVersions());
+		const matchesCatalog = info.catalogId === contents.catalogId;
+		const missingVersions = matchesCatalog ? missingLiveVersions(contents, versions).map(row => row.version) : [];
+		return {
+			file,
+			catalogId: contents.catalogId,
+			createdAt: contents.createdAt,
+			keys,
+			matchesCatalog,
+			missingVersions,
+			restorable: matchesCatalog && missingVersions.length === 0,
+		};
+	} finally {
+		for (const entry of contents.keys) entry.key.fill(0);
+	}
+}
+
+async function openBackup(file: string, password: string): Promise<BackupContents> {
+	const bytes = await readBackupFile(file);
+	return decodeBackup(bytes, password);
+}
+
+/** Live versions the backup does not hold, or holds with a different key (the key check value disagrees). */
+function missingLiveVersions(contents: BackupContents, versions: KeyVersionRow[]): KeyVersionRow[] {
+	return liveVersions(versions).filter(row => {
+		const entry = contents.keys.find(key => key.version === row.version);
+		return !entry || !verifyKeyCheckValue(entry.key, contents.catalogId, row.version, row.keyCheck);
+	});
+}
+
+export type RestoreResult = {
+	file: string;
+	fingerprints: string[];
+	/** A new service identity was created because the old one was lost. */
+	identityCreated: boolean;
+};
+
+/**
+ * SSRS "Restore": replaces this instance's copy of the key with the one in the backup. Refuses what cannot work —
+ * a backup of another catalog, or one that lacks a live key version — before touching anything, and checks every
+ * key against its key-check value, so restore works even on a catalog that holds no content yet.
+ */
+export async function restoreKey(session: Session, options: {file: string; password: string}): Promise<RestoreResult> {
+	const file = path.resolve(options.file);
+	const installationId = installationIdOf(session);
+	let contents: BackupContents;
+	try {
+		contents = await openBackup(file, options.password);
+	} catch (error) {
+		if (isRscmError(error, 'WRONG_PASSWORD')) await auditFailure(session.catalog, installationId, 'restore', error.code);
+		throw error;
+	}
+
+	try {
+		// Fail before creating any identity: a wrong backup must change nothing.
+		await session.catalog.read(async tx => checkRestorable(contents, (await tx.getInfo()).catalogId, await tx.listKeyVersions()));
+		let identity = await loadIdentity(session);
+		let identityCreated = false;
+		if (!identity) {
+			// The identity file was lost: a new identity is the only way back, and the backup makes it safe.
+			const pair = generateIdentity();
+			identity = {...pair, createdAt: new Date().toISOString(), fingerprint: fingerprintPublicKey(pair.publicKey)};
+			await writeIdentity(session.instanceDirectory, identity, 'current');
+			identityCreated = true;
+		}
+
+		const publicKey = identity.publicKey;
+		const fingerprints = await session.catalog.write(async tx => {
+			const {catalogId} = await tx.getInfo();
+			const versions = await tx.listKeyVersions();
+			// Checked again inside the write: a key change may have committed since the first check.
+			checkRestorable(contents, catalogId, versions);
+			const instance = await tx.getInstance(installationId);
+			if (!instance) {
+				throw new RscmError('NOT_INITIALIZED', 'This instance is not registered in the catalog.', {hint: 'Run `rscm init` first.'});
+			}
+
+			await tx.deleteWrappedKeys({installationId});
+			const live = liveVersions(versions);
+			for (const row of live) {
+				const entry = contents.keys.find(key => key.version === row.version)!;
+				await wrapForInstance(tx, catalogId, installationId, publicKey, row.version, entry.key);
+			}
+
+			await tx.updateInstance(installationId, {
+				publicKey,
+				identityFingerprint: identity.fingerprint,
+				identityCreatedAt: identity.createdAt,
+				joinedAt: instance.joinedAt ?? new Date().toISOString(),
+			});
+			const restored = live.map(row => row.fingerprint);
+			await audit(tx, installationId, 'restore', restored, path.basename(file));
+			return restored;
+		});
+		return {file, fingerprints, identityCreated};
+	} finally {
+		for (const entry of contents.keys) entry.key.fill(0);
+	}
+}
+
+function checkRestorable(contents: BackupContents, catalogId: string, versions: KeyVersionRow[]): void {
+	if (contents.catalogId !== catalogId) {
+		throw new RscmError(
+			'BACKUP_FOR_OTHER_CATALOG',
+			`The backup belongs to catalog ${contents.catalogId}, but this catalog is ${catalogId}.`,
+			{hint: 'Use a backup made from this catalog, or point --catalog at the catalog the backup came from.'},
+		);
+	}
+
+	const missing = missingLiveVersions(contents, versions);
+	if (missing.length > 0) {
+		const first = missing[0]!;
+		throw new RscmError(
+			'BACKUP_OUTDATED',
+			`The backup predates key version ${first.version} (${first.fingerprint}), created ${first.createdAt}.`,
+			{hint: `Use a backup made after ${first.createdAt}.`},
+		);
+	}
+}

@@ -1,0 +1,217 @@
+import os from 'node:os';
+import type {CatalogTx, RotationRow} from '../catalog/catalog.ts';
+import {audit} from './audit.ts';
+import {RscmError} from './errors.ts';
+import {verifyKeyCheckValue} from './fingerprint.ts';
+import {createKeyVersion, keyFor, nextVersionNumber, withKeyring, wrapForInstance, type Keyring} from './keyring.ts';
+import {installationIdOf, loadIdentity, type Session} from './session.ts';
+import {decryptValue, encryptValue} from './value-crypto.ts';
+
+export type ChangeProgress = {
+	fromVersion: number;
+	toVersion: number;
+	done: number;
+	total: number;
+};
+
+export type ChangeKeyOptions = {
+	/** Stops cleanly after the current batch; the rotation stays pending and resumes on the next change. */
+	signal?: AbortSignal | undefined;
+	onProgress?: ((progress: ChangeProgress) => void) | undefined;
+	/** Values re-encrypted per transaction: small enough that readers and other writers never wait long. */
+	batchSize?: number | undefined;
+};
+
+export type ChangeKeyResult = {
+	fromVersion: number;
+	toVersion: number;
+	fingerprint: string;
+	reencrypted: number;
+	resumed: boolean;
+};
+
+/** How long a rotation's lease lasts without a heartbeat; every batch renews it. */
+const leaseMilliseconds = 30_000;
+const defaultBatchSize = 1000;
+
+/**
+ * SSRS "Change": a new key version replaces the old one, online and resumable.
+ *
+ *  1. One transaction creates version N+1, wraps it for every joined instance, makes it primary (new writes use it)
+ *     and records a rotation row. Readers keep working: every envelope names its key version and both are live.
+ *  2. Batches of values under version N are re-encrypted in short transactions; the rotation row records progress
+ *     and a lease, so a second process refuses with BUSY while this one is alive, and takes over once it is dead.
+ *  3. Only when no value under N remains and the new key passes its key check is N retired and its wrapped copies
+ *     deleted. A crash at any point leaves a catalog that every joined instance can read, and a rotation to resume.
+ */
+export async function changeKey(session: Session, options: ChangeKeyOptions = {}): Promise<ChangeKeyResult> {
+	const installationId = installationIdOf(session);
+	const identity = await loadIdentity(session);
+	const leaseOwner = `${installationId}@${os.hostname()}:${process.pid}`;
+	const batchSize = options.batchSize ?? defaultBatchSize;
+
+	const {rotation, resumed} = await session.catalog.write(async tx =>
+		withKeyring(tx, installationId, identity, async keyring => {
+			const pending = await tx.getRotation();
+			if (pending) {
+				assertLeaseFree(pending, leaseOwner);
+				const taken = {...pending, ...lease(leaseOwner)};
+				await tx.putRotation(taken);
+				await audit(tx, installationId, 'change-resume', fingerprintsOf(keyring, pending));
+				return {rotation: taken, resumed: true};
+			}
+
+			return {rotation: await startRotation(tx, keyring, installationId, leaseOwner), resumed: false};
+		}),
+	);
+
+	let current = rotation;
+	options.onProgress?.(progressOf(current));
+	while (true) {
+		if (options.signal?.aborted) {
+			await releaseLease(session, leaseOwner);
+			throw new RscmError('CANCELLED', `Key change stopped after ${current.done} of ${current.total} values.`, {
+				hint: 'Run the key change again to resume where it stopped.',
+			});
+		}
+
+		const step = await session.catalog.write(async tx =>
+			withKeyring(tx, installationId, identity, async keyring => reencryptBatch(tx, keyring, leaseOwner, batchSize)),
+		);
+		current = step.rotation;
+		options.onProgress?.(progressOf(current));
+		if (step.finished) break;
+	}
+
+	const fingerprint = await session.catalog.write(async tx =>
+		withKeyring(tx, installationId, identity, async keyring => retireOldVersion(tx, keyring, installationId, current)),
+	);
+	return {fromVersion: current.fromVersion, toVersion: current.toVersion, fingerprint, reencrypted: current.done, resumed};
+}
+
+async function startRotation(tx: CatalogTx, keyring: Keyring, installationId: string, leaseOwner: string): Promise<RotationRow> {
+	const fromVersion = keyring.primary.version;
+	const toVersion = nextVersionNumber(keyring.versions);
+	const {key, row} = createKeyVersion(keyring.catalogId, toVersion, 'primary');
+	try {
+		await tx.updateKeyVersion(fromVersion, {state: 'active'});
+		await tx.insertKeyVersion(row);
+		for (const instance of await tx.listInstances()) {
+			if (instance.joinedAt === undefined) continue;
+			await wrapForInstance(tx, keyring.catalogId, instance.installationId, instance.publicKey, toVersion, key);
+		}
+	} finally {
+		key.fill(0);
+	}
+
+	const rotation: RotationRow = {
+		fromVersion,
+		toVersion,
+		startedAt: new Date().toISOString(),
+		total: await tx.countSecrets({keyVersion: fromVersion}),
+		done: 0,
+		lastId: 0,
+		...lease(leaseOwner),
+	};
+	await tx.putRotation(rotation);
+	await audit(tx, installationId, 'change-start', [keyring.primary.fingerprint, row.fingerprint], `version ${fromVersion} → ${toVersion}`);
+	return rotation;
+}
+
+async function reencryptBatch(
+	tx: CatalogTx,
+	keyring: Keyring,
+	leaseOwner: string,
+	batchSize: number,
+): Promise<{rotation: RotationRow; finished: boolean}> {
+	const rotation = await tx.getRotation();
+	if (!rotation) throw new RscmError('INTERNAL', 'The key change was finished or removed by another process.');
+	assertLeaseFree(rotation, leaseOwner);
+	const fromKey = keyFor(keyring, rotation.fromVersion);
+	const toKey = keyFor(keyring, rotation.toVersion);
+	let rows = await tx.secretsBatch(rotation.fromVersion, rotation.lastId, batchSize);
+	// Values below lastId still under the old version (none, unless a pass was interrupted oddly): sweep them too.
+	if (rows.length === 0 && rotation.lastId > 0) rows = await tx.secretsBatch(rotation.fromVersion, 0, batchSize);
+	if (rows.length === 0) return {rotation, finished: true};
+
+	const updates = rows.map(row => {
+		const location = {catalogId: keyring.catalogId, kind: row.kind, owner: row.owner, field: row.field};
+		const plaintext = decryptValue(fromKey, location, row.ciphertext!);
+		return {id: row.id, ciphertext: encryptValue(toKey, rotation.toVersion, location, plaintext)};
+	});
+	const replaced = await tx.replaceSecretCiphertexts(rotation.fromVersion, rotation.toVersion, updates);
+	const next: RotationRow = {
+		...rotation,
+		done: Math.min(rotation.total, rotation.done + replaced),
+		lastId: rows.at(-1)!.id,
+		...lease(leaseOwner),
+	};
+	await tx.putRotation(next);
+	return {rotation: next, finished: false};
+}
+
+async function retireOldVersion(tx: CatalogTx, keyring: Keyring, installationId: string, rotation: RotationRow): Promise<string> {
+	const remaining = await tx.countSecrets({keyVersion: rotation.fromVersion});
+	const toRow = keyring.versions.find(row => row.version === rotation.toVersion);
+	if (remaining > 0 || !toRow || !verifyKeyCheckValue(keyFor(keyring, rotation.toVersion), keyring.catalogId, toRow.version, toRow.keyCheck)) {
+		throw new RscmError('INTERNAL', `Key change check failed: ${remaining} values still use version ${rotation.fromVersion}. Nothing was retired.`, {
+			hint: 'Run the key change again to resume it.',
+		});
+	}
+
+	await tx.updateKeyVersion(rotation.fromVersion, {state: 'retired', retiredAt: new Date().toISOString()});
+	await tx.deleteWrappedKeys({version: rotation.fromVersion});
+	await tx.putRotation(undefined);
+	const fromRow = keyring.versions.find(row => row.version === rotation.fromVersion);
+	await audit(tx, installationId, 'change', [fromRow?.fingerprint ?? '', toRow.fingerprint], `${rotation.done} values re-encrypted; version ${rotation.fromVersion} retired`);
+	return toRow.fingerprint;
+}
+
+function lease(owner: string): Pick<RotationRow, 'leaseOwner' | 'leaseExpiresAt'> {
+	return {leaseOwner: owner, leaseExpiresAt: new Date(Date.now() + leaseMilliseconds).toISOString()};
+}
+
+/**
+ * A rotation belongs to whoever holds a live lease. A lease is dead when it expired, or when it names a process on
+ * this machine that no longer exists (so a killed `rscm key change` can be resumed at once, not 30 s later).
+ */
+function assertLeaseFree(rotation: RotationRow, owner: string): void {
+	if (!rotation.leaseOwner || rotation.leaseOwner === owner) return;
+	if (!rotation.leaseExpiresAt || Date.parse(rotation.leaseExpiresAt) < Date.now()) return;
+	const match = /@(.+):(\d+)$/.exec(rotation.leaseOwner);
+	if (match && match[1] === os.hostname() && !processAlive(Number(match[2]))) return;
+	throw new RscmError('BUSY', `Another key change is running (${rotation.done} of ${rotation.total} values done).`, {
+		hint: 'Wait for it to finish; if its process died, run the key change again after 30 seconds to take it over.',
+	});
+}
+
+function processAlive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'EPERM';
+	}
+}
+
+async function releaseLease(session: Session, owner: string): Promise<void> {
+	await session.catalog.write(async tx => {
+		const rotation = await tx.getRotation();
+		if (rotation?.leaseOwner === owner) await tx.putRotation({...rotation, leaseOwner: undefined, leaseExpiresAt: undefined});
+	});
+}
+
+function progressOf(rotation: RotationRow): ChangeProgress {
+	return {fromVersion: rotation.fromVersion, toVersion: rotation.toVersion, done: rotation.done, total: rotation.total};
+}
+
+function fingerprintsOf(keyring: Keyring, rotation: RotationRow): string[] {
+	return [rotation.fromVersion, rotation.toVersion].map(version => keyring.versions.find(row => row.version === version)?.fingerprint ?? '');
+}
+
+/** The pending rotation, if any, for the Status page and for `rscm key change` to say it resumes. */
+export async function pendingRotation(session: Session): Promise<RotationRow | undefined> {
+	if (!(await session.catalog.probe())) return undefined;
+	return session.catalog.read(async tx => tx.getRotation());
+}
+

@@ -1,0 +1,65 @@
+import {discardNextIdentity, promoteNextIdentity, writeIdentity, type Identity} from '../instance/identity-file.ts';
+import {audit} from './audit.ts';
+import {RscmError} from './errors.ts';
+import {fingerprintPublicKey} from './fingerprint.ts';
+import {generateIdentity} from './key-wrap.ts';
+import {keyFor, liveVersions, primaryVersion, withKeyring, wrapForInstance} from './keyring.ts';
+import {installationIdOf, requireIdentity, type Session} from './session.ts';
+
+export type ChangeIdentityResult = {
+	previousFingerprint: string;
+	fingerprint: string;
+	createdAt: string;
+};
+
+/** Whether the primary key was ever backed up: SSRS asks for a backup before a service account change. */
+export async function primaryKeyBackedUp(session: Session): Promise<boolean> {
+	const versions = await session.catalog.read(async tx => tx.listKeyVersions());
+	return primaryVersion(versions)?.backedUpAt !== undefined;
+}
+
+export function noBackupError(): RscmError {
+	return new RscmError('NO_BACKUP', 'The primary key has never been backed up; back it up before changing the service identity.', {
+		hint: 'Run `rscm key backup --file PATH` first (or pass --yes to change it anyway).',
+	});
+}
+
+/**
+ * SSRS "Service Account" change, in rscm terms: a new identity key pair for this instance, with the keyring
+ * re-wrapped for it. Crash-safe by ordering: the new private key is on disk (identity.next.key) before the catalog
+ * commits, and the old one is replaced only after; loadIdentity settles a crash in between by asking the catalog
+ * which public key it holds.
+ */
+export async function changeServiceIdentity(session: Session, options: {allowWithoutBackup?: boolean} = {}): Promise<ChangeIdentityResult> {
+	const installationId = installationIdOf(session);
+	const current = await requireIdentity(session);
+	if (!options.allowWithoutBackup && !(await primaryKeyBackedUp(session))) throw noBackupError();
+
+	const pair = generateIdentity();
+	const next: Identity = {...pair, createdAt: new Date().toISOString(), fingerprint: fingerprintPublicKey(pair.publicKey)};
+	await writeIdentity(session.instanceDirectory, next, 'next');
+	try {
+		await session.catalog.write(async tx =>
+			withKeyring(tx, installationId, current, async keyring => {
+				for (const row of liveVersions(keyring.versions)) {
+					await wrapForInstance(tx, keyring.catalogId, installationId, next.publicKey, row.version, keyFor(keyring, row.version));
+				}
+
+				await tx.updateInstance(installationId, {
+					publicKey: next.publicKey,
+					identityFingerprint: next.fingerprint,
+					identityCreatedAt: next.createdAt,
+				});
+				await audit(tx, installationId, 'change-identity', [current.fingerprint, next.fingerprint]);
+			}),
+		);
+	} catch (error) {
+		await discardNextIdentity(session.instanceDirectory);
+		throw error;
+	} finally {
+		pair.privateKey.fill(0);
+	}
+
+	await promoteNextIdentity(session.instanceDirectory);
+	return {previousFingerprint: current.fingerprint, fingerprint: next.fingerprint, createdAt: next.createdAt};
+}

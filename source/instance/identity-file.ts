@@ -1,0 +1,96 @@
+import {readFile, rm, rename} from 'node:fs/promises';
+import path from 'node:path';
+import {RscmError} from '../core/errors.ts';
+import {fingerprintPublicKey} from '../core/fingerprint.ts';
+import {publicKeyFromPrivate, type IdentityKeyPair} from '../core/key-wrap.ts';
+import {writeFileAtomic} from '../files/atomic-write.ts';
+import {fileError} from '../files/file-error.ts';
+import {assertPrivate} from './private-directory.ts';
+
+/**
+ * The instance's service identity: an X25519 key pair whose private half never leaves this directory.
+ *
+ *   identity.key       the identity in use (0600)
+ *   identity.next.key  a new identity written before the catalog switches to it (see changeServiceIdentity):
+ *                      until the catalog commits, identity.key still works; after, identity.next.key does. Whichever
+ *                      matches the catalog on the next start wins, so no crash leaves the instance without one.
+ */
+export const identityFileName = 'identity.key';
+export const nextIdentityFileName = 'identity.next.key';
+
+export type Identity = IdentityKeyPair & {
+	createdAt: string;
+	fingerprint: string;
+};
+
+type IdentityFile = {
+	format: 'rscm-identity-v1';
+	createdAt: string;
+	publicKey: string;
+	privateKey: string;
+};
+
+export function identityPath(instanceDirectory: string, which: 'current' | 'next' = 'current'): string {
+	return path.join(instanceDirectory, which === 'current' ? identityFileName : nextIdentityFileName);
+}
+
+export async function writeIdentity(
+	instanceDirectory: string,
+	identity: Identity,
+	which: 'current' | 'next',
+): Promise<void> {
+	const content: IdentityFile = {
+		format: 'rscm-identity-v1',
+		createdAt: identity.createdAt,
+		publicKey: identity.publicKey.toString('base64'),
+		privateKey: identity.privateKey.toString('base64'),
+	};
+	await writeFileAtomic(identityPath(instanceDirectory, which), JSON.stringify(content, undefined, '\t') + '\n', {
+		overwrite: true,
+	});
+}
+
+/** Reads an identity file; undefined when it does not exist. Refuses one that others can read. */
+export async function readIdentity(instanceDirectory: string, which: 'current' | 'next'): Promise<Identity | undefined> {
+	const file = identityPath(instanceDirectory, which);
+	let text: string;
+	try {
+		text = await readFile(file, 'utf8');
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+		throw fileError(error, file, 'read');
+	}
+
+	await assertPrivate(file, 'file');
+	let parsed: IdentityFile;
+	try {
+		parsed = JSON.parse(text) as IdentityFile;
+	} catch {
+		throw new RscmError('IDENTITY_CORRUPT', `${file} is not a valid identity file.`);
+	}
+
+	if (parsed.format !== 'rscm-identity-v1' || typeof parsed.privateKey !== 'string') {
+		throw new RscmError('IDENTITY_CORRUPT', `${file} is not a valid identity file.`);
+	}
+
+	const privateKey = Buffer.from(parsed.privateKey, 'base64');
+	const publicKey = publicKeyFromPrivate(privateKey);
+	// The public half is derived, not trusted: a file edited by hand cannot claim another instance's public key.
+	if (parsed.publicKey !== publicKey.toString('base64')) {
+		throw new RscmError('IDENTITY_CORRUPT', `${file}: the public key does not match the private key.`);
+	}
+
+	return {publicKey, privateKey, createdAt: parsed.createdAt, fingerprint: fingerprintPublicKey(publicKey)};
+}
+
+export async function promoteNextIdentity(instanceDirectory: string): Promise<void> {
+	try {
+		await rename(identityPath(instanceDirectory, 'next'), identityPath(instanceDirectory, 'current'));
+	} catch (error) {
+		throw fileError(error, identityPath(instanceDirectory, 'next'), 'rename');
+	}
+}
+
+export async function discardNextIdentity(instanceDirectory: string): Promise<void> {
+	await rm(identityPath(instanceDirectory, 'next'), {force: true});
+}
