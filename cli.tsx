@@ -15,7 +15,8 @@ async function main(): Promise<number> {
 			return printError(
 				processIo(new AbortController().signal),
 				new RscmError('NOT_A_TERMINAL', 'rscm opens the Configuration Manager only on a terminal; for scripts use the commands (rscm --help).'),
-				false,
+				// A script that passed --json expects the error as JSON on stdout, like every other failure.
+				argv.includes('--json'),
 			);
 		}
 

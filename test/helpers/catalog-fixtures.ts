@@ -1,0 +1,111 @@
+import {chmod, mkdtemp, readdir, rm} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type {ExecutionContext} from 'ava';
+import {importDataSources, type DataSourceInput} from '../../source/core/data-sources.ts';
+import {isRscmError, type ErrorCode} from '../../source/core/errors.ts';
+import {initialize, type InitializeResult} from '../../source/core/initialize.ts';
+import {openSession, type Session} from '../../source/core/session.ts';
+
+/** Meets every rule of the backup password policy (DESIGN §4). */
+export const strongPassword = 'Str0ng!Backup#Pass';
+
+/** A private temp directory, removed when the test ends (whatever its outcome). */
+export async function tempDirectory(t: ExecutionContext, prefix = 'rscm-test-'): Promise<string> {
+	const directory = await mkdtemp(path.join(os.tmpdir(), prefix));
+	await chmod(directory, 0o700);
+	t.teardown(async () => {
+		// A test may leave a directory read-only on purpose; make it removable again.
+		await chmod(directory, 0o700).catch(() => undefined);
+		await rm(directory, {recursive: true, force: true});
+	});
+	return directory;
+}
+
+/** One deployment: a SQLite catalog file and room for several instance directories in a temp directory. */
+export type Deployment = {
+	root: string;
+	catalogPath: string;
+	instanceDirectory(name: string): string;
+	/** Opens a session for an instance directory of this deployment; closed at teardown. */
+	open(name: string): Promise<Session>;
+};
+
+export async function newDeployment(t: ExecutionContext): Promise<Deployment> {
+	const root = await tempDirectory(t);
+	const catalogPath = path.join(root, 'catalog.db');
+	const instanceDirectory = (name: string) => path.join(root, 'instances', name);
+	return {
+		root,
+		catalogPath,
+		instanceDirectory,
+		open: async name => openTestSession(t, catalogPath, instanceDirectory(name)),
+	};
+}
+
+export async function openTestSession(t: ExecutionContext, catalog: string, instanceDirectory: string): Promise<Session> {
+	// env: {} keeps RSCM_CATALOG / RSCM_INSTANCE_DIR of the developer's shell out of the test.
+	const session = await openSession({catalog, instanceDirectory, env: {}});
+	let closed = false;
+	const close = session.close.bind(session);
+	t.teardown(async () => {
+		if (!closed) await close();
+	});
+	return {
+		...session,
+		close: async () => {
+			closed = true;
+			await close();
+		},
+	};
+}
+
+export type JoinedInstance = {
+	deployment: Deployment;
+	session: Session;
+	init: InitializeResult;
+};
+
+/** A deployment whose first instance ("a") created the catalog and the key and is joined. */
+export async function joinedInstance(t: ExecutionContext, name = 'a'): Promise<JoinedInstance> {
+	const deployment = await newDeployment(t);
+	const session = await deployment.open(name);
+	const init = await initialize(session, {name: name.toUpperCase(), machine: 'TESTHOST'});
+	if (init.status !== 'joined') throw new Error(`fixture: expected the first instance to join, got ${init.status}`);
+	return {deployment, session, init};
+}
+
+/** Deterministic, distinct values per data source, so a test can check each one read back. */
+export function dataSourceValues(index: number): Required<{[K in keyof DataSourceInput]: string}> {
+	return {
+		connectionString: `Server=db${index % 7}.example.com;Database=Sales${index}`,
+		username: `svc_reports_${index}`,
+		password: `p@ss-${index}-${(index * 7919) % 100_003}`,
+	};
+}
+
+export function dataSourceName(index: number): string {
+	return `DS-${String(index).padStart(5, '0')}`;
+}
+
+/** Loads `count` data sources with all three fields through the bulk path (one transaction per batch). */
+export async function loadDataSources(session: Session, count: number): Promise<void> {
+	async function* records() {
+		for (let index = 0; index < count; index++) yield {name: dataSourceName(index), ...dataSourceValues(index)};
+	}
+
+	await importDataSources(session, records(), {batchSize: 2000});
+}
+
+/** Asserts that a promise rejects with an RscmError of the given code; returns the error for more checks. */
+export async function rejectsWithCode(t: ExecutionContext, promise: Promise<unknown>, code: ErrorCode) {
+	const error = await t.throwsAsync(promise);
+	t.true(isRscmError(error), `expected an RscmError ${code}, got ${String(error)}`);
+	t.is((error as {code?: string} | undefined)?.code, code, (error as Error | undefined)?.message);
+	return error as Error & {code: ErrorCode; hint?: string};
+}
+
+/** Names of leftover temp files of the atomic writer (`.NAME.RANDOM.tmp`) in a directory. */
+export async function temporaryFiles(directory: string): Promise<string[]> {
+	return (await readdir(directory)).filter(name => name.startsWith('.') && name.endsWith('.tmp'));
+}
