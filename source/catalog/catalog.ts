@@ -116,6 +116,26 @@ export type AuditEntry = {
 
 export type NewAuditEntry = Omit<AuditEntry, 'id' | 'at'> & {at?: string};
 
+/** Rows per table, for `rscm catalog copy` to check that the copy holds what the source held. */
+export type CatalogCounts = {
+	instances: number;
+	keyVersions: number;
+	wrappedKeys: number;
+	secrets: number;
+	dataSources: number;
+	subscriptions: number;
+	settings: number;
+	auditEntries: number;
+	/** 1 when a key change is pending. */
+	rotation: number;
+};
+
+/** What create() gives a catalog it creates: a copy keeps its source's id, so backups and wrapped keys still match. */
+export type CreateCatalogOptions = {
+	catalogId?: string | undefined;
+	createdAt?: string | undefined;
+};
+
 export type SecretCounts = {
 	/** kind → number of values set, and how many of them need re-entry. */
 	[kind in SecretKind]: {total: number; needsReentry: number};
@@ -181,6 +201,23 @@ export type CatalogTx = {
 
 	appendAudit(entry: NewAuditEntry): Promise<void>;
 	listAudit(limit: number): Promise<AuditEntry[]>;
+
+	/*
+	 * Catalog copy (`rscm catalog copy`): keyset paging over whole tables, and bulk inserts that keep every field
+	 * as given (ids, timestamps, needs-re-entry flags). Ids are kept so a pending rotation's lastId still means the
+	 * same row; the id sequence of the target is moved past every inserted id, so an id is still never handed out
+	 * twice.
+	 */
+	/** Up to `limit` values of any kind and key version (or none) with id > afterId, ordered by id. */
+	secretsAfter(afterId: number, limit: number): Promise<SecretRow[]>;
+	/** Up to `limit` data sources with a name after `afterName` in byte order (undefined: from the start). */
+	dataSourcesAfter(afterName: string | undefined, limit: number): Promise<DataSourceRow[]>;
+	/** Up to `limit` audit entries with id > afterId, oldest first. */
+	auditAfter(afterId: number, limit: number): Promise<AuditEntry[]>;
+	insertSecrets(rows: SecretRow[]): Promise<void>;
+	insertDataSources(rows: DataSourceRow[]): Promise<void>;
+	insertAuditEntries(entries: AuditEntry[]): Promise<void>;
+	countRows(): Promise<CatalogCounts>;
 };
 
 export type Catalog = {
@@ -190,8 +227,11 @@ export type Catalog = {
 
 	/** undefined when the location holds no catalog yet (no file, or no rscm schema). */
 	probe(): Promise<CatalogInfo | undefined>;
-	/** Creates the schema and a random catalog id if missing, and runs pending migrations. Idempotent. */
-	create(): Promise<CatalogInfo>;
+	/**
+	 * Creates the schema and the catalog id (random, or `options.catalogId`) if missing, and runs pending
+	 * migrations. Idempotent: an existing catalog keeps its id and creation time whatever the options say.
+	 */
+	create(options?: CreateCatalogOptions): Promise<CatalogInfo>;
 
 	/** A consistent read. Fails with CATALOG_NOT_FOUND when the catalog was never created. */
 	read<T>(work: (tx: CatalogTx) => Promise<T>): Promise<T>;

@@ -6,8 +6,10 @@ import {RscmError} from '../core/errors.ts';
 import type {
 	AuditEntry,
 	Catalog,
+	CatalogCounts,
 	CatalogInfo,
 	CatalogTx,
+	CreateCatalogOptions,
 	DataSourceRow,
 	InstanceRow,
 	KeyVersionRow,
@@ -180,7 +182,7 @@ export class PostgresCatalog implements Catalog {
 		});
 	}
 
-	async create(): Promise<CatalogInfo> {
+	async create(options: CreateCatalogOptions = {}): Promise<CatalogInfo> {
 		return this.#session('create', async (client, connection) => {
 			try {
 				await client.query(this.#writeLockSql());
@@ -203,7 +205,7 @@ export class PostgresCatalog implements Catalog {
 
 				await client.query(
 					'INSERT INTO meta (singleton, catalog_id, created_at) VALUES (true, $1, $2) ON CONFLICT (singleton) DO NOTHING',
-					[randomUUID(), now],
+					[options.catalogId ?? randomUUID(), options.createdAt === undefined ? now : isoTimestamp(options.createdAt)],
 				);
 				const info = await this.#info(client, known);
 				await client.query('COMMIT');
@@ -904,15 +906,100 @@ class PostgresTx implements CatalogTx {
 
 	async listAudit(limit: number): Promise<AuditEntry[]> {
 		const rows = await this.#rows('SELECT * FROM audit_log ORDER BY id DESC LIMIT $1', [limit]);
-		return rows.map(row => ({
-			id: Number(row.id),
-			at: timestamp(row.at),
-			installationId: (row.installation_id as string | null) ?? undefined,
-			operation: row.operation as string,
-			fingerprints: JSON.parse(row.fingerprints as string) as string[],
-			outcome: row.outcome as AuditEntry['outcome'],
-			detail: row.detail as string,
-		}));
+		return rows.map(row => auditFromRow(row));
+	}
+
+	async secretsAfter(afterId: number, limit: number): Promise<SecretRow[]> {
+		const rows = await this.#rows(`${secretSelect} WHERE id > $1 ORDER BY id LIMIT $2`, [afterId, limit]);
+		return rows.map(row => secretFromRow(row));
+	}
+
+	async dataSourcesAfter(afterName: string | undefined, limit: number): Promise<DataSourceRow[]> {
+		// Byte order (COLLATE "C"), as SQLite compares text, so both backends page the same way.
+		const rows = await this.#rows(
+			`SELECT name, created_at, updated_at FROM data_sources
+				WHERE ($1::text IS NULL OR name COLLATE "C" > $1) ORDER BY name COLLATE "C" LIMIT $2`,
+			[afterName ?? null, limit],
+		);
+		return rows.map(row => dataSourceFromRow(row));
+	}
+
+	async auditAfter(afterId: number, limit: number): Promise<AuditEntry[]> {
+		const rows = await this.#rows('SELECT * FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit]);
+		return rows.map(row => auditFromRow(row));
+	}
+
+	async insertSecrets(rows: SecretRow[]): Promise<void> {
+		if (rows.length === 0) return this.#guard(async () => undefined);
+		// One statement per batch.
+		await this.#query(
+			`INSERT INTO secrets (id, kind, owner, field, ciphertext, key_version, needs_reentry, updated_at)
+				SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::integer[],
+					$7::boolean[], $8::timestamptz[])`,
+			[
+				rows.map(row => row.id),
+				rows.map(row => row.kind),
+				rows.map(row => row.owner),
+				rows.map(row => row.field),
+				rows.map(row => (row.ciphertext === undefined ? null : asBuffer(row.ciphertext))),
+				rows.map(row => row.keyVersion ?? null),
+				rows.map(row => row.needsReentry),
+				rows.map(row => isoTimestamp(row.updatedAt)),
+			],
+		);
+		await this.#advanceSequence('secrets');
+	}
+
+	async insertDataSources(rows: DataSourceRow[]): Promise<void> {
+		if (rows.length === 0) return this.#guard(async () => undefined);
+		await this.#query(
+			`INSERT INTO data_sources (name, created_at, updated_at)
+				SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[])`,
+			[rows.map(row => row.name), rows.map(row => isoTimestamp(row.createdAt)), rows.map(row => isoTimestamp(row.updatedAt))],
+		);
+	}
+
+	async insertAuditEntries(entries: AuditEntry[]): Promise<void> {
+		if (entries.length === 0) return this.#guard(async () => undefined);
+		await this.#query(
+			`INSERT INTO audit_log (id, at, installation_id, operation, fingerprints, outcome, detail)
+				SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])`,
+			[
+				entries.map(entry => entry.id),
+				entries.map(entry => isoTimestamp(entry.at)),
+				entries.map(entry => entry.installationId ?? null),
+				entries.map(entry => entry.operation),
+				entries.map(entry => JSON.stringify(entry.fingerprints)),
+				entries.map(entry => entry.outcome),
+				entries.map(entry => entry.detail),
+			],
+		);
+		await this.#advanceSequence('audit_log');
+	}
+
+	async countRows(): Promise<CatalogCounts> {
+		const [row] = await this.#rows(
+			`SELECT (SELECT count(*) FROM instances) AS "instances", (SELECT count(*) FROM key_versions) AS "keyVersions",
+				(SELECT count(*) FROM wrapped_keys) AS "wrappedKeys", (SELECT count(*) FROM secrets) AS "secrets",
+				(SELECT count(*) FROM data_sources) AS "dataSources", (SELECT count(*) FROM subscriptions) AS "subscriptions",
+				(SELECT count(*) FROM settings) AS "settings", (SELECT count(*) FROM audit_log) AS "auditEntries",
+				(SELECT count(*) FROM rotation) AS "rotation"`,
+		);
+		// count(*) is bigint, which pg returns as a string.
+		return Object.fromEntries(Object.entries(row!).map(([name, value]) => [name, Number(value)])) as CatalogCounts;
+	}
+
+	/**
+	 * Rows inserted with explicit ids leave the bigserial sequence behind; move it past them (never back), or the
+	 * next ordinary insert would collide with a copied id. setval is not rolled back with the transaction, which
+	 * only skips ids: an id is still never handed out twice.
+	 */
+	async #advanceSequence(table: 'secrets' | 'audit_log'): Promise<void> {
+		await this.#query(
+			`SELECT setval(sequence, GREATEST((SELECT max(id) FROM ${table}), COALESCE(pg_sequence_last_value(sequence), 1)))
+				FROM (SELECT pg_get_serial_sequence($1, 'id')::regclass AS sequence) AS s`,
+			[table],
+		);
 	}
 
 	async #rows(text: string, values?: unknown[]): Promise<Row[]> {
@@ -932,6 +1019,18 @@ class PostgresTx implements CatalogTx {
 			throw this.#session.mapError(error);
 		}
 	}
+}
+
+function auditFromRow(row: Row): AuditEntry {
+	return {
+		id: Number(row.id),
+		at: timestamp(row.at),
+		installationId: (row.installation_id as string | null) ?? undefined,
+		operation: row.operation as string,
+		fingerprints: JSON.parse(row.fingerprints as string) as string[],
+		outcome: row.outcome as AuditEntry['outcome'],
+		detail: row.detail as string,
+	};
 }
 
 function dataSourceFromRow(row: Row): DataSourceRow {

@@ -8,8 +8,10 @@ import {RscmError} from '../core/errors.ts';
 import type {
 	AuditEntry,
 	Catalog,
+	CatalogCounts,
 	CatalogInfo,
 	CatalogTx,
+	CreateCatalogOptions,
 	DataSourceRow,
 	InstanceRow,
 	KeyVersionRow,
@@ -109,7 +111,7 @@ export class SqliteCatalog implements Catalog {
 		});
 	}
 
-	async create(): Promise<CatalogInfo> {
+	async create(options: CreateCatalogOptions = {}): Promise<CatalogInfo> {
 		return this.#exclusive(async () => {
 			const connection = this.#connect(true)!;
 			return this.#withRetry('write', () => {
@@ -117,7 +119,7 @@ export class SqliteCatalog implements Catalog {
 				if (this.#file !== ':memory:') connection.pragma('journal_mode = WAL');
 				connection.exec('BEGIN IMMEDIATE');
 				try {
-					const info = this.#migrate();
+					const info = this.#migrate(options);
 					connection.exec('COMMIT');
 					return info;
 				} catch (error) {
@@ -298,7 +300,7 @@ export class SqliteCatalog implements Catalog {
 	}
 
 	/** Runs inside BEGIN IMMEDIATE: creates or upgrades the schema and the catalog id. */
-	#migrate(): CatalogInfo {
+	#migrate(options: CreateCatalogOptions): CatalogInfo {
 		const connection = this.#connection!;
 		if (!this.#hasTable('schema_migrations')) {
 			const foreign = connection.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' LIMIT 1").get();
@@ -325,7 +327,10 @@ export class SqliteCatalog implements Catalog {
 
 		if (found < known) this.#statements.clear();
 		if (!this.#hasMetaRow()) {
-			this.#statement('INSERT INTO meta (singleton, catalog_id, created_at) VALUES (1, ?, ?)').run(randomUUID(), now);
+			this.#statement('INSERT INTO meta (singleton, catalog_id, created_at) VALUES (1, ?, ?)').run(
+				options.catalogId ?? randomUUID(),
+				options.createdAt === undefined ? now : isoTimestamp(options.createdAt),
+			);
 		}
 
 		return this.#info(known);
@@ -504,6 +509,18 @@ function secretFromRow(row: Row): SecretRow {
 		keyVersion: (row.key_version as number | null) ?? undefined,
 		needsReentry: row.needs_reentry === 1,
 		updatedAt: row.updated_at as string,
+	};
+}
+
+function auditFromRow(row: Row): AuditEntry {
+	return {
+		id: row.id as number,
+		at: row.at as string,
+		installationId: (row.installation_id as string | null) ?? undefined,
+		operation: row.operation as string,
+		fingerprints: JSON.parse(row.fingerprints as string) as string[],
+		outcome: row.outcome as AuditEntry['outcome'],
+		detail: row.detail as string,
 	};
 }
 
@@ -874,16 +891,91 @@ class SqliteTx implements CatalogTx {
 
 	async listAudit(limit: number): Promise<AuditEntry[]> {
 		return this.#run(() =>
-			this.#all('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?', limit).map(row => ({
-				id: row.id as number,
-				at: row.at as string,
-				installationId: (row.installation_id as string | null) ?? undefined,
-				operation: row.operation as string,
-				fingerprints: JSON.parse(row.fingerprints as string) as string[],
-				outcome: row.outcome as AuditEntry['outcome'],
-				detail: row.detail as string,
-			})),
+			this.#all('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?', limit).map(row => auditFromRow(row)),
 		);
+	}
+
+	async secretsAfter(afterId: number, limit: number): Promise<SecretRow[]> {
+		return this.#run(() =>
+			this.#all(`${secretSelect} WHERE id > ? ORDER BY id LIMIT ?`, afterId, limit).map(row => secretFromRow(row)),
+		);
+	}
+
+	async dataSourcesAfter(afterName: string | undefined, limit: number): Promise<DataSourceRow[]> {
+		return this.#run(() =>
+			this.#all(
+				'SELECT name, created_at, updated_at FROM data_sources WHERE (@after IS NULL OR name > @after) ORDER BY name LIMIT @limit',
+				{after: afterName ?? null, limit},
+			).map(row => ({name: row.name as string, createdAt: row.created_at as string, updatedAt: row.updated_at as string})),
+		);
+	}
+
+	async auditAfter(afterId: number, limit: number): Promise<AuditEntry[]> {
+		return this.#run(() =>
+			this.#all('SELECT * FROM audit_log WHERE id > ? ORDER BY id LIMIT ?', afterId, limit).map(row => auditFromRow(row)),
+		);
+	}
+
+	async insertSecrets(rows: SecretRow[]): Promise<void> {
+		return this.#run(() => {
+			// An explicit id in an AUTOINCREMENT table also raises sqlite_sequence, so later ids come after it.
+			const statement = this.#sql(
+				`INSERT INTO secrets (id, kind, owner, field, ciphertext, key_version, needs_reentry, updated_at)
+					VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			);
+			for (const row of rows) {
+				statement.run(
+					row.id,
+					row.kind,
+					row.owner,
+					row.field,
+					row.ciphertext === undefined ? null : asBuffer(row.ciphertext),
+					row.keyVersion ?? null,
+					row.needsReentry ? 1 : 0,
+					isoTimestamp(row.updatedAt),
+				);
+			}
+		});
+	}
+
+	async insertDataSources(rows: DataSourceRow[]): Promise<void> {
+		return this.#run(() => {
+			const statement = this.#sql('INSERT INTO data_sources (name, created_at, updated_at) VALUES (?, ?, ?)');
+			for (const row of rows) statement.run(row.name, isoTimestamp(row.createdAt), isoTimestamp(row.updatedAt));
+		});
+	}
+
+	async insertAuditEntries(entries: AuditEntry[]): Promise<void> {
+		return this.#run(() => {
+			const statement = this.#sql(
+				`INSERT INTO audit_log (id, at, installation_id, operation, fingerprints, outcome, detail)
+					VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			);
+			for (const entry of entries) {
+				statement.run(
+					entry.id,
+					isoTimestamp(entry.at),
+					entry.installationId ?? null,
+					entry.operation,
+					JSON.stringify(entry.fingerprints),
+					entry.outcome,
+					entry.detail,
+				);
+			}
+		});
+	}
+
+	async countRows(): Promise<CatalogCounts> {
+		return this.#run(() => {
+			const row = this.#get(
+				`SELECT (SELECT count(*) FROM instances) AS instances, (SELECT count(*) FROM key_versions) AS keyVersions,
+					(SELECT count(*) FROM wrapped_keys) AS wrappedKeys, (SELECT count(*) FROM secrets) AS secrets,
+					(SELECT count(*) FROM data_sources) AS dataSources, (SELECT count(*) FROM subscriptions) AS subscriptions,
+					(SELECT count(*) FROM settings) AS settings, (SELECT count(*) FROM audit_log) AS auditEntries,
+					(SELECT count(*) FROM rotation) AS rotation`,
+			)!;
+			return row as CatalogCounts;
+		});
 	}
 
 	#sql(sql: string): Statement {

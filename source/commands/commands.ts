@@ -1,3 +1,4 @@
+import {copyCatalog} from '../core/catalog-copy.ts';
 import {changeKey} from '../core/key-change.ts';
 import {backupKey, restoreKey, verifyBackup} from '../core/key-backup.ts';
 import {deleteEncryptedContent, previewDeleteContent} from '../core/delete-content.ts';
@@ -322,6 +323,42 @@ export const commands: CommandSpec[] = [
 				await confirm(context.io, 'Create a new service identity for this instance?', yes);
 				const result = await changeServiceIdentity(session, {allowWithoutBackup: yes});
 				say(context, `New service identity ${result.fingerprint} (was ${result.previousFingerprint}).`);
+				return result;
+			}),
+	},
+	{
+		words: ['catalog', 'copy'],
+		summary: 'Copy this catalog to a new SQLite file or PostgreSQL schema, and verify the copy',
+		options: {
+			to: {type: 'string', value: 'LOCATION', description: 'The new catalog: a SQLite file path or postgres://… URL; it must hold no catalog.'},
+			...jsonOption,
+		},
+		examples: [
+			"rscm catalog copy --to 'postgres://rscm@db01:5432/reports?schema=rscm'",
+			'rscm --catalog /srv/rs/catalog.db catalog copy --to /srv/rs/catalog-copy.db --json',
+		],
+		run: async context =>
+			withSession(context, async session => {
+				const to = stringValue(context, 'to');
+				if (!to) throw new RscmError('USAGE', '--to LOCATION is required.', {hint: 'Give a new SQLite file path or a postgres://… URL.'});
+				const progress = context.io.stderr.isTTY && !context.json;
+				const result = await copyCatalog(session, to, {
+					signal: context.io.signal,
+					onProgress: ({phase, done, total}) => {
+						if (progress) context.io.stderr.write(`\r${phase === 'copying' ? 'Copying' : 'Verifying'}: ${done} of ${total} values`);
+					},
+				});
+				if (progress) context.io.stderr.write('\n');
+				const {counts} = result;
+				say(
+					context,
+					[
+						`Copied catalog ${result.catalogId} from ${result.from.kind} ${result.from.location} to ${result.to.kind} ${result.to.location}.`,
+						`  ${counts.instances} instances, ${counts.keyVersions} key versions (${counts.wrappedKeys} wrapped copies), ${counts.secrets} encrypted values, ${counts.dataSources} data sources, ${counts.subscriptions} subscriptions, ${counts.settings} settings, ${counts.auditEntries} audit entries${result.pendingRotation ? ', a pending key change' : ''}.`,
+						`  Verified: ${result.decrypted ?? 0} values decrypt in the copy with this instance's key${result.needsReentry > 0 ? `; ${result.needsReentry} need re-entry, as in the source` : ''}.`,
+						`Point the servers at it: rscm --catalog '${result.to.location}' status (or set RSCM_CATALOG).`,
+					].join('\n'),
+				);
 				return result;
 			}),
 	},

@@ -23,6 +23,7 @@ export const errorCodes = {
 	DISK_FULL: 'No space left on the device.',
 	IO_ERROR: 'A file operation failed.',
 	CATALOG_NOT_FOUND: 'The catalog does not exist.',
+	CATALOG_EXISTS: 'The target already holds a catalog.',
 	CATALOG_UNAVAILABLE: 'The catalog cannot be opened.',
 	CATALOG_READ_ONLY: 'The catalog cannot be written.',
 	CATALOG_TOO_NEW: 'The catalog was created by a newer rscm.',

@@ -578,6 +578,110 @@ export function catalogContract(
 		);
 	});
 
+	contract(
+		'create with a catalog id and creation time uses them, and never changes an existing catalog',
+		async (t, {catalog, second}) => {
+			const catalogId = '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9';
+			const created = await catalog.create({catalogId, createdAt: t1});
+			t.like(created, {catalogId, createdAt: t1});
+			t.deepEqual(await catalog.probe(), created);
+			const other = await second();
+			t.deepEqual(await other.create({catalogId: '11111111-2222-4333-8444-555555555555', createdAt: t2}), created);
+			t.like(await catalog.read(async tx => tx.getInfo()), {catalogId, createdAt: t1});
+		},
+		{created: false},
+	);
+
+	contract('copy paging: secretsAfter, dataSourcesAfter and auditAfter page whole tables in order', async (t, {catalog}) => {
+		await catalog.write(async tx => {
+			await tx.insertKeyVersion(keyVersion(1, {state: 'active'}));
+			await tx.insertKeyVersion(keyVersion(2));
+			for (const [index, name] of ['b', 'A', 'a', 'Z', 'é'].entries()) {
+				await tx.upsertDataSource(name);
+				await tx.putSecret(password(name), bytes(index), index % 2 === 0 ? 1 : 2);
+				await tx.appendAudit({installationId: undefined, operation: `op-${index}`, fingerprints: [], outcome: 'success', detail: ''});
+			}
+
+			await tx.markSecretNeedsReentry({kind: 'setting', owner: 'email', field: 'password'});
+		});
+		const all = await catalog.read(async tx => tx.listSecrets({}));
+		const paged: number[] = [];
+		let after = 0;
+		for (;;) {
+			const page = await catalog.read(async tx => tx.secretsAfter(after, 2));
+			if (page.length === 0) break;
+			t.true(page.length <= 2);
+			paged.push(...page.map(row => row.id));
+			after = page.at(-1)!.id;
+		}
+
+		t.deepEqual(paged, all.map(row => row.id));
+		t.deepEqual(await catalog.read(async tx => tx.secretsAfter(0, 100)), all);
+		// Byte order: upper case before lower case, é (two UTF-8 bytes) last.
+		const names: string[] = [];
+		let afterName: string | undefined;
+		for (;;) {
+			const page = await catalog.read(async tx => tx.dataSourcesAfter(afterName, 2));
+			if (page.length === 0) break;
+			names.push(...page.map(row => row.name));
+			afterName = page.at(-1)!.name;
+		}
+
+		t.deepEqual(names, ['A', 'Z', 'a', 'b', 'é']);
+		const audit = await catalog.read(async tx => tx.auditAfter(0, 3));
+		t.deepEqual(audit.map(entry => entry.operation), ['op-0', 'op-1', 'op-2']);
+		t.deepEqual(
+			(await catalog.read(async tx => tx.auditAfter(audit.at(-1)!.id, 10))).map(entry => entry.operation),
+			['op-3', 'op-4'],
+		);
+	});
+
+	contract('copy inserts keep ids and fields, and later inserts get new ids', async (t, {catalog}) => {
+		const secrets = [
+			{id: 7, kind: 'datasource' as const, owner: 'Sales', field: 'password', ciphertext: bytes(9, 9), keyVersion: 2, needsReentry: false, updatedAt: t0},
+			{id: 42, kind: 'setting' as const, owner: 'email', field: 'password', ciphertext: undefined, keyVersion: undefined, needsReentry: true, updatedAt: t2},
+		];
+		const audit = [
+			{id: 3, at: t0, installationId: 'inst-a', operation: 'initialize', fingerprints: ['1111-2222'], outcome: 'success' as const, detail: 'v1'},
+			{id: 90, at: t1, installationId: undefined, operation: 'backup', fingerprints: [], outcome: 'failure' as const, detail: 'WRONG_PASSWORD'},
+		];
+		await catalog.write(async tx => {
+			await tx.insertKeyVersion(keyVersion(2));
+			await tx.insertSecrets(secrets);
+			await tx.insertSecrets([]);
+			await tx.insertDataSources([{name: 'Sales', createdAt: t0, updatedAt: t1}]);
+			await tx.insertDataSources([]);
+			await tx.insertAuditEntries(audit);
+			await tx.insertAuditEntries([]);
+		});
+		await catalog.read(async tx => {
+			const rows = await tx.listSecrets({});
+			t.deepEqual(rows.map(row => ({...row, ciphertext: hex(row.ciphertext)})), secrets.map(row => ({...row, ciphertext: hex(row.ciphertext)})));
+			t.deepEqual(await tx.listDataSources(), [{name: 'Sales', createdAt: t0, updatedAt: t1}]);
+			t.deepEqual([...(await tx.listAudit(10))].reverse(), audit);
+			t.deepEqual(await tx.countRows(), {
+				instances: 0,
+				keyVersions: 1,
+				wrappedKeys: 0,
+				secrets: 2,
+				dataSources: 1,
+				subscriptions: 0,
+				settings: 0,
+				auditEntries: 2,
+				rotation: 0,
+			});
+		});
+		// The id sequences moved past the copied ids.
+		const id = await catalog.write(async tx => {
+			await tx.appendAudit({installationId: undefined, operation: 'later', fingerprints: [], outcome: 'success', detail: ''});
+			return tx.putSecret(password('Hr'), bytes(1), 2);
+		});
+		t.true(id > 42);
+		t.true((await catalog.read(async tx => tx.listAudit(1)))[0]!.id > 90);
+		// A duplicate id is a bug in the caller, not something to overwrite silently.
+		await rejectsWithCode(t, catalog.write(async tx => tx.insertSecrets([secrets[0]!])), 'INTERNAL');
+	});
+
 	contract('a write that throws rolls back everything it did and rethrows the same error', async (t, {catalog}) => {
 		const failure = new Error('the core changed its mind');
 		const thrown = await t.throwsAsync(
