@@ -107,7 +107,9 @@ export async function verifyBackup(session: Session | undefined, options: {file:
 
 		const versions = await session.catalog.read(async tx => tx.listKeyVersions());
 		const matchesCatalog = info.catalogId === contents.catalogId;
-		const missingVersions = matchesCatalog ? missingLiveVersions(contents, versions).map(row => row.version) : [];
+		const missingVersions = matchesCatalog
+			? [...missingLiveVersions(contents, versions), ...mismatchedLiveVersions(contents, versions)].map(row => row.version)
+			: [];
 		return {
 			file,
 			catalogId: contents.catalogId,
@@ -127,11 +129,16 @@ async function openBackup(file: string, password: string): Promise<BackupContent
 	return decodeBackup(bytes, password);
 }
 
-/** Live versions the backup does not hold, or holds with a different key (the key check value disagrees). */
+/** Live versions the backup does not hold at all: it predates them. */
 function missingLiveVersions(contents: BackupContents, versions: KeyVersionRow[]): KeyVersionRow[] {
+	return liveVersions(versions).filter(row => !contents.keys.some(key => key.version === row.version));
+}
+
+/** Live versions the backup holds with another key than the catalog's (the key check value disagrees). */
+function mismatchedLiveVersions(contents: BackupContents, versions: KeyVersionRow[]): KeyVersionRow[] {
 	return liveVersions(versions).filter(row => {
 		const entry = contents.keys.find(key => key.version === row.version);
-		return !entry || !verifyKeyCheckValue(entry.key, contents.catalogId, row.version, row.keyCheck);
+		return entry !== undefined && !verifyKeyCheckValue(entry.key, contents.catalogId, row.version, row.keyCheck);
 	});
 }
 
@@ -211,6 +218,16 @@ function checkRestorable(contents: BackupContents, catalogId: string, versions: 
 			'BACKUP_FOR_OTHER_CATALOG',
 			`The backup belongs to catalog ${contents.catalogId}, but this catalog is ${catalogId}.`,
 			{hint: 'Use a backup made from this catalog, or point --catalog at the catalog the backup came from.'},
+		);
+	}
+
+	const mismatched = mismatchedLiveVersions(contents, versions);
+	if (mismatched.length > 0) {
+		const first = mismatched[0]!;
+		throw new RscmError(
+			'BACKUP_FOR_OTHER_CATALOG',
+			`The backup's key version ${first.version} is not this catalog's key version ${first.version} (${first.fingerprint}): its key check fails.`,
+			{hint: 'The file names this catalog but holds another key; use a backup written by rscm from this catalog.'},
 		);
 	}
 

@@ -1,4 +1,6 @@
+import {randomBytes} from 'node:crypto';
 import os from 'node:os';
+import {setImmediate as setImmediatePromise, setTimeout as sleep} from 'node:timers/promises';
 import type {CatalogTx, RotationRow} from '../catalog/catalog.ts';
 import {audit} from './audit.ts';
 import {RscmError} from './errors.ts';
@@ -33,6 +35,8 @@ export type ChangeKeyResult = {
 /** How long a rotation's lease lasts without a heartbeat; every batch renews it. */
 const leaseMilliseconds = 30_000;
 const defaultBatchSize = 1000;
+const fairnessInterval = 1000;
+const fairnessPause = 60;
 
 /**
  * SSRS "Change": a new key version replaces the old one, online and resumable.
@@ -47,8 +51,15 @@ const defaultBatchSize = 1000;
 export async function changeKey(session: Session, options: ChangeKeyOptions = {}): Promise<ChangeKeyResult> {
 	const installationId = installationIdOf(session);
 	const identity = await loadIdentity(session);
-	const leaseOwner = `${installationId}@${os.hostname()}:${process.pid}`;
+	// The random part tells two key changes of one process apart (two sessions in one UI, say): only the one that
+	// holds the lease may continue; host and pid let another process see that the holder died.
+	const leaseOwner = `${installationId}@${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 	const batchSize = options.batchSize ?? defaultBatchSize;
+
+	// A running rotation is visible to a plain read (readers never wait for writers), so a second change refuses at
+	// once instead of queueing behind the batches of the first.
+	const pending = await session.catalog.read(async tx => tx.getRotation());
+	if (pending) assertLeaseFree(pending, leaseOwner);
 
 	const {rotation, resumed} = await session.catalog.write(async tx =>
 		withKeyring(tx, installationId, identity, async keyring => {
@@ -66,6 +77,7 @@ export async function changeKey(session: Session, options: ChangeKeyOptions = {}
 	);
 
 	let current = rotation;
+	let busySince = Date.now();
 	options.onProgress?.(progressOf(current));
 	while (true) {
 		if (options.signal?.aborted) {
@@ -81,6 +93,16 @@ export async function changeKey(session: Session, options: ChangeKeyOptions = {}
 		current = step.rotation;
 		options.onProgress?.(progressOf(current));
 		if (step.finished) break;
+		// The SQLite driver is synchronous: without a turn of the event loop between batches, nothing else in this
+		// process (the UI's keys and frames, timers, file reads) would run until the whole rotation ended.
+		await setImmediatePromise();
+		if (Date.now() - busySince >= fairnessInterval) {
+			// SQLite has no queue for writers: one that waits polls for the lock, and back-to-back batches would
+			// leave it no gap to take it. A pause longer than its longest poll interval, once a second, lets other
+			// writers in (an admin saving a data source during a rotation) for a few percent of the rotation's time.
+			await sleep(fairnessPause);
+			busySince = Date.now();
+		}
 	}
 
 	const fingerprint = await session.catalog.write(async tx =>
@@ -178,7 +200,7 @@ function lease(owner: string): Pick<RotationRow, 'leaseOwner' | 'leaseExpiresAt'
 function assertLeaseFree(rotation: RotationRow, owner: string): void {
 	if (!rotation.leaseOwner || rotation.leaseOwner === owner) return;
 	if (!rotation.leaseExpiresAt || Date.parse(rotation.leaseExpiresAt) < Date.now()) return;
-	const match = /@(.+):(\d+)$/.exec(rotation.leaseOwner);
+	const match = /@(.+):(\d+):[\da-f]+$/.exec(rotation.leaseOwner);
 	if (match && match[1] === os.hostname() && !processAlive(Number(match[2]))) return;
 	throw new RscmError('BUSY', `Another key change is running (${rotation.done} of ${rotation.total} values done).`, {
 		hint: 'Wait for it to finish; if its process died, run the key change again after 30 seconds to take it over.',

@@ -166,7 +166,7 @@ test('restore on a catalog with no content still checks each key against its key
 	t.true(verified.matchesCatalog);
 	t.false(verified.restorable);
 	t.deepEqual(verified.missingVersions, [1]);
-	await rejectsWithCode(t, restoreKey(waiting, {file: forged, password: strongPassword}), 'BACKUP_OUTDATED');
+	await rejectsWithCode(t, restoreKey(waiting, {file: forged, password: strongPassword}), 'BACKUP_FOR_OTHER_CATALOG');
 	t.is(await instanceStatus(waiting), 'waiting');
 
 	await restoreKey(waiting, {file: genuine, password: strongPassword});

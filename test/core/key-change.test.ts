@@ -155,7 +155,7 @@ test('a live lease makes a second change refuse with BUSY; an expired or dead on
 	const setLease = async (leaseOwner: string, leaseExpiresAt: string) =>
 		session.catalog.write(async tx => tx.putRotation({...(await tx.getRotation())!, leaseOwner, leaseExpiresAt}));
 	const soon = () => new Date(Date.now() + 30_000).toISOString();
-	const liveOwner = `${init.installationId}@${os.hostname()}:${process.pid}`;
+	const liveOwner = `${init.installationId}@${os.hostname()}:${process.pid}:0a1b2c3d`;
 
 	await setLease(liveOwner, soon());
 	const busy = await rejectsWithCode(t, changeKey(other), 'BUSY');
@@ -163,10 +163,10 @@ test('a live lease makes a second change refuse with BUSY; an expired or dead on
 	t.is((await pendingRotation(other))!.done, 500);
 
 	// A live lease on another machine is respected even though its pid means nothing here.
-	await setLease(`${init.installationId}@elsewhere.example.com:1`, soon());
+	await setLease(`${init.installationId}@elsewhere.example.com:1:0a1b2c3d`, soon());
 	await rejectsWithCode(t, changeKey(other), 'BUSY');
 	// A process of this machine that no longer exists: taken over at once, without waiting for the expiry.
-	await setLease(`${init.installationId}@${os.hostname()}:2147483646`, soon());
+	await setLease(`${init.installationId}@${os.hostname()}:2147483646:0a1b2c3d`, soon());
 	const resumed = await changeKey(other);
 	t.true(resumed.resumed);
 	t.is(resumed.toVersion, 2);
@@ -181,9 +181,28 @@ test('an expired lease of another machine is taken over', async t => {
 	controller.abort();
 	await rejectsWithCode(t, changeKey(session, {signal: controller.signal}), 'CANCELLED');
 	await session.catalog.write(async tx =>
-		tx.putRotation({...(await tx.getRotation())!, leaseOwner: `${init.installationId}@elsewhere.example.com:1`, leaseExpiresAt: new Date(Date.now() - 1000).toISOString()}),
+		tx.putRotation({...(await tx.getRotation())!, leaseOwner: `${init.installationId}@elsewhere.example.com:1:0a1b2c3d`, leaseExpiresAt: new Date(Date.now() - 1000).toISOString()}),
 	);
 	const resumed = await changeKey(session);
 	t.true(resumed.resumed);
 	t.is(resumed.reencrypted, 300);
+});
+
+test('two key changes of the same instance in one process: the one that does not hold the lease refuses with BUSY', async t => {
+	const {deployment, session} = await joinedInstance(t);
+	await loadDataSources(session, 1000);
+	const second = await deployment.open('a');
+	let secondAttempt: Promise<unknown> | undefined;
+	const first = changeKey(session, {
+		batchSize: 200,
+		onProgress({done}) {
+			// Between two batches of the first change, the same instance (another session, same pid) tries too.
+			if (done > 0 && !secondAttempt) secondAttempt = changeKey(second).catch((error: unknown) => error);
+		},
+	});
+	const result = await first;
+	t.is(result.toVersion, 2);
+	const refusal = await secondAttempt;
+	t.is((refusal as {code?: string}).code, 'BUSY');
+	t.deepEqual(catalogFacts(deployment.catalogPath).secrets.byVersion, {2: 3000});
 });
