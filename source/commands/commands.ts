@@ -110,6 +110,8 @@ export const commands: CommandSpec[] = [
 					const lines = [
 						`Instance:        ${report.machine}\\${report.instanceName}`,
 						`Installation id: ${report.installationId ?? '(none)'}`,
+						// Shown so the admin can compare it with what `rscm instance add` on a joined server shows.
+						...(report.identity ? [`Identity:        ${report.identity.fingerprint}`] : []),
 						`Catalog:         ${report.catalog.kind} ${report.catalog.location}${report.catalog.exists ? ` (${report.catalog.catalogId})` : ' (not created)'}`,
 						`Key status:      ${instanceStatusLabels[report.status]}${report.statusDetail ? ` — ${report.statusDetail}` : ''}`,
 					];
