@@ -1,0 +1,89 @@
+import {Box, Text} from 'ink';
+import {useContext} from 'react';
+import {LayerContext} from '../contexts/modal-context.ts';
+import type {FocusRing} from '../hooks/use-focus-ring.ts';
+import {useFocusable} from '../hooks/use-focusable.ts';
+import {matchesBinding} from '../key/bindings.ts';
+import {theme} from '../theme.ts';
+import {useKeyInput} from '../hooks/use-key-input.ts';
+
+export type RadioOption = {value: string; label: string; disabled?: boolean};
+
+export type RadioGroupProps = {
+	label?: string;
+	options: readonly RadioOption[];
+	value: string;
+	onChange: (value: string) => void;
+	/**
+	 * The focus ring and the group's id. Each option is its own stop in the ring (list them with
+	 * `radioOptionIds(id, options)`), so ↑/↓ walk through them like every other field; Space selects.
+	 */
+	ring?: FocusRing;
+	id?: string;
+	/** Without a ring: the option that has the focus (the group then listens for Space itself). */
+	focusedValue?: string;
+};
+
+/** Focus-ring ids for the options of a group, in order. */
+export function radioOptionIds(group: string, options: readonly RadioOption[]): string[] {
+	return options.filter(option => !option.disabled).map(option => `${group}:${option.value}`);
+}
+
+function RadioOptionLine({
+	option,
+	selected,
+	ring,
+	group,
+	focused: focusedProp,
+	onChange,
+}: {
+	option: RadioOption;
+	selected: boolean;
+	ring?: FocusRing;
+	group?: string;
+	focused: boolean;
+	onChange: (value: string) => void;
+}) {
+	const inDialog = useContext(LayerContext) !== undefined;
+	const select = () => onChange(option.value);
+	const {focused, standalone} = useFocusable({
+		ring,
+		id: group === undefined ? undefined : `${group}:${option.value}`,
+		focused: focusedProp,
+		disabled: option.disabled,
+		handlers: {toggle: select},
+	});
+	useKeyInput(
+		(input, key) => {
+			if (matchesBinding(inDialog ? 'dialog.toggle' : 'page.toggle', input, key)) select();
+		},
+		{isActive: standalone && focused && !option.disabled},
+	);
+	const style = option.disabled ? theme.text('muted') : focused ? theme.text('focus') : {};
+	return (
+		<Text {...style}>
+			{focused ? '›' : ' '}
+			<Text inverse={focused ? true : undefined}>{selected ? '(•)' : '( )'}</Text> {option.label}
+		</Text>
+	);
+}
+
+/** `(•) Username and password`: one selected option out of several. */
+export default function RadioGroup({label, options, value, onChange, ring, id, focusedValue}: RadioGroupProps) {
+	return (
+		<Box flexDirection="column">
+			{label === undefined ? null : <Text>{label}</Text>}
+			{options.map(option => (
+				<RadioOptionLine
+					key={option.value}
+					option={option}
+					selected={option.value === value}
+					ring={ring}
+					group={id}
+					focused={option.value === focusedValue}
+					onChange={onChange}
+				/>
+			))}
+		</Box>
+	);
+}

@@ -1,0 +1,154 @@
+import type React from 'react';
+import {useRef, useState} from 'react';
+import {Box, Text, type Key} from 'ink';
+import type {FocusRing} from '../hooks/use-focus-ring.ts';
+import {useFocusable} from '../hooks/use-focusable.ts';
+import {useClaimTextEntry} from '../hooks/use-text-entry.ts';
+import {theme} from '../theme.ts';
+import {useKeyInput} from '../hooks/use-key-input.ts';
+
+export type TextFieldProps = {
+	label: string;
+	value: string;
+	onChange: (value: string) => void;
+	/** The focus ring and this field's id in it: the ring gives the focus and delivers the typed keys. */
+	ring?: FocusRing;
+	id?: string;
+	/** Without a ring: whether the field has the focus (then it listens to the keyboard itself). */
+	focused?: boolean;
+	/**
+	 * Renders one `*` per character. The real value never enters the rendered tree, so it cannot reach the
+	 * screen, the scroll-back or a terminal recording.
+	 */
+	mask?: boolean;
+	/** Shown next to the field, in the error style. */
+	error?: string;
+	placeholder?: string;
+	/** Columns for the label (the fields of one form line up) and for the value box. */
+	labelWidth?: number;
+	fieldWidth?: number;
+	/** Enter in the field; forms usually move to the next field or press their default button. */
+	onSubmit?: (value: string) => void;
+};
+
+// Pasted text can carry newlines or escape sequences; a one-line field keeps printable characters only.
+// eslint-disable-next-line no-control-regex
+const nonPrintable = /[\u0000-\u001F\u007F-\u009F]/g;
+
+/** Characters as the user sees them (code points), so a mask shows one `*` per typed character. */
+function characters(value: string): string[] {
+	return [...value];
+}
+
+/**
+ * A labelled one-line text field with its own cursor. Not built on ink-text-input: that component styles its
+ * placeholder with a literal grey colour, which would break NO_COLOR, and it lets Esc and Ctrl combinations through
+ * as text.
+ */
+export default function TextField({
+	label,
+	value,
+	onChange,
+	ring,
+	id,
+	focused: focusedProp,
+	mask = false,
+	error,
+	placeholder,
+	labelWidth,
+	fieldWidth = 24,
+	onSubmit,
+}: TextFieldProps) {
+	const chars = characters(value);
+	const [cursorState, setCursorState] = useState(chars.length);
+	const cursor = Math.min(cursorState, chars.length);
+	// Several key events can arrive in one read (fast typing over SSH) and run before React re-subscribes the
+	// handler, so the handler works on this ref, not on the render's closure. The value prop stays the truth:
+	// a change from outside (or a refused change) resets the ref.
+	const latest = useRef({value, cursor});
+	if (latest.current.value !== value) latest.current = {value, cursor};
+	const handleKey = (input: string, key: Key) => {
+			if (key.upArrow || key.downArrow || key.tab || key.escape || key.pageUp || key.pageDown) return;
+			const current = latest.current;
+			const currentChars = characters(current.value);
+			if (key.return || input === '\n' || input === '\r\n') {
+				onSubmit?.(current.value);
+				return;
+			}
+
+			const update = (nextChars: string[], nextCursor: number) => {
+				const nextValue = nextChars.join('');
+				latest.current = {value: nextValue, cursor: nextCursor};
+				setCursorState(nextCursor);
+				if (nextValue !== current.value) onChange(nextValue);
+			};
+
+			const at = current.cursor;
+			if (key.leftArrow) update(currentChars, Math.max(0, at - 1));
+			else if (key.rightArrow) update(currentChars, Math.min(currentChars.length, at + 1));
+			else if (key.home) update(currentChars, 0);
+			else if (key.end) update(currentChars, currentChars.length);
+			else if (key.backspace || key.delete) {
+				// Ink reports the usual Backspace byte (DEL, 0x7f) as `delete`; both erase before the cursor.
+				if (at === 0) return;
+				update([...currentChars.slice(0, at - 1), ...currentChars.slice(at)], at - 1);
+			} else if (!key.ctrl && !key.meta) {
+				const typed = characters(input.replace(nonPrintable, ''));
+				if (typed.length === 0) return;
+				update([...currentChars.slice(0, at), ...typed, ...currentChars.slice(at)], at + typed.length);
+			}
+	};
+
+	const {focused, standalone} = useFocusable({ring, id, focused: focusedProp, handlers: {input: handleKey}});
+	useClaimTextEntry(focused);
+	useKeyInput(handleKey, {isActive: standalone && focused});
+
+	const shown = mask ? chars.map(() => '*') : chars;
+	// Keep the cursor inside the box: scroll so the window ends just after it.
+	const room = Math.max(1, fieldWidth - 2);
+	const start = Math.max(0, Math.min(cursor + 1, shown.length + 1) - room);
+	const visible = shown.slice(start, start + room);
+	const cursorInWindow = cursor - start;
+	const showPlaceholder = chars.length === 0 && placeholder !== undefined && !focused;
+
+	let body: React.ReactNode;
+	if (showPlaceholder) {
+		body = <Text {...theme.text('muted')}>{placeholder.slice(0, room).padEnd(room)}</Text>;
+	} else if (focused) {
+		const before = visible.slice(0, cursorInWindow).join('');
+		const at = visible[cursorInWindow] ?? ' ';
+		const after = visible.slice(cursorInWindow + 1).join('');
+		const used = before.length + 1 + after.length;
+		body = (
+			<Text>
+				{before}
+				<Text inverse>{at}</Text>
+				{after}
+				{' '.repeat(Math.max(0, room - used))}
+			</Text>
+		);
+	} else {
+		body = <Text>{visible.join('').padEnd(room)}</Text>;
+	}
+
+	return (
+		<Box flexDirection="row">
+			{/* The › marker shows the focus as text: visible without colour and to a screen reader. */}
+			<Box width={(labelWidth ?? label.length + 1) + 1} flexShrink={0}>
+				<Text {...(focused ? theme.text('focus') : {})} wrap="truncate-end">
+					{(focused ? '›' : ' ') + label}
+				</Text>
+			</Box>
+			<Box flexShrink={0}>
+				<Text {...(focused ? theme.text('focus') : {})}>[</Text>
+				{body}
+				<Text {...(focused ? theme.text('focus') : {})}>]</Text>
+			</Box>
+			{error === undefined || error === '' ? null : (
+				<Box marginLeft={1} flexShrink={1}>
+					<Text {...theme.text('error')}>✖ {error}</Text>
+				</Box>
+			)}
+		</Box>
+	);
+}

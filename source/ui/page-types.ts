@@ -1,0 +1,61 @@
+import type React from 'react';
+
+/** One line of the Results pane: the outcome of an action, never a secret. */
+export type PageResult = {
+	ok: boolean;
+	message: string;
+};
+
+export type ExitCleanup = () => Promise<void> | void;
+
+export type PageProps = {
+	/** True while the keyboard focus is inside this page (not on the list, not under the help overlay). */
+	focused: boolean;
+	/**
+	 * True while this page is the one shown. Visited pages stay mounted when hidden (what was typed, and a running
+	 * operation, survive a look at another page); a hidden page should pause its refreshes.
+	 */
+	visible: boolean;
+	/** Columns and rows the page may use; anything taller is clipped by the shell. */
+	width: number;
+	height: number;
+	/** Appends an entry to the Results pane. */
+	report: (result: PageResult) => void;
+	/** Gives the focus back to the navigation list. */
+	leave: () => void;
+	/**
+	 * Aborted as soon as the user quits (q, Ctrl+C, SIGTERM, SIGHUP). Pass it to long operations so they stop after
+	 * their current batch: a key rotation then resumes where it stopped the next time.
+	 */
+	exitSignal: AbortSignal;
+	/**
+	 * Registers work the shell waits for before it exits (for example "wait for the running batch to commit").
+	 * Returns the function that unregisters it; call that when the work is over.
+	 */
+	onExitRequest: (cleanup: ExitCleanup) => () => void;
+};
+
+export type PageDefinition = {
+	id: string;
+	/** The number shown in the list and typed to jump there; 10 is typed as 0. */
+	number: number;
+	title: string;
+	component: React.ComponentType<PageProps>;
+};
+
+/**
+ * The pages of DESIGN §5, in the order of the SSRS Configuration Manager. The registry handed to the shell should
+ * use these ids, numbers and titles so an SSRS admin finds each page where they expect it.
+ */
+export const designPages = [
+	{id: 'status', number: 1, title: 'Report Server Status'},
+	{id: 'service-account', number: 2, title: 'Service Account'},
+	{id: 'web-service-url', number: 3, title: 'Web Service URL'},
+	{id: 'database', number: 4, title: 'Database'},
+	{id: 'web-portal-url', number: 5, title: 'Web Portal URL'},
+	{id: 'email', number: 6, title: 'E-mail Settings'},
+	{id: 'execution-account', number: 7, title: 'Execution Account'},
+	{id: 'encryption-keys', number: 8, title: 'Encryption Keys'},
+	{id: 'subscription-settings', number: 9, title: 'Subscription Settings'},
+	{id: 'scale-out', number: 10, title: 'Scale-out Deployment'},
+] as const satisfies ReadonlyArray<Omit<PageDefinition, 'component'>>;
