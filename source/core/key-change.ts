@@ -7,7 +7,7 @@ import {RscmError} from './errors.ts';
 import {verifyKeyCheckValue} from './fingerprint.ts';
 import {createKeyVersion, keyFor, nextVersionNumber, withKeyring, wrapForInstance, type Keyring} from './keyring.ts';
 import {installationIdOf, loadIdentity, type Session} from './session.ts';
-import {decryptValue, encryptValue} from './value-crypto.ts';
+import {reencryptValue} from './value-crypto.ts';
 
 export type ChangeProgress = {
 	fromVersion: number;
@@ -61,48 +61,59 @@ export async function changeKey(session: Session, options: ChangeKeyOptions = {}
 	const pending = await session.catalog.read(async tx => tx.getRotation());
 	if (pending) assertLeaseFree(pending, leaseOwner);
 
-	const {rotation, resumed} = await session.catalog.write(async tx =>
-		withKeyring(tx, installationId, identity, async keyring => {
-			const pending = await tx.getRotation();
-			if (pending) {
-				assertLeaseFree(pending, leaseOwner);
-				const taken = {...pending, ...lease(leaseOwner)};
-				await tx.putRotation(taken);
-				await audit(tx, installationId, 'change-resume', fingerprintsOf(keyring, pending));
-				return {rotation: taken, resumed: true};
+	// Set inside the first transaction; zeroed below however the rotation ends (even if that commit fails).
+	let keys: RotationKeys | undefined;
+	let current: RotationRow;
+	let resumed: boolean;
+	try {
+		({rotation: current, resumed} = await session.catalog.write(async tx =>
+			withKeyring(tx, installationId, identity, async keyring => {
+				const pending = await tx.getRotation();
+				if (pending) {
+					assertLeaseFree(pending, leaseOwner);
+					const taken = {...pending, ...lease(leaseOwner)};
+					await tx.putRotation(taken);
+					await audit(tx, installationId, 'change-resume', fingerprintsOf(keyring, pending));
+					keys = rotationKeys(keyring, taken);
+					return {rotation: taken, resumed: true};
+				}
+
+				const started = await startRotation(tx, keyring, installationId, leaseOwner);
+				keys = started.keys;
+				return {rotation: started.rotation, resumed: false};
+			}),
+		));
+		const batchKeys = keys!;
+		let busySince = Date.now();
+		options.onProgress?.(progressOf(current));
+		// The first batch waits for a turn of the event loop too: the transaction above already took a while.
+		await setImmediatePromise();
+		while (true) {
+			if (options.signal?.aborted) {
+				await releaseLease(session, leaseOwner);
+				throw new RscmError('CANCELLED', `Key change stopped after ${current.done} of ${current.total} values.`, {
+					hint: 'Run the key change again to resume where it stopped.',
+				});
 			}
 
-			return {rotation: await startRotation(tx, keyring, installationId, leaseOwner), resumed: false};
-		}),
-	);
-
-	let current = rotation;
-	let busySince = Date.now();
-	options.onProgress?.(progressOf(current));
-	while (true) {
-		if (options.signal?.aborted) {
-			await releaseLease(session, leaseOwner);
-			throw new RscmError('CANCELLED', `Key change stopped after ${current.done} of ${current.total} values.`, {
-				hint: 'Run the key change again to resume where it stopped.',
-			});
+			const step = await session.catalog.write(async tx => reencryptBatch(tx, batchKeys, leaseOwner, batchSize));
+			current = step.rotation;
+			options.onProgress?.(progressOf(current));
+			if (step.finished) break;
+			// The SQLite driver is synchronous: without a turn of the event loop between batches, nothing else in this
+			// process (the UI's keys and frames, timers, file reads) would run until the whole rotation ended.
+			await setImmediatePromise();
+			if (Date.now() - busySince >= fairnessInterval) {
+				// SQLite has no queue for writers: one that waits polls for the lock, and back-to-back batches would
+				// leave it no gap to take it. A pause longer than its longest poll interval, once a second, lets other
+				// writers in (an admin saving a data source during a rotation) for a few percent of the rotation's time.
+				await sleep(fairnessPause);
+				busySince = Date.now();
+			}
 		}
-
-		const step = await session.catalog.write(async tx =>
-			withKeyring(tx, installationId, identity, async keyring => reencryptBatch(tx, keyring, leaseOwner, batchSize)),
-		);
-		current = step.rotation;
-		options.onProgress?.(progressOf(current));
-		if (step.finished) break;
-		// The SQLite driver is synchronous: without a turn of the event loop between batches, nothing else in this
-		// process (the UI's keys and frames, timers, file reads) would run until the whole rotation ended.
-		await setImmediatePromise();
-		if (Date.now() - busySince >= fairnessInterval) {
-			// SQLite has no queue for writers: one that waits polls for the lock, and back-to-back batches would
-			// leave it no gap to take it. A pause longer than its longest poll interval, once a second, lets other
-			// writers in (an admin saving a data source during a rotation) for a few percent of the rotation's time.
-			await sleep(fairnessPause);
-			busySince = Date.now();
-		}
+	} finally {
+		keys?.from.fill(0);
+		keys?.to.fill(0);
 	}
 
 	const fingerprint = await session.catalog.write(async tx =>
@@ -111,10 +122,17 @@ export async function changeKey(session: Session, options: ChangeKeyOptions = {}
 	return {fromVersion: current.fromVersion, toVersion: current.toVersion, fingerprint, reencrypted: current.done, resumed};
 }
 
-async function startRotation(tx: CatalogTx, keyring: Keyring, installationId: string, leaseOwner: string): Promise<RotationRow> {
+async function startRotation(
+	tx: CatalogTx,
+	keyring: Keyring,
+	installationId: string,
+	leaseOwner: string,
+): Promise<{rotation: RotationRow; keys: RotationKeys}> {
 	const fromVersion = keyring.primary.version;
 	const toVersion = nextVersionNumber(keyring.versions);
 	const {key, row} = createKeyVersion(keyring.catalogId, toVersion, 'primary');
+	// The new key is not in the keyring unlocked before it existed: the batches get their own copy of it.
+	const keys: RotationKeys = {catalogId: keyring.catalogId, from: Buffer.from(keyFor(keyring, fromVersion)), to: Buffer.from(key), toVersion};
 	try {
 		await tx.updateKeyVersion(fromVersion, {state: 'active'});
 		await tx.insertKeyVersion(row);
@@ -122,44 +140,66 @@ async function startRotation(tx: CatalogTx, keyring: Keyring, installationId: st
 			if (instance.joinedAt === undefined) continue;
 			await wrapForInstance(tx, keyring.catalogId, instance.installationId, instance.publicKey, toVersion, key);
 		}
+
+		const rotation: RotationRow = {
+			fromVersion,
+			toVersion,
+			startedAt: new Date().toISOString(),
+			total: await tx.countSecrets({keyVersion: fromVersion}),
+			done: 0,
+			lastId: 0,
+			...lease(leaseOwner),
+		};
+		await tx.putRotation(rotation);
+		await audit(tx, installationId, 'change-start', [keyring.primary.fingerprint, row.fingerprint], `version ${fromVersion} → ${toVersion}`);
+		return {rotation, keys};
+	} catch (error) {
+		keys.from.fill(0);
+		keys.to.fill(0);
+		throw error;
 	} finally {
 		key.fill(0);
 	}
+}
 
-	const rotation: RotationRow = {
-		fromVersion,
-		toVersion,
-		startedAt: new Date().toISOString(),
-		total: await tx.countSecrets({keyVersion: fromVersion}),
-		done: 0,
-		lastId: 0,
-		...lease(leaseOwner),
+/**
+ * The two keys a rotation uses, copied out of the keyring once for the whole rotation (zeroed when it ends, however
+ * it ends): unlocking the keyring costs two X25519 agreements and a few catalog reads, which per batch was a
+ * noticeable share of the rotation. Key versions never change once created, so the copies cannot go stale; each
+ * batch still re-reads the rotation row and its lease, so a rotation removed or taken over meanwhile stops.
+ */
+type RotationKeys = {catalogId: string; from: Buffer; to: Buffer; toVersion: number};
+
+function rotationKeys(keyring: Keyring, rotation: RotationRow): RotationKeys {
+	return {
+		catalogId: keyring.catalogId,
+		from: Buffer.from(keyFor(keyring, rotation.fromVersion)),
+		to: Buffer.from(keyFor(keyring, rotation.toVersion)),
+		toVersion: rotation.toVersion,
 	};
-	await tx.putRotation(rotation);
-	await audit(tx, installationId, 'change-start', [keyring.primary.fingerprint, row.fingerprint], `version ${fromVersion} → ${toVersion}`);
-	return rotation;
 }
 
 async function reencryptBatch(
 	tx: CatalogTx,
-	keyring: Keyring,
+	keys: RotationKeys,
 	leaseOwner: string,
 	batchSize: number,
 ): Promise<{rotation: RotationRow; finished: boolean}> {
 	const rotation = await tx.getRotation();
 	if (!rotation) throw new RscmError('INTERNAL', 'The key change was finished or removed by another process.');
 	assertLeaseFree(rotation, leaseOwner);
-	const fromKey = keyFor(keyring, rotation.fromVersion);
-	const toKey = keyFor(keyring, rotation.toVersion);
+	if (rotation.toVersion !== keys.toVersion) throw new RscmError('INTERNAL', 'Another key change replaced this one.');
 	let rows = await tx.secretsBatch(rotation.fromVersion, rotation.lastId, batchSize);
 	// Values below lastId still under the old version (none, unless a pass was interrupted oddly): sweep them too.
 	if (rows.length === 0 && rotation.lastId > 0) rows = await tx.secretsBatch(rotation.fromVersion, 0, batchSize);
 	if (rows.length === 0) return {rotation, finished: true};
 
+	const location = {catalogId: keys.catalogId, kind: '', owner: '', field: ''};
 	const updates = rows.map(row => {
-		const location = {catalogId: keyring.catalogId, kind: row.kind, owner: row.owner, field: row.field};
-		const plaintext = decryptValue(fromKey, location, row.ciphertext!);
-		return {id: row.id, ciphertext: encryptValue(toKey, rotation.toVersion, location, plaintext)};
+		location.kind = row.kind;
+		location.owner = row.owner;
+		location.field = row.field;
+		return {id: row.id, ciphertext: reencryptValue(keys.from, keys.to, rotation.toVersion, location, row.ciphertext!)};
 	});
 	const replaced = await tx.replaceSecretCiphertexts(rotation.fromVersion, rotation.toVersion, updates);
 	const next: RotationRow = {

@@ -12,15 +12,32 @@ const poolSize = 4096 - (4096 % nonceLength);
 let pool = Buffer.alloc(0);
 let offset = 0;
 
-export function takeNonce(): Buffer {
+function reserve(): number {
 	if (offset + nonceLength > pool.length) {
 		pool = randomFillSync(Buffer.allocUnsafe(poolSize));
 		offset = 0;
 	}
 
-	// A copy, so that a caller keeping the nonce does not pin the pool and the pool can be refilled safely.
-	const nonce = Buffer.from(pool.subarray(offset, offset + nonceLength));
-	pool.fill(0, offset, offset + nonceLength);
+	const start = offset;
 	offset += nonceLength;
+	return start;
+}
+
+export function takeNonce(): Buffer {
+	const start = reserve();
+	// A copy, so that a caller keeping the nonce does not pin the pool and the pool can be refilled safely.
+	const nonce = Buffer.from(pool.subarray(start, start + nonceLength));
+	pool.fill(0, start, start + nonceLength);
 	return nonce;
+}
+
+/**
+ * Writes a fresh nonce into `target` at `at` and returns a view of it there: no allocation, for rotation, which
+ * builds each envelope in one buffer.
+ */
+export function takeNonceInto(target: Buffer, at: number): Buffer {
+	const start = reserve();
+	pool.copy(target, at, start, start + nonceLength);
+	pool.fill(0, start, start + nonceLength);
+	return target.subarray(at, at + nonceLength);
 }
