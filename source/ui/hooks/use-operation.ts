@@ -1,0 +1,40 @@
+import {useCallback, useRef, useState} from 'react';
+import {toRscmError, type RscmError} from '../../core/errors.ts';
+import type {PageResult} from '../page-types.ts';
+
+export type OperationOutcome<T> = {ok: true; value: T} | {ok: false; error: RscmError};
+
+/**
+ * Runs one core operation from a page: marks it running (for spinners and to ignore a second Enter), reports the
+ * outcome in the Results pane — ✔ with the success message, or ✖ with the error's message and code — and returns
+ * it so a form can put a field error next to its field. The UI holds no logic of its own: it only calls the core.
+ */
+export function useOperation(report: (result: PageResult) => void, refresh?: () => Promise<void>) {
+	const [running, setRunning] = useState(false);
+	const runningRef = useRef(false);
+
+	const run = useCallback(
+		async <T,>(action: () => Promise<T>, success: (value: T) => string | undefined): Promise<OperationOutcome<T> | undefined> => {
+			if (runningRef.current) return undefined;
+			runningRef.current = true;
+			setRunning(true);
+			try {
+				const value = await action();
+				const message = success(value);
+				if (message !== undefined) report({ok: true, message});
+				return {ok: true, value};
+			} catch (error) {
+				const rscmError = toRscmError(error);
+				report({ok: false, message: `${rscmError.message} [${rscmError.code}]`});
+				return {ok: false, error: rscmError};
+			} finally {
+				runningRef.current = false;
+				setRunning(false);
+				await refresh?.();
+			}
+		},
+		[report, refresh],
+	);
+
+	return {run, running};
+}
