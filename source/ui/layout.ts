@@ -3,8 +3,8 @@ import {panelInnerSize} from './components/Panel.tsx';
 
 export const minimumSize: TerminalSize = {columns: 80, rows: 24};
 
-/** The navigation list's column: "›10 Scale-out Deployment" plus the border. */
-export const navigationWidth = 26;
+/** The navigation list's column: the longest entry, "› 9 Subscription Settings" (25), plus the border. */
+export const navigationWidth = 27;
 
 export type ShellLayout = {
 	tooSmall: boolean;

@@ -1,6 +1,6 @@
 import type React from 'react';
 import {useState} from 'react';
-import {useInput} from 'ink';
+import {useInput, type Key} from 'ink';
 import {KeyDispatchContext, type KeyDispatcher, type KeyListener} from '../contexts/key-dispatch-context.ts';
 import {splitKeys} from '../key/split-keys.ts';
 
@@ -15,15 +15,29 @@ export default function KeyDispatchProvider({children}: {children?: React.ReactN
 			};
 		},
 	}));
-	useInput((input, key) => {
-		// Ink batches this whole call: state set by one listener re-renders after all of them ran, so every
-		// listener sees the focus as it was when the key arrived.
-		const current = [...listeners];
-		for (const [oneInput, oneKey] of splitKeys(input, key)) {
-			for (const listener of current) {
-				if (listener.active.current) listener.handler.current(oneInput, oneKey);
-			}
+	const [queue] = useState<Array<[string, Key]>>(() => []);
+	const deliver = (input: string, key: Key) => {
+		// Only the listeners active when the key arrived get it: one that a listener activates on the way (Enter on
+		// the list focusing the page) must not handle the same key again.
+		const targets = [...listeners].filter(listener => listener.active.current);
+		for (const listener of targets) {
+			if (listener.active.current) listener.handler.current(input, key);
 		}
+	};
+
+	const drain = () => {
+		const next = queue.shift();
+		if (next === undefined) return;
+		deliver(...next);
+		// One key per turn of the event loop, so React renders between them and each key sees the state the
+		// previous one produced (the text typed before the Enter that presses OK).
+		if (queue.length > 0) setImmediate(drain);
+	};
+
+	useInput((input, key) => {
+		const wasIdle = queue.length === 0;
+		queue.push(...splitKeys(input, key));
+		if (wasIdle) drain();
 	});
 	return <KeyDispatchContext.Provider value={dispatcher}>{children}</KeyDispatchContext.Provider>;
 }

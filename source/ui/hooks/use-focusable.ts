@@ -1,4 +1,4 @@
-import {useEffect, useRef} from 'react';
+import {useLayoutEffect, useRef} from 'react';
 import type {FocusableHandlers, FocusRing} from './use-focus-ring.ts';
 
 export type FocusableOptions = {
@@ -22,7 +22,8 @@ export function useFocusable({ring, id, focused, handlers, disabled = false}: Fo
 	const latest = useRef(handlers);
 	latest.current = handlers;
 	const register = ring?.register;
-	useEffect(() => {
+	// A layout effect: the item is reachable by the ring from its first frame, before the next key.
+	useLayoutEffect(() => {
 		if (register === undefined || id === undefined || disabled) return;
 		return register(id, {
 			press: latest.current.press && (() => latest.current.press?.()),

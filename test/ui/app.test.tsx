@@ -1,0 +1,148 @@
+import test from 'ava';
+import {render} from 'ink-testing-library';
+import App from '../../source/ui/app.tsx';
+import {UiLifecycle, type ExitReason} from '../../source/ui/lifecycle.ts';
+import {fixturePages} from '../fixtures/ui-pages.tsx';
+import {frame, press, resize, settle} from '../helpers/ink.ts';
+
+// Serial: these render the whole shell and time its key handling; run side by side they starve each other's
+// event loop turns and a key can land before the previous frame's effects have run.
+
+async function setup(options: {initialPage?: string; columns?: number; rows?: number} = {}) {
+	const stops: ExitReason[] = [];
+	const lifecycle = new UiLifecycle({onStop: reason => stops.push(reason)});
+	const rendered = render(
+		<App pages={fixturePages} title={{machine: 'SRV01', instance: 'RSCM'}} initialPage={options.initialPage} lifecycle={lifecycle} />,
+	);
+	await resize(rendered, options.columns ?? 80, options.rows ?? 24);
+	return {rendered, stops, lifecycle};
+}
+
+function lines(output: string): string[] {
+	return output.split('\n');
+}
+
+test.serial('80×24: title, list, page, Results and hints in rows - 1 lines', async t => {
+	const {rendered} = await setup();
+	const output = lines(frame(rendered));
+	t.is(output.length, 23);
+	t.is(output[0], 'Report Server Configuration Manager — SRV01\\RSCM');
+	t.true(output.every(line => line.length <= 80));
+	t.regex(output[2]!, /^┃› 1 Report Server Status ┃│ Fixture status page/);
+	t.regex(output[3]!, /Area 49×14/);
+	t.regex(output[17]!, /^┌─ Results ─/);
+	t.is(output[22], '↑↓ move  1-0 jump  Enter open  q quit  ? help');
+	rendered.unmount();
+});
+
+test.serial('moving in the list shows the page at once; Enter focuses it; Esc goes back', async t => {
+	const {rendered} = await setup();
+	await press(rendered, 'down');
+	t.true(frame(rendered).includes('┌─ Service Account ─'));
+	t.true(frame(rendered).includes(' Account:'));
+	await press(rendered, 'enter');
+	t.true(frame(rendered).includes('┏━ Service Account ━'));
+	t.true(frame(rendered).includes('›Account:'));
+	t.true(frame(rendered).includes('Tab next'));
+	await press(rendered, 'esc');
+	t.true(frame(rendered).includes('┌─ Service Account ─'));
+	t.true(frame(rendered).includes('↑↓ move'));
+	rendered.unmount();
+});
+
+test.serial('in a text field ? and ← are typing, not help or back; Esc still leaves', async t => {
+	const {rendered} = await setup({initialPage: 'service-account'});
+	await press(rendered, 'enter', 'a', '?', 'left', 'b');
+	t.true(frame(rendered).includes('[ab?'));
+	t.false(frame(rendered).includes('Help'));
+	t.true(frame(rendered).includes('›Account:'));
+	await press(rendered, 'tab', 'tab', 'left');
+	t.true(frame(rendered).includes('↑↓ move'), 'outside a text field ← goes back to the list');
+	rendered.unmount();
+});
+
+test.serial('a page reports to the Results pane, newest last', async t => {
+	const {rendered} = await setup({initialPage: 'service-account'});
+	await press(rendered, 'enter', 'x', 'tab', 'tab', 'tab', 'tab', 'tab');
+	await press(rendered, 'enter', 'tab', 'enter');
+	const output = frame(rendered);
+	t.true(output.indexOf('✔ Applied account x (password not set)') < output.indexOf('✖ Fixture failure'));
+	rendered.unmount();
+});
+
+test.serial('hidden pages keep their state', async t => {
+	const {rendered} = await setup({initialPage: 'service-account'});
+	await press(rendered, 'enter', 'k', 'e', 'e', 'p', 'esc', '1');
+	t.true(frame(rendered).includes('Fixture status page'));
+	await press(rendered, '2');
+	t.true(frame(rendered).includes('[keep'));
+	rendered.unmount();
+});
+
+test.serial('? opens the help overlay over the body; ? closes it', async t => {
+	const {rendered} = await setup();
+	await press(rendered, '?');
+	t.true(frame(rendered).includes('Help — keys'));
+	t.true(frame(rendered).includes('Esc cancel'));
+	t.is(lines(frame(rendered)).length, 23);
+	await press(rendered, 'down');
+	await press(rendered, '?');
+	t.false(frame(rendered).includes('Help — keys'));
+	t.true(frame(rendered).includes('› 1 Report Server Status'), 'keys under the overlay did nothing');
+	rendered.unmount();
+});
+
+test.serial('below 80×24 only the too-small message shows; back at size the page is intact', async t => {
+	const {rendered} = await setup({initialPage: 'service-account'});
+	await press(rendered, 'enter', 'x');
+	await resize(rendered, 79, 30);
+	t.regex(frame(rendered), /^Terminal too small\nThe terminal is 79×30; the Configuration Manager needs at least 80×24/);
+	await press(rendered, 'y');
+	await resize(rendered, 100, 23);
+	t.true(frame(rendered).includes('100×23'));
+	t.true(lines(frame(rendered)).length <= 22);
+	await resize(rendered, 100, 30);
+	t.is(lines(frame(rendered)).length, 29);
+	t.true(frame(rendered).includes('[x '), 'typed text survived, and no key reached the hidden page');
+	rendered.unmount();
+});
+
+test.serial('q quits from the list only; Ctrl+C quits from anywhere', async t => {
+	const {rendered, stops} = await setup({initialPage: 'service-account'});
+	await press(rendered, 'enter', 'q');
+	t.deepEqual(stops, []);
+	await press(rendered, 'ctrlC');
+	await settle();
+	t.deepEqual(stops, ['interrupt']);
+	rendered.unmount();
+
+	const second = await setup();
+	await press(second.rendered, 'q');
+	await settle();
+	t.deepEqual(second.stops, ['quit']);
+	second.rendered.unmount();
+});
+
+test.serial('quitting aborts the exit signal and waits for page clean-ups; Ctrl+C again forces', async t => {
+	const stops: ExitReason[] = [];
+	const lifecycle = new UiLifecycle({onStop: reason => stops.push(reason), cleanupTimeoutMs: 5000});
+	let release!: () => void;
+	lifecycle.onExitRequest(
+		async () =>
+			new Promise<void>(resolve => {
+				release = resolve;
+			}),
+	);
+	lifecycle.requestExit('quit');
+	t.true(lifecycle.signal.aborted);
+	t.is(lifecycle.getState(), 'stopping');
+	await settle();
+	t.deepEqual(stops, []);
+	lifecycle.requestExit('quit');
+	t.deepEqual(stops, [], 'a second q does not force');
+	lifecycle.requestExit('interrupt');
+	t.deepEqual(stops, ['interrupt']);
+	release();
+	await settle();
+	t.deepEqual(stops, ['interrupt'], 'stops once');
+});

@@ -1,0 +1,78 @@
+import test from 'ava';
+import {render} from 'ink-testing-library';
+import ConfirmDialog from '../../source/ui/components/ConfirmDialog.tsx';
+import KeyDispatchProvider from '../../source/ui/components/KeyDispatchProvider.tsx';
+import ModalProvider from '../../source/ui/components/ModalProvider.tsx';
+import {frame, press} from '../helpers/ink.ts';
+
+function setup(props: {requireText?: string; initialFocus?: 'confirm' | 'cancel'} = {}) {
+	const events: string[] = [];
+	const rendered = render(
+		<KeyDispatchProvider>
+			<ModalProvider>
+				<ConfirmDialog
+					title="Change Encryption Key"
+					message={['Create a new key?', 'Content is re-encrypted.']}
+					width={50}
+					onConfirm={() => events.push('confirm')}
+					onCancel={() => events.push('cancel')}
+					{...props}
+				/>
+			</ModalProvider>
+		</KeyDispatchProvider>,
+	);
+	return {events, rendered};
+}
+
+test('shows title, message and OK/Cancel in a bordered dialog', async t => {
+	const {rendered} = setup();
+	await press(rendered);
+	const output = frame(rendered);
+	t.regex(output, /┏━ Change Encryption Key ━+┓/);
+	t.true(output.includes('Create a new key?'));
+	t.true(output.includes('Content is re-encrypted.'));
+	t.true(output.includes('[ OK ]  [ Cancel ]'));
+	rendered.unmount();
+});
+
+test('Cancel has the focus first: Enter alone cancels', async t => {
+	const {events, rendered} = setup();
+	await press(rendered, 'enter');
+	t.deepEqual(events, ['cancel']);
+	rendered.unmount();
+});
+
+test('Shift+Tab to OK, Enter confirms', async t => {
+	const {events, rendered} = setup();
+	await press(rendered, 'shiftTab', 'enter');
+	t.deepEqual(events, ['confirm']);
+	rendered.unmount();
+});
+
+test('Esc cancels', async t => {
+	const {events, rendered} = setup({initialFocus: 'confirm'});
+	await press(rendered, 'esc');
+	t.deepEqual(events, ['cancel']);
+	rendered.unmount();
+});
+
+test('the DELETE variant confirms only after the word is typed exactly', async t => {
+	const {events, rendered} = setup({requireText: 'DELETE'});
+	t.true(frame(rendered).includes('Type DELETE to confirm:'));
+	// OK is disabled and skipped: Tab from the field goes to Cancel.
+	await press(rendered, 'D', 'E', 'L', 'tab', 'enter');
+	t.deepEqual(events, ['cancel']);
+	await press(rendered, 'tab');
+	await press(rendered, 'E', 'T', 'E', 'enter');
+	// Enter in the field moves to OK once the word is complete; a second Enter confirms.
+	await press(rendered, 'enter');
+	t.deepEqual(events, ['cancel', 'confirm']);
+	rendered.unmount();
+});
+
+test('delete is case-sensitive', async t => {
+	const {events, rendered} = setup({requireText: 'DELETE'});
+	await press(rendered, 'd', 'e', 'l', 'e', 't', 'e', 'enter', 'tab', 'enter');
+	t.deepEqual(events, ['cancel']);
+	rendered.unmount();
+});

@@ -1,0 +1,75 @@
+import {useState} from 'react';
+import test from 'ava';
+import {render} from 'ink-testing-library';
+import NavigationList, {pageNumberForDigit} from '../../source/ui/components/NavigationList.tsx';
+import {designPages} from '../../source/ui/page-types.ts';
+import {frame, press} from '../helpers/ink.ts';
+
+function Harness({focused = true, onEnter = () => {}}: {focused?: boolean; onEnter?: (id: string) => void}) {
+	const [selected, setSelected] = useState('status');
+	return (
+		<NavigationList pages={designPages} selectedId={selected} focused={focused} width={25} onSelect={setSelected} onEnter={onEnter} />
+	);
+}
+
+function selectedLine(output: string): string | undefined {
+	return output.split('\n').find(line => line.startsWith('›'));
+}
+
+test('lists the ten pages in DESIGN order, numbered, the selection marked', t => {
+	const rendered = render(<Harness />);
+	const lines = frame(rendered).split('\n');
+	t.is(lines.length, 10);
+	t.is(lines[0]!.trimEnd(), '› 1 Report Server Status');
+	t.is(lines[7]!.trimEnd(), '  8 Encryption Keys');
+	t.is(lines[9]!.trimEnd(), ' 10 Scale-out Deployment');
+	rendered.unmount();
+});
+
+test('↑/↓ and k/j move the selection, stopping at the ends', async t => {
+	const rendered = render(<Harness />);
+	await press(rendered, 'down', 'j');
+	t.is(selectedLine(frame(rendered))?.trimEnd(), '› 3 Web Service URL');
+	await press(rendered, 'k', 'up', 'up');
+	t.is(selectedLine(frame(rendered))?.trimEnd(), '› 1 Report Server Status');
+	rendered.unmount();
+});
+
+test('digits jump to a page; 0 is the tenth', async t => {
+	const rendered = render(<Harness />);
+	await press(rendered, '8');
+	t.is(selectedLine(frame(rendered))?.trimEnd(), '› 8 Encryption Keys');
+	await press(rendered, '0');
+	t.is(selectedLine(frame(rendered))?.trimEnd(), '›10 Scale-out Deployment');
+	t.is(pageNumberForDigit('0'), 10);
+	t.is(pageNumberForDigit('x'), undefined);
+	rendered.unmount();
+});
+
+test('Enter, → and Tab enter the selected page', async t => {
+	const entered: string[] = [];
+	const rendered = render(<Harness onEnter={id => entered.push(id)} />);
+	await press(rendered, 'enter', 'down', 'right', 'tab');
+	t.deepEqual(entered, ['status', 'service-account', 'service-account']);
+	rendered.unmount();
+});
+
+test('without focus it ignores keys', async t => {
+	const rendered = render(<Harness focused={false} />);
+	await press(rendered, 'down', '5');
+	t.is(selectedLine(frame(rendered))?.trimEnd(), '› 1 Report Server Status');
+	rendered.unmount();
+});
+
+test('a short list area scrolls to keep the selection visible', async t => {
+	function Short() {
+		const [selected, setSelected] = useState('status');
+		return <NavigationList pages={designPages} selectedId={selected} focused width={25} height={4} onSelect={setSelected} onEnter={() => {}} />;
+	}
+
+	const rendered = render(<Short />);
+	t.is(frame(rendered).split('\n').length, 4);
+	await press(rendered, '9');
+	t.true(frame(rendered).includes('› 9 Subscription Settings'));
+	rendered.unmount();
+});
