@@ -32,7 +32,13 @@ async function main(): Promise<number> {
 		controller.abort();
 	};
 
-	for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
+	for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+		// conf's atomic writer (via when-exit) hooks these signals when it loads and re-raises each one to the process:
+		// the re-raised copy looked like a second Ctrl+C and exited with 130 at once, so a key change never stopped
+		// after its batch and a backup was cut mid-way. Our handler owns them; when-exit still cleans up on 'exit'.
+		process.removeAllListeners(signal);
+		process.on(signal, stop);
+	}
 	return runCommand(argv, processIo(controller.signal));
 }
 

@@ -150,7 +150,13 @@ export const commands: CommandSpec[] = [
 				const file = requireFile(context);
 				const {password, confirm: confirmation} = await readPassword(context.io, passwordSource(context), 'Password: ', 'Confirm Password: ');
 				for (const warning of estimatePasswordStrength(password).warnings) context.io.stderr.write(`warning: ${warning}\n`);
-				const result = await backupKey(session, {file, password, confirm: confirmation, overwrite: context.values['force'] === true});
+				const result = await backupKey(session, {
+					file,
+					password,
+					confirm: confirmation,
+					overwrite: context.values['force'] === true,
+					signal: context.io.signal,
+				});
 				say(context, `Backed up key ${result.primaryFingerprint} (${result.versions.length} version${result.versions.length === 1 ? '' : 's'}) to ${result.file}.`);
 				return result;
 			}),

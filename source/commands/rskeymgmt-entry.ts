@@ -5,6 +5,8 @@ import {runRskeymgmt} from './rskeymgmt.ts';
 
 const controller = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+	// when-exit (loaded by conf) re-raises these signals, which would look like a second Ctrl+C: see cli.tsx.
+	process.removeAllListeners(signal);
 	process.on(signal, () => {
 		if (controller.signal.aborted) process.exit(130);
 		controller.abort();

@@ -1,6 +1,6 @@
 import {Readable} from 'node:stream';
 import {parseArgs} from 'node:util';
-import {RscmError} from '../core/errors.ts';
+import {isRscmError, RscmError} from '../core/errors.ts';
 import {findWaitingInstanceByName} from '../core/instances.ts';
 import {openSession} from '../core/session.ts';
 import type {CommandIo} from './command-io.ts';
@@ -126,6 +126,8 @@ export async function runRskeymgmt(argv: string[], io: CommandIo): Promise<numbe
 				rscmArgv = ['instance', 'remove', flags.r!, ...yes];
 		}
 	} catch (error) {
+		// A flag combination that cannot work (-e without -f, -j without -m/-n) gets the help, like a bad flag.
+		if (isRscmError(error, 'USAGE')) io.stderr.write(rskeymgmtHelp);
 		return printError(io, error, Boolean(flags.json));
 	}
 

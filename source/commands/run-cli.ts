@@ -1,5 +1,5 @@
 import {parseArgs} from 'node:util';
-import {RscmError} from '../core/errors.ts';
+import {isRscmError, RscmError} from '../core/errors.ts';
 import {openSession} from '../core/session.ts';
 import type {CommandIo} from './command-io.ts';
 import {commands, findCommand, type CommandSpec, type OptionSpec} from './commands.ts';
@@ -107,7 +107,7 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
 	const command = findCommand(words);
 	if (!command) {
 		const known = commands.filter(entry => entry.words[0] === words[0]);
-		const hint = known.length > 0 ? `Did you mean: ${known.map(entry => entry.words.join(' ')).join(', ')}?` : 'Run `rscm --help` for the commands.';
+		const hint = `${known.length > 0 ? `Did you mean: ${known.map(entry => entry.words.join(' ')).join(', ')}? ` : ''}Run \`rscm --help\` for the commands.`;
 		return printError(io, new RscmError('USAGE', `Unknown command: ${words.join(' ')}.`, {hint}), json);
 	}
 
@@ -155,6 +155,11 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
 		if (json) printJson(io, result);
 		return 0;
 	} catch (error) {
+		// A usage error found by the command itself (--file missing, no password source) still tells how to call it.
+		if (isRscmError(error, 'USAGE') && error.hint === undefined) {
+			return printError(io, new RscmError('USAGE', error.message, {hint: `Usage: ${usageLine(command)} [options]; run \`rscm ${command.words.join(' ')} --help\`.`}), json);
+		}
+
 		return printError(io, error, json);
 	}
 }

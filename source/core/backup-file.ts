@@ -167,11 +167,18 @@ function deriveKey(password: string, salt: Buffer, parameters: {N: number; r: nu
 	// The async scrypt runs on the libuv thread pool, so the UI spinner keeps turning during the half second.
 	const secret = Buffer.from(normalizePassword(password), 'utf8');
 	return new Promise((resolve, reject) => {
-		scrypt(secret, salt, derivedKeyLength, {...parameters, maxmem: scryptMaxmem}, (error, derived) => {
+		try {
+			scrypt(secret, salt, derivedKeyLength, {...parameters, maxmem: scryptMaxmem}, (error, derived) => {
+				secret.fill(0);
+				if (error) reject(new RscmError('INTERNAL', 'The key derivation failed.', {cause: error}));
+				else resolve(derived);
+			});
+		} catch {
+			// Parameters OpenSSL refuses up front (checkScryptParameters should have caught them): the file is not one
+			// rscm could have written, so say so with the file's code rather than an internal error.
 			secret.fill(0);
-			if (error) reject(new RscmError('INTERNAL', 'The key derivation failed.', {cause: error}));
-			else resolve(derived);
-		});
+			reject(notABackup('its scrypt parameters are not usable'));
+		}
 	});
 }
 
@@ -265,6 +272,9 @@ function checkScryptParameters(N: number, r: number, p: number): void {
 		p < 1 ||
 		p > scryptCaps.maximumP ||
 		memory > scryptMaxmem ||
+		// RFC 7914 requires N < 2^(128·r/8); OpenSSL refuses anything else with an exception of its own, which a
+		// file saying `r: 1` would otherwise turn into an INTERNAL error instead of NOT_A_BACKUP.
+		Math.log2(N) >= 16 * r ||
 		N * r * p > scryptMaximumCost
 	) {
 		throw notABackup(`its scrypt parameters (N=${N}, r=${r}, p=${p}) are outside the accepted range`);

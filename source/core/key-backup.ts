@@ -26,6 +26,11 @@ export type BackupOptions = {
 	/** Confirm Password; checked when given (the UI and the prompts give it, --password-file does not). */
 	confirm?: string | undefined;
 	overwrite?: boolean | undefined;
+	/**
+	 * SIGINT/SIGTERM/SIGHUP (the SSH session dropped): stop without writing anything. Honoured until the file is
+	 * committed; after that the backup is complete and valid, so it is kept and recorded.
+	 */
+	signal?: AbortSignal | undefined;
 };
 
 export type BackupResult = {
@@ -40,6 +45,7 @@ export type BackupResult = {
  */
 export async function backupKey(session: Session, options: BackupOptions): Promise<BackupResult> {
 	assertBackupPassword(options.password, options.confirm);
+	throwIfCancelled(options.signal);
 	const file = path.resolve(options.file);
 	await assertWritableTarget(file, options.overwrite ?? false);
 	const installationId = installationIdOf(session);
@@ -62,11 +68,14 @@ export async function backupKey(session: Session, options: BackupOptions): Promi
 	const primaryFingerprint = fingerprintKey(contents.keys.find(entry => entry.primary)!.key);
 	let text: string;
 	try {
-		text = await encodeBackup(contents, options.password);
+		// The KDF runs on a libuv thread and cannot be interrupted; racing it with the signal lets a dropped session
+		// end at once instead of waiting for it, and nothing is written either way.
+		text = await untilAborted(encodeBackup(contents, options.password), options.signal);
 	} finally {
 		for (const entry of contents.keys) entry.key.fill(0);
 	}
 
+	throwIfCancelled(options.signal);
 	await writeFileAtomic(file, text, {overwrite: options.overwrite ?? false, mode: 0o600});
 	await session.catalog.write(async tx => {
 		const now = new Date().toISOString();
@@ -121,6 +130,32 @@ export async function verifyBackup(session: Session | undefined, options: {file:
 		};
 	} finally {
 		for (const entry of contents.keys) entry.key.fill(0);
+	}
+}
+
+function cancelled(): RscmError {
+	return new RscmError('CANCELLED', 'Backup cancelled; no file was written.', {hint: 'Run the backup again.'});
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+	if (signal?.aborted) throw cancelled();
+}
+
+/** Settles with `work`, or rejects with CANCELLED as soon as the signal fires (work goes on and is discarded). */
+async function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+	if (!signal) return work;
+	throwIfCancelled(signal);
+	let onAbort: (() => void) | undefined;
+	const aborted = new Promise<never>((_resolve, reject) => {
+		onAbort = () => reject(cancelled());
+		signal.addEventListener('abort', onAbort, {once: true});
+	});
+	// The discarded result must not surface as an unhandled rejection once the race is lost.
+	work.catch(() => undefined);
+	try {
+		return await Promise.race([work, aborted]);
+	} finally {
+		signal.removeEventListener('abort', onAbort!);
 	}
 }
 

@@ -131,7 +131,15 @@ export function unwrapKey(wrapped: Uint8Array, privateKey: Uint8Array, catalogId
 		const decipher = createDecipheriv('aes-256-gcm', wrappingKey, nonce, {authTagLength: 16});
 		decipher.setAAD(info);
 		decipher.setAuthTag(tag);
-		return Buffer.concat([decipher.update(body), decipher.final()]);
+		// update() hands out the key before the tag is checked, in a buffer of its own: copy it, then zero that
+		// buffer whether or not the tag matches, so no stray copy of the key is left for the garbage collector.
+		const opened = decipher.update(body);
+		try {
+			decipher.final();
+			return Buffer.from(opened);
+		} finally {
+			opened.fill(0);
+		}
 	} catch (error) {
 		throw new RscmError(
 			'KEY_UNAVAILABLE',

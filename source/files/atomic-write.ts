@@ -1,6 +1,7 @@
-import {randomBytes} from 'node:crypto';
+import {createHash, randomBytes} from 'node:crypto';
 import {constants} from 'node:fs';
-import {open, rename, rm, stat, link, unlink} from 'node:fs/promises';
+import {open, readdir, rename, rm, stat, link, unlink} from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import {RscmError} from '../core/errors.ts';
 import {fileError} from './file-error.ts';
@@ -21,7 +22,8 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
 	const directory = path.dirname(target);
 	await assertWritableTarget(target, options.overwrite ?? false);
 
-	const temporary = path.join(directory, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+	await removeStaleTemporaries(target);
+	const temporary = path.join(directory, `${temporaryPrefix(target)}${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 	let handle;
 	try {
 		handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, options.mode ?? 0o600);
@@ -50,6 +52,43 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
 	}
 
 	await syncDirectory(directory);
+}
+
+/**
+ * Temp files are named `.NAME.HOST.PID.RANDOM.tmp`: hidden, never ending in the target's extension, and naming the
+ * process that wrote them. A SIGKILL or power cut between creating and renaming one leaves it behind — no code runs
+ * then — so the next write of the same target removes the ones whose writer is gone.
+ */
+function temporaryPrefix(target: string): string {
+	const host = createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8);
+	return `.${path.basename(target)}.${host}.`;
+}
+
+async function removeStaleTemporaries(target: string): Promise<void> {
+	const prefix = temporaryPrefix(target);
+	let names: string[];
+	try {
+		names = await readdir(path.dirname(target));
+	} catch {
+		return;
+	}
+
+	for (const name of names) {
+		if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+		const pid = Number(/^(\d+)\.[\da-f]+\.tmp$/.exec(name.slice(prefix.length))?.[1]);
+		// Only this host's dead writers: a live one (or a pid we cannot judge) may be mid-write.
+		if (!Number.isSafeInteger(pid) || pid <= 0 || processAlive(pid)) continue;
+		await rm(path.join(path.dirname(target), name), {force: true}).catch(() => undefined);
+	}
+}
+
+function processAlive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'EPERM';
+	}
 }
 
 async function assertDirectory(directory: string): Promise<void> {
