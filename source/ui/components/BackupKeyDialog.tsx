@@ -1,0 +1,317 @@
+import {useEffect, useRef, useState} from 'react';
+import {Box, Text} from 'ink';
+import {toRscmError, type RscmError} from '../../core/errors.ts';
+import {backupKey, suggestedBackupFile, type BackupResult} from '../../core/key-backup.ts';
+import {
+	checkPasswordPolicy,
+	estimatePasswordStrength,
+	normalizePassword,
+	type PasswordRule,
+} from '../../core/password-policy.ts';
+import {useSession} from '../contexts/session-context.ts';
+import {useFocusRing} from '../hooks/use-focus-ring.ts';
+import type {PageResult} from '../page-types.ts';
+import {errorField, failureMessage} from '../pages/key-display.ts';
+import {theme} from '../theme.ts';
+import Button from './Button.tsx';
+import Checklist from './Checklist.tsx';
+import ConfirmDialog from './ConfirmDialog.tsx';
+import Dialog from './Dialog.tsx';
+import FieldErrorLine from './FieldErrorLine.tsx';
+import Spinner from './Spinner.tsx';
+import TextField from './TextField.tsx';
+
+export type BackupKeyDialogProps = {
+	/** A line above the fields saying why the dialog opened (the Service Account page's change). */
+	intro?: string;
+	/** The page area the dialog takes (Ink cannot stack boxes, so a dialog replaces the page). */
+	width: number;
+	height: number;
+	report: (result: PageResult) => void;
+	/** After the file is written and the backup recorded. */
+	onDone: (result: BackupResult) => void;
+	onCancel: () => void;
+	/** The shell's quit signal: quitting while the KDF runs writes nothing. */
+	exitSignal?: AbortSignal;
+};
+
+type FieldError = {field: string | undefined; message: string};
+
+const labelWidth = 17;
+
+/**
+ * Short forms of the policy rules for the two-column checklist at 80×24 (the dialog has 45 columns there); on a
+ * taller page the rules are listed one per line with the core's own wording.
+ */
+const compactRuleLabels: Record<PasswordRule, string> = {
+	length: '8 or more characters',
+	uppercase: 'Uppercase letter',
+	lowercase: 'Lowercase letter',
+	symbol: 'Symbol such as ! or #',
+};
+
+/** The unmet rules in the refusal under the Password field, short enough for two lines at 80×24. */
+const missingRuleText: Record<PasswordRule, string> = {
+	length: '8+ characters',
+	uppercase: 'an uppercase letter',
+	lowercase: 'a lowercase letter',
+	symbol: 'a symbol',
+};
+
+function PasswordRules({password, roomy}: {password: string; roomy: boolean}) {
+	const {checks} = checkPasswordPolicy(password);
+	const items = checks.map(check => ({
+		id: check.rule,
+		label: roomy ? check.label : compactRuleLabels[check.rule],
+		ok: check.met,
+	}));
+	if (roomy) return <Checklist items={items} />;
+	const column = (rules: readonly string[]) => items.filter(item => rules.includes(item.id));
+	return (
+		<Box flexDirection="row">
+			<Box width={25} flexShrink={0}>
+				<Checklist items={column(['length', 'symbol'])} />
+			</Box>
+			<Checklist items={column(['uppercase', 'lowercase'])} />
+		</Box>
+	);
+}
+
+function MatchIndicator({password, confirm}: {password: string; confirm: string}) {
+	if (confirm === '') return <Text {...theme.text('muted')}>Type the password again to confirm it.</Text>;
+	// Compared as the KDF will see them (NFC), like the core's own check.
+	const match = normalizePassword(password) === normalizePassword(confirm);
+	return match ? (
+		<Text>
+			<Text {...theme.text('success')}>✔</Text> Passwords match
+		</Text>
+	) : (
+		<Text>
+			<Text {...theme.text('error')}>✖</Text> Passwords do not match
+		</Text>
+	);
+}
+
+/** Beyond SSRS: a strength estimate that warns about `Password1!`-style passwords without blocking them. */
+function StrengthHint({password}: {password: string}) {
+	if (password === '') return <Text {...theme.text('muted')}>15 or more characters are recommended.</Text>;
+	const strength = estimatePasswordStrength(password);
+	const advice = strength.warnings[0];
+	return (
+		<Text wrap="truncate-end">
+			<Text {...theme.text(strength.score >= 3 ? 'success' : 'warning')}>Strength: {strength.label}</Text>
+			{advice === undefined ? '' : ` — ${advice}`}
+		</Text>
+	);
+}
+
+/** Where an error shows: at its field, with the unmet rules spelt out for a weak password. */
+function toFieldError(error: RscmError, password: string): FieldError {
+	if (error.code === 'WEAK_PASSWORD') {
+		const unmet = checkPasswordPolicy(password).unmet;
+		return {field: 'password', message: `Missing: ${unmet.map(rule => missingRuleText[rule]).join(', ')}`};
+	}
+
+	return {field: errorField(error), message: error.message};
+}
+
+/**
+ * SSRS's Backup Encryption Key dialog: File Location (a suggested rskey-<instance>-<yyyymmdd>.snk), Password and
+ * Confirm Password (masked), the live policy checklist, a match indicator and a strength hint. OK calls the core's
+ * backupKey, which enforces the policy itself; this dialog only shows what the core decides. A file that exists is
+ * replaced only after a confirmation, and a spinner turns while scrypt runs on libuv's pool, the dialog still
+ * answering keys (Esc cancels: nothing is written).
+ */
+export default function BackupKeyDialog({intro, width, height, report, onDone, onCancel, exitSignal}: BackupKeyDialogProps) {
+	const {session, status} = useSession();
+	const [file, setFile] = useState(() => suggestedBackupFile(status?.instanceName ?? 'SSRS'));
+	const [password, setPassword] = useState('');
+	const [confirm, setConfirm] = useState('');
+	const [error, setError] = useState<FieldError | undefined>();
+	const [work, setWork] = useState<Promise<unknown> | undefined>();
+	const [askOverwrite, setAskOverwrite] = useState(false);
+	const controller = useRef<AbortController | undefined>(undefined);
+	const mounted = useRef(true);
+
+	useEffect(
+		() => () => {
+			mounted.current = false;
+			controller.current?.abort();
+		},
+		[],
+	);
+
+	const submit = async (overwrite: boolean) => {
+		if (controller.current !== undefined) return;
+		const local = new AbortController();
+		controller.current = local;
+		const signal = exitSignal === undefined ? local.signal : AbortSignal.any([local.signal, exitSignal]);
+		setError(undefined);
+		const running = backupKey(session, {file, password, confirm, overwrite, signal});
+		setWork(running);
+		try {
+			const result = await running;
+			report({ok: true, message: `Key ${result.primaryFingerprint} backed up to ${result.file}`});
+			if (mounted.current) onDone(result);
+		} catch (caught) {
+			const failure = toRscmError(caught);
+			// Cancelled by Esc or by quitting: the dialog is gone and nothing was written.
+			if (failure.code === 'CANCELLED' || !mounted.current) return;
+			if (failure.code === 'FILE_EXISTS' && !overwrite) {
+				setAskOverwrite(true);
+				return;
+			}
+
+			setError(toFieldError(failure, password));
+			report({ok: false, message: failureMessage(failure)});
+		} finally {
+			controller.current = undefined;
+			if (mounted.current) setWork(undefined);
+		}
+	};
+
+	const cancel = () => {
+		controller.current?.abort();
+		onCancel();
+	};
+
+	if (askOverwrite) {
+		return (
+			<ConfirmDialog
+				title="Backup Encryption Key"
+				message={[`${file} already exists.`, 'Replace it with this backup?']}
+				confirmLabel="Replace"
+				width={width}
+				onConfirm={() => {
+					setAskOverwrite(false);
+					void submit(true);
+				}}
+				onCancel={() => {
+					setAskOverwrite(false);
+					setError({field: 'file', message: 'The file exists: choose another name, or press OK and Replace.'});
+				}}
+			/>
+		);
+	}
+
+	return (
+		<Dialog title="Backup Encryption Key" onCancel={cancel} width={width} height={height}>
+			<BackupForm
+				intro={intro}
+				width={Math.max(20, width - 4)}
+				roomy={height >= 20}
+				file={file}
+				password={password}
+				confirm={confirm}
+				error={error}
+				work={work}
+				onFile={value => {
+					setFile(value);
+					if (error?.field === 'file') setError(undefined);
+				}}
+				onPassword={value => {
+					setPassword(value);
+					if (error?.field === 'password') setError(undefined);
+				}}
+				onConfirm={value => {
+					setConfirm(value);
+					if (error?.field === 'confirm') setError(undefined);
+				}}
+				onSubmit={() => void submit(false)}
+				onCancel={cancel}
+			/>
+		</Dialog>
+	);
+}
+
+type BackupFormProps = {
+	intro: string | undefined;
+	width: number;
+	roomy: boolean;
+	file: string;
+	password: string;
+	confirm: string;
+	error: FieldError | undefined;
+	work: Promise<unknown> | undefined;
+	onFile: (value: string) => void;
+	onPassword: (value: string) => void;
+	onConfirm: (value: string) => void;
+	onSubmit: () => void;
+	onCancel: () => void;
+};
+
+/** The fields, in their own component so the focus ring runs inside the dialog's modal layer. */
+function BackupForm(props: BackupFormProps) {
+	const {intro, width, roomy, file, password, confirm, error, work} = props;
+	const running = work !== undefined;
+	const ring = useFocusRing({ids: ['file', 'password', 'confirm', 'ok', 'cancel'], isActive: true, initialId: 'password'});
+	const fieldWidth = Math.max(10, width - labelWidth - 1);
+	// While the KDF runs the fields keep the focus moving but do not change: the file being written is the one shown.
+	const guard = (change: (value: string) => void) => (value: string) => {
+		if (!running) change(value);
+	};
+
+	const errorAt = (field: string) => (error?.field === field ? error.message : undefined);
+	const generalError = error !== undefined && !['file', 'password', 'confirm'].includes(error.field ?? '') ? error.message : undefined;
+	return (
+		<Box flexDirection="column">
+			{intro === undefined ? null : <Text wrap="truncate-end">{intro}</Text>}
+			<TextField
+				label="File Location:"
+				labelWidth={labelWidth}
+				fieldWidth={fieldWidth}
+				value={file}
+				onChange={guard(props.onFile)}
+				ring={ring}
+				id="file"
+				onSubmit={ring.next}
+			/>
+			<FieldErrorLine message={errorAt('file')} indent={1} maxLines={3} width={width} />
+			<TextField
+				label="Password:"
+				labelWidth={labelWidth}
+				fieldWidth={fieldWidth}
+				value={password}
+				onChange={guard(props.onPassword)}
+				mask
+				ring={ring}
+				id="password"
+				onSubmit={ring.next}
+			/>
+			<FieldErrorLine message={errorAt('password')} indent={1} width={width} />
+			<TextField
+				label="Confirm Password:"
+				labelWidth={labelWidth}
+				fieldWidth={fieldWidth}
+				value={confirm}
+				onChange={guard(props.onConfirm)}
+				mask
+				ring={ring}
+				id="confirm"
+				onSubmit={props.onSubmit}
+			/>
+			{errorAt('confirm') === undefined ? (
+				<Box marginLeft={labelWidth + 1}>
+					<MatchIndicator password={password} confirm={confirm} />
+				</Box>
+			) : (
+				<FieldErrorLine message={errorAt('confirm')} indent={1} maxLines={1} width={width} />
+			)}
+			<PasswordRules password={password} roomy={roomy} />
+			<StrengthHint password={password} />
+			{running ? (
+				<Spinner label="Protecting the key with the password… (Esc cancels)" promise={work} />
+			) : generalError === undefined ? (
+				<Text> </Text>
+			) : (
+				<Text {...theme.text('error')} wrap="truncate-end">
+					✖ {generalError}
+				</Text>
+			)}
+			<Box gap={2}>
+				<Button label="OK" ring={ring} id="ok" disabled={running} onPress={props.onSubmit} />
+				<Button label="Cancel" ring={ring} id="cancel" onPress={props.onCancel} />
+			</Box>
+		</Box>
+	);
+}

@@ -1,0 +1,161 @@
+import {useEffect, useRef, useState} from 'react';
+import {Box, Text} from 'ink';
+import {toRscmError} from '../../core/errors.ts';
+import {restoreKey, type RestoreResult} from '../../core/key-backup.ts';
+import {useSession} from '../contexts/session-context.ts';
+import {useFocusRing} from '../hooks/use-focus-ring.ts';
+import type {PageResult} from '../page-types.ts';
+import {errorField, failureMessage} from '../pages/key-display.ts';
+import {theme} from '../theme.ts';
+import Button from './Button.tsx';
+import Dialog from './Dialog.tsx';
+import FieldErrorLine from './FieldErrorLine.tsx';
+import Spinner from './Spinner.tsx';
+import TextField from './TextField.tsx';
+
+export type RestoreKeyDialogProps = {
+	width: number;
+	height: number;
+	report: (result: PageResult) => void;
+	onDone: (result: RestoreResult) => void;
+	onCancel: () => void;
+};
+
+type FieldError = {field: string | undefined; message: string; hint: string | undefined};
+
+const labelWidth = 15;
+
+/**
+ * SSRS's Restore Encryption Key dialog: File Location and Password. The core refuses what cannot work (another
+ * catalog's backup, one older than the last key change, a wrong password) before it changes anything; the
+ * dialog shows the refusal at the field it is about, with the core's hint saying which backup is needed.
+ */
+export default function RestoreKeyDialog({width, height, report, onDone, onCancel}: RestoreKeyDialogProps) {
+	const {session} = useSession();
+	const [file, setFile] = useState('');
+	const [password, setPassword] = useState('');
+	const [error, setError] = useState<FieldError | undefined>();
+	const [work, setWork] = useState<Promise<unknown> | undefined>();
+	const mounted = useRef(true);
+	// A second Enter while the KDF runs must not start a second restore (state is a frame late; the ref is not).
+	const busy = useRef(false);
+	useEffect(
+		() => () => {
+			mounted.current = false;
+		},
+		[],
+	);
+
+	const submit = async () => {
+		if (busy.current) return;
+		busy.current = true;
+		setError(undefined);
+		const running = restoreKey(session, {file, password});
+		setWork(running);
+		try {
+			const result = await running;
+			const identity = result.identityCreated ? '; a new service identity was created' : '';
+			report({ok: true, message: `Key ${result.fingerprints.join(', ')} restored from ${result.file}${identity}`});
+			if (mounted.current) onDone(result);
+		} catch (caught) {
+			const failure = toRscmError(caught);
+			report({ok: false, message: failureMessage(failure)});
+			if (mounted.current) setError({field: errorField(failure), message: failure.message, hint: failure.hint});
+		} finally {
+			busy.current = false;
+			if (mounted.current) setWork(undefined);
+		}
+	};
+
+	return (
+		<Dialog title="Restore Encryption Key" onCancel={onCancel} width={width} height={height}>
+			<RestoreForm
+				width={Math.max(20, width - 4)}
+				file={file}
+				password={password}
+				error={error}
+				work={work}
+				onFile={value => {
+					setFile(value);
+					if (error?.field === 'file') setError(undefined);
+				}}
+				onPassword={value => {
+					setPassword(value);
+					if (error?.field === 'password') setError(undefined);
+				}}
+				onSubmit={() => void submit()}
+				onCancel={onCancel}
+			/>
+		</Dialog>
+	);
+}
+
+type RestoreFormProps = {
+	width: number;
+	file: string;
+	password: string;
+	error: FieldError | undefined;
+	work: Promise<unknown> | undefined;
+	onFile: (value: string) => void;
+	onPassword: (value: string) => void;
+	onSubmit: () => void;
+	onCancel: () => void;
+};
+
+function RestoreForm(props: RestoreFormProps) {
+	const {width, file, password, error, work} = props;
+	const running = work !== undefined;
+	const ring = useFocusRing({ids: ['file', 'password', 'ok', 'cancel'], isActive: true, initialId: 'file'});
+	const fieldWidth = Math.max(10, width - labelWidth - 1);
+	const guard = (change: (value: string) => void) => (value: string) => {
+		if (!running) change(value);
+	};
+
+	const errorAt = (field: string) => (error?.field === field ? error.message : undefined);
+	const general = error !== undefined && error.field !== 'file' && error.field !== 'password' ? error.message : undefined;
+	return (
+		<Box flexDirection="column">
+			<Text wrap="wrap">Replaces this instance&apos;s copy of the key with the one in a backup file.</Text>
+			<Box marginTop={1}>
+				<TextField
+					label="File Location:"
+					labelWidth={labelWidth}
+					fieldWidth={fieldWidth}
+					value={file}
+					onChange={guard(props.onFile)}
+					placeholder="path to the .snk file"
+					ring={ring}
+					id="file"
+					onSubmit={ring.next}
+				/>
+			</Box>
+			<FieldErrorLine message={errorAt('file')} indent={1} width={width} maxLines={3} />
+			<TextField
+				label="Password:"
+				labelWidth={labelWidth}
+				fieldWidth={fieldWidth}
+				value={password}
+				onChange={guard(props.onPassword)}
+				mask
+				ring={ring}
+				id="password"
+				onSubmit={props.onSubmit}
+			/>
+			<FieldErrorLine message={errorAt('password')} indent={1} width={width} />
+			{running ? (
+				<Spinner label="Opening the backup…" promise={work} />
+			) : general === undefined ? null : (
+				<FieldErrorLine message={general} indent={0} width={width} />
+			)}
+			{error?.hint === undefined || running ? null : (
+				<Text {...theme.text('muted')} wrap="truncate-end">
+					{error.hint}
+				</Text>
+			)}
+			<Box marginTop={1} gap={2}>
+				<Button label="OK" ring={ring} id="ok" disabled={running} onPress={props.onSubmit} />
+				<Button label="Cancel" ring={ring} id="cancel" onPress={props.onCancel} />
+			</Box>
+		</Box>
+	);
+}

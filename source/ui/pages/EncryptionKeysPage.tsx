@@ -1,0 +1,343 @@
+import {useEffect, useRef, useState} from 'react';
+import {Box, Text} from 'ink';
+import type {SecretKind} from '../../catalog/catalog.ts';
+import {deleteEncryptedContent, previewDeleteContent, type DeleteContentPreview} from '../../core/delete-content.ts';
+import {toRscmError} from '../../core/errors.ts';
+import {changeKey, type ChangeProgress} from '../../core/key-change.ts';
+import {instanceStatusLabels} from '../../core/status.ts';
+import BackupKeyDialog from '../components/BackupKeyDialog.tsx';
+import Button from '../components/Button.tsx';
+import ConfirmDialog from '../components/ConfirmDialog.tsx';
+import Dialog from '../components/Dialog.tsx';
+import ProgressBar from '../components/ProgressBar.tsx';
+import RestoreKeyDialog from '../components/RestoreKeyDialog.tsx';
+import {useSession} from '../contexts/session-context.ts';
+import {useFocusRing} from '../hooks/use-focus-ring.ts';
+import {useOperation} from '../hooks/use-operation.ts';
+import type {PageProps} from '../page-types.ts';
+import {theme} from '../theme.ts';
+import {
+	describeSecretOwner,
+	encryptedValueCount,
+	failureMessage,
+	formatCount,
+	formatTime,
+	pluralize,
+	secretKindLabels,
+} from './key-display.ts';
+
+type Mode =
+	| {name: 'idle'}
+	| {name: 'backup'}
+	| {name: 'restore'}
+	| {name: 'confirm-change'}
+	| {name: 'changing'}
+	| {name: 'offer-backup'; fingerprint: string; version: number}
+	| {name: 'confirm-delete'; preview: DeleteContentPreview};
+
+/** The four actions with the sentence the SSRS Encryption Keys page prints next to each button. */
+const actions = {
+	backup: {label: 'Backup', help: 'Back up a copy of the symmetric key to a password-protected file.'},
+	restore: {label: 'Restore', help: 'Restore the symmetric key from a password-protected backup file.'},
+	change: {label: 'Change', help: 'Replace the symmetric key and re-encrypt all encrypted content.'},
+	delete: {label: 'Delete', help: 'Delete all encrypted content and create a new symmetric key.'},
+} as const;
+
+type ActionId = keyof typeof actions;
+
+const buttonColumn = 12;
+/** Names listed in the Delete confirmation before "and N more": enough to recognise, few enough to fit 80×24. */
+const namesShown = 3;
+
+function deleteMessage(preview: DeleteContentPreview): string[] {
+	const lines = ['Erases every encrypted value and creates a new key. This cannot be undone.'];
+	if (preview.values.length === 0) {
+		lines.push('No encrypted values are stored: nothing will need re-entry.');
+	} else {
+		const byKind = new Map<SecretKind, number>();
+		for (const value of preview.values) byKind.set(value.kind, (byKind.get(value.kind) ?? 0) + 1);
+		const counts = [...byKind].map(([kind, count]) => pluralize(count, secretKindLabels[kind]));
+		lines.push(`To re-enter: ${counts.join(', ')}.`);
+		const names = preview.values.slice(0, namesShown).map(value => describeSecretOwner(value.kind, value.owner, value.field));
+		const more = preview.values.length - namesShown;
+		lines.push(`${names.join(', ')}${more > 0 ? ` and ${formatCount(more)} more` : ''}.`);
+	}
+
+	lines.push(
+		preview.instancesReset.length === 0
+			? 'No other instance is affected.'
+			: `Back to Waiting to Join: ${preview.instancesReset.map(row => `${row.machine}\\${row.instanceName}`).join(', ')}.`,
+	);
+	return lines;
+}
+
+/**
+ * SSRS's Encryption Keys page: Backup, Restore, Change and Delete, each with its help sentence. Every action is a
+ * core call (backupKey, restoreKey, changeKey, deleteEncryptedContent); the page only sequences the dialogs around
+ * them. A key change runs in a modal with a progress bar; Esc or Ctrl+C stop it after the current batch, and it
+ * resumes where it stopped the next time Change is pressed (the pending rotation shows here until then).
+ */
+export default function EncryptionKeysPage({focused, width, height, report, exitSignal, onExitRequest}: PageProps) {
+	const {session, status, refresh} = useSession();
+	const [mode, setMode] = useState<Mode>({name: 'idle'});
+	const [progress, setProgress] = useState<ChangeProgress | undefined>();
+	const [stopping, setStopping] = useState(false);
+	const changeController = useRef<AbortController | undefined>(undefined);
+	const {run, running} = useOperation(report, refresh);
+
+	const joined = status?.status === 'joined';
+	const initialized = status !== undefined && status.status !== 'not-initialized';
+	const enabled: Record<ActionId, boolean> = {backup: joined, restore: initialized, change: joined, delete: initialized};
+	const ids = (Object.keys(actions) as ActionId[]).filter(id => enabled[id]);
+	const ring = useFocusRing({ids, isActive: focused && mode.name === 'idle' && !running});
+	const rotation = status?.rotation;
+	const idle = () => setMode({name: 'idle'});
+
+	useEffect(() => () => changeController.current?.abort(), []);
+
+	const startChange = async () => {
+		setMode({name: 'changing'});
+		setStopping(false);
+		setProgress(rotation && {fromVersion: rotation.fromVersion, toVersion: rotation.toVersion, done: rotation.done, total: rotation.total});
+		const local = new AbortController();
+		changeController.current = local;
+		// Quitting aborts exitSignal: the rotation stops after the batch it is in, and the shell waits for that commit.
+		const running = changeKey(session, {signal: AbortSignal.any([local.signal, exitSignal]), onProgress: setProgress});
+		const unregister = onExitRequest(async () => {
+			await running.catch(() => undefined);
+		});
+		try {
+			const result = await running;
+			const resumed = result.resumed ? ' (resumed)' : '';
+			report({
+				ok: true,
+				message: `Key changed to ${result.fingerprint} (version ${result.toVersion})${resumed}: ${formatCount(result.reencrypted)} values re-encrypted`,
+			});
+			setMode({name: 'offer-backup', fingerprint: result.fingerprint, version: result.toVersion});
+		} catch (caught) {
+			const failure = toRscmError(caught);
+			if (failure.code === 'CANCELLED') {
+				// The core's numbers, not the last progress event: they are what the catalog committed.
+				const stopped = /after (\d+) of (\d+)/.exec(failure.message);
+				const counts = stopped === null ? '' : ` after ${formatCount(Number(stopped[1]))} of ${formatCount(Number(stopped[2]))} values`;
+				report({ok: false, message: `Key change stopped${counts}; run Change again to resume`});
+			} else {
+				report({ok: false, message: failureMessage(failure)});
+			}
+
+			setMode({name: 'idle'});
+		} finally {
+			unregister();
+			changeController.current = undefined;
+			await refresh();
+		}
+	};
+
+	const stopChange = () => {
+		setStopping(true);
+		changeController.current?.abort();
+	};
+
+	const openDelete = async () => {
+		const outcome = await run(async () => previewDeleteContent(session), () => undefined);
+		if (outcome?.ok) setMode({name: 'confirm-delete', preview: outcome.value});
+	};
+
+	const confirmDelete = async () => {
+		idle();
+		await run(
+			async () => deleteEncryptedContent(session),
+			result =>
+				`Encrypted content deleted: ${formatCount(result.cleared)} values to re-enter; new key ${result.fingerprint}` +
+				(result.instancesReset > 0 ? `; ${result.instancesReset} other instance(s) now Waiting to Join` : ''),
+		);
+	};
+
+	const press: Record<ActionId, () => void> = {
+		backup: () => setMode({name: 'backup'}),
+		restore: () => setMode({name: 'restore'}),
+		change: () => setMode({name: 'confirm-change'}),
+		delete: () => void openDelete(),
+	};
+
+	switch (mode.name) {
+		case 'backup': {
+			return (
+				<BackupKeyDialog
+					width={width}
+					height={height}
+					report={report}
+					exitSignal={exitSignal}
+					onCancel={idle}
+					onDone={() => {
+						idle();
+						void refresh();
+					}}
+				/>
+			);
+		}
+
+		case 'restore': {
+			return (
+				<RestoreKeyDialog
+					width={width}
+					height={height}
+					report={report}
+					onCancel={idle}
+					onDone={() => {
+						idle();
+						void refresh();
+					}}
+				/>
+			);
+		}
+
+		case 'confirm-change': {
+			const message = rotation
+				? [
+						`A key change is pending: ${formatCount(rotation.done)} of ${formatCount(rotation.total)} values re-encrypted (version ${rotation.fromVersion} → ${rotation.toVersion}).`,
+						'Resume it now?',
+					]
+				: [
+						`Creates a new symmetric key, gives it to every joined instance and re-encrypts ${pluralize(encryptedValueCount(status?.secrets), {one: 'encrypted value', many: 'encrypted values'})}.`,
+						'Backups made before the change cannot restore the new key. Continue?',
+					];
+			return (
+				<ConfirmDialog
+					title="Change Encryption Key"
+					message={message}
+					confirmLabel={rotation ? 'Resume' : 'Change'}
+					width={width}
+					onCancel={idle}
+					onConfirm={() => void startChange()}
+				/>
+			);
+		}
+
+		case 'changing': {
+			return (
+				<ChangeProgressDialog width={width} progress={progress} stopping={stopping} onStop={stopChange} />
+			);
+		}
+
+		case 'offer-backup': {
+			return (
+				<ConfirmDialog
+					title="Change Encryption Key"
+					message={[
+						`The key is now ${mode.fingerprint} (version ${mode.version}).`,
+						'Back up the new key now? Earlier backups cannot restore it.',
+					]}
+					confirmLabel="Back Up"
+					cancelLabel="Later"
+					initialFocus="confirm"
+					width={width}
+					onCancel={idle}
+					onConfirm={() => setMode({name: 'backup'})}
+				/>
+			);
+		}
+
+		case 'confirm-delete': {
+			return (
+				<ConfirmDialog
+					title="Delete Encrypted Content"
+					message={deleteMessage(mode.preview)}
+					requireText="DELETE"
+					confirmLabel="Delete"
+					width={width}
+					onCancel={idle}
+					onConfirm={() => void confirmDelete()}
+				/>
+			);
+		}
+
+		case 'idle': {
+			break;
+		}
+	}
+
+	const roomy = height >= 18;
+	const primary = status?.primaryKey;
+	return (
+		<Box flexDirection="column" width={width}>
+			{primary === undefined ? (
+				<Text {...theme.text('warning')} wrap="wrap">
+					{status?.statusDetail ?? 'The key status is not known yet.'}
+				</Text>
+			) : (
+				<>
+					<Text wrap="truncate-end">
+						Key {primary.fingerprint} · version {primary.version}
+					</Text>
+					{primary.backedUpAt === undefined ? (
+						<Text {...theme.text('warning')}>Never backed up — back up the key now</Text>
+					) : (
+						<Text wrap="truncate-end">Last backup {formatTime(primary.backedUpAt)}</Text>
+					)}
+					{joined || status === undefined ? null : (
+						<Text {...theme.text('warning')} wrap="wrap">
+							{`${instanceStatusLabels[status.status]}: ${status.statusDetail ?? ''}`}
+						</Text>
+					)}
+				</>
+			)}
+			{rotation === undefined ? null : (
+				<Text {...theme.text('warning')} wrap="wrap">
+					{`Key change pending: ${formatCount(rotation.done)} of ${formatCount(rotation.total)} values re-encrypted. Change resumes it.`}
+				</Text>
+			)}
+			<Box flexDirection="column" marginTop={1} gap={roomy ? 1 : 0}>
+				{(Object.keys(actions) as ActionId[]).map(id => (
+					<Box key={id} flexDirection="row">
+						<Box width={buttonColumn} flexShrink={0}>
+							<Button
+								label={actions[id].label}
+								ring={ring}
+								id={id}
+								disabled={!enabled[id] || running}
+								onPress={press[id]}
+							/>
+						</Box>
+						<Box flexGrow={1}>
+							<Text wrap="wrap" {...(enabled[id] ? {} : theme.text('muted'))}>
+								{id === 'change' && rotation !== undefined
+									? 'Resume the pending key change where it stopped.'
+									: actions[id].help}
+							</Text>
+						</Box>
+					</Box>
+				))}
+			</Box>
+		</Box>
+	);
+}
+
+type ChangeProgressDialogProps = {
+	width: number;
+	progress: ChangeProgress | undefined;
+	stopping: boolean;
+	onStop: () => void;
+};
+
+/** The running key change: modal, so the page and the list stay quiet; Esc (the dialog's cancel) stops it. */
+function ChangeProgressDialog({width, progress, stopping, onStop}: ChangeProgressDialogProps) {
+	const inner = Math.max(10, width - 4);
+	return (
+		<Dialog title="Change Encryption Key" onCancel={onStop} width={width}>
+			<Text wrap="truncate-end">
+				{progress === undefined
+					? 'Creating the new key…'
+					: `Re-encrypting: version ${progress.fromVersion} → ${progress.toVersion}`}
+			</Text>
+			<ProgressBar done={progress?.done ?? 0} total={progress?.total ?? 0} width={inner} />
+			<Box marginTop={1}>
+				<Text {...theme.text(stopping ? 'warning' : 'muted')} wrap="wrap">
+					{stopping
+						? 'Stopping after the current batch…'
+						: 'Esc or Ctrl+C stops after the current batch; Change resumes it later.'}
+				</Text>
+			</Box>
+		</Dialog>
+	);
+}

@@ -1,0 +1,300 @@
+import {existsSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import process from 'node:process';
+import test, {type ExecutionContext} from 'ava';
+import {initialize} from '../../source/core/initialize.ts';
+import {backupKey} from '../../source/core/key-backup.ts';
+import {pendingRotation} from '../../source/core/key-change.ts';
+import {getStatus} from '../../source/core/status.ts';
+import EncryptionKeysPage from '../../source/ui/pages/EncryptionKeysPage.tsx';
+import {joinedInstance, loadDataSources, strongPassword} from '../helpers/catalog-fixtures.ts';
+import {frame, press} from '../helpers/ink.ts';
+import {allFrames, renderPage, waitForFrame, waitForResults, type RenderedPage} from '../helpers/session-page.tsx';
+
+// Serial: the Backup dialog suggests a file in the current directory, so each test moves into its own temp
+// directory; and the KDF and rotations are timed work that parallel tests would starve.
+
+/** The frame as one line of words: text that wrapped inside a dialog reads as it was written. */
+function flat(output: string): string {
+	return output.replaceAll(/[┃│]/g, ' ').replaceAll(/\s+/g, ' ');
+}
+
+async function typeText(rendered: RenderedPage, text: string): Promise<void> {
+	await press(rendered, ...[...text]);
+}
+
+async function clearField(rendered: RenderedPage, length: number): Promise<void> {
+	await press(rendered, ...Array.from({length}, () => 'backspace' as const));
+}
+
+/** A joined instance "A", its Encryption Keys page focused, the working directory its temp directory. */
+async function setup(t: ExecutionContext, options: {dataSources?: number} = {}) {
+	const fixture = await joinedInstance(t);
+	if (options.dataSources) await loadDataSources(fixture.session, options.dataSources);
+	const previous = process.cwd();
+	process.chdir(fixture.deployment.root);
+	t.teardown(() => process.chdir(previous));
+	const rendered = await renderPage(t, EncryptionKeysPage, fixture.session);
+	return {...fixture, rendered};
+}
+
+function suggestedFile(root: string): string {
+	const day = new Date().toISOString().slice(0, 10).replaceAll('-', '');
+	return path.join(root, `rskey-a-${day}.snk`);
+}
+
+/** Opens the Backup dialog (Backup is the first button) and types both passwords; the focus starts on Password. */
+async function fillBackup(rendered: RenderedPage, password: string, confirm = password): Promise<void> {
+	await press(rendered, 'enter');
+	await typeText(rendered, password);
+	await press(rendered, 'tab');
+	await typeText(rendered, confirm);
+}
+
+test.serial('the page shows the key, the backup warning and the four SSRS buttons with their help', async t => {
+	const {rendered, init} = await setup(t);
+	const output = frame(rendered);
+	t.true(output.includes(`Key ${init.keyFingerprint} · version 1`));
+	t.true(output.includes('Never backed up — back up the key now'));
+	for (const label of ['[ Backup ]', '[ Restore ]', '[ Change ]', '[ Delete ]']) t.true(output.includes(label), label);
+	t.true(output.includes('Back up a copy of the symmetric key'));
+	t.true(output.includes('re-encrypt all encrypted content'));
+	t.true(output.split('\n').every(line => line.length <= 49));
+});
+
+test.serial('Backup: suggested file, masked fields never render the password, live checklist and match indicator', async t => {
+	const {rendered, deployment} = await setup(t);
+	await press(rendered, 'enter');
+	let output = frame(rendered);
+	t.true(output.includes('Backup Encryption Key'));
+	t.true(output.includes('File Location:'));
+	t.true(output.includes(path.basename(suggestedFile(deployment.root)).slice(-16)), output);
+	t.true(output.includes('✖ 8 or more characters'));
+
+	await typeText(rendered, 'abc');
+	output = frame(rendered);
+	t.true(output.includes('[***'));
+	t.true(output.includes('✔ Lowercase letter'));
+	t.true(output.includes('✖ Uppercase letter'));
+	t.true(output.includes('✖ 8 or more characters'));
+	t.true(output.includes('✖ Symbol such as ! or #'));
+
+	await typeText(rendered, 'DEFG!');
+	output = frame(rendered);
+	for (const rule of ['8 or more characters', 'Uppercase letter', 'Lowercase letter', 'Symbol such as ! or #']) {
+		t.true(output.includes(`✔ ${rule}`), rule);
+	}
+
+	t.true(output.includes('Strength:'), 'a strength hint, not blocking');
+	await press(rendered, 'tab');
+	await typeText(rendered, 'abcD');
+	t.true(frame(rendered).includes('✖ Passwords do not match'));
+	await typeText(rendered, 'EFG!');
+	t.true(frame(rendered).includes('✔ Passwords match'));
+
+	const frames = allFrames(rendered);
+	t.false(frames.includes('abcDEFG!'));
+	t.false(frames.includes('abc*'));
+	t.false(frames.includes('DEFG'));
+});
+
+test.serial('Backup: a weak password is refused with the unmet rules at the field, nothing written', async t => {
+	const {rendered, deployment} = await setup(t);
+	await fillBackup(rendered, 'password');
+	await press(rendered, 'enter');
+	const [result] = await waitForResults(rendered, 1);
+	t.false(result!.ok);
+	t.regex(result!.message, /WEAK_PASSWORD/);
+	const output = frame(rendered);
+	t.true(output.includes('✖ Missing: an uppercase letter, a symbol'), output);
+	t.true(output.includes('Backup Encryption Key'), 'the dialog stays open');
+	t.false(existsSync(suggestedFile(deployment.root)));
+	t.false(allFrames(rendered).includes('password]'));
+});
+
+test.serial('Backup: a mismatched confirmation is refused at the Confirm Password field', async t => {
+	const {rendered, deployment} = await setup(t);
+	await fillBackup(rendered, strongPassword, `${strongPassword}x`);
+	await press(rendered, 'enter');
+	const [result] = await waitForResults(rendered, 1);
+	t.regex(result!.message, /PASSWORD_MISMATCH/);
+	t.true(frame(rendered).includes('✖ Password and Confirm Password differ.'));
+	t.false(existsSync(suggestedFile(deployment.root)));
+	t.false(allFrames(rendered).includes(strongPassword));
+});
+
+test.serial('Backup: a good password writes a 0600 file; Results shows the path and the key fingerprint', async t => {
+	const {rendered, deployment, init, session} = await setup(t);
+	await fillBackup(rendered, strongPassword);
+	await press(rendered, 'enter');
+	// scrypt takes a moment: the spinner shows while it runs.
+	await waitForFrame(rendered, 'Protecting the key with the password');
+	const [result] = await waitForResults(rendered, 1);
+	const file = suggestedFile(deployment.root);
+	t.true(result!.ok, result!.message);
+	t.is(result!.message, `Key ${init.keyFingerprint} backed up to ${file}`);
+	t.is(statSync(file).mode & 0o777, 0o600);
+	await waitForFrame(rendered, 'Last backup');
+	t.is((await getStatus(session)).primaryKey?.backedUpAt !== undefined, true);
+	t.false(allFrames(rendered).includes(strongPassword));
+});
+
+test.serial('Backup: Esc while the KDF runs cancels, and nothing is written', async t => {
+	const {rendered, deployment} = await setup(t);
+	await fillBackup(rendered, strongPassword);
+	await press(rendered, 'enter');
+	await waitForFrame(rendered, 'Protecting the key with the password');
+	// The dialog still answers keys while scrypt runs on the thread pool.
+	await press(rendered, 'esc');
+	await waitForFrame(rendered, '[ Backup ]');
+	await new Promise(resolve => setTimeout(resolve, 1500));
+	t.false(existsSync(suggestedFile(deployment.root)));
+	t.deepEqual(rendered.results, []);
+});
+
+test.serial('Backup: an existing file is replaced only after a confirmation', async t => {
+	const {rendered, deployment} = await setup(t);
+	const file = suggestedFile(deployment.root);
+	writeFileSync(file, 'keep me\n', {mode: 0o600});
+	await fillBackup(rendered, strongPassword);
+	await press(rendered, 'enter');
+	await waitForFrame(rendered, 'already exists.');
+	t.true(frame(rendered).includes('Replace it with this backup?'));
+	// Cancel has the focus first: Enter alone never overwrites.
+	await press(rendered, 'enter');
+	await waitForFrame(rendered, 'The file exists');
+	t.is(readFileSync(file, 'utf8'), 'keep me\n');
+
+	await press(rendered, 'tab', 'enter');
+	await waitForFrame(rendered, 'Replace it with this backup?');
+	await press(rendered, 'shiftTab', 'enter');
+	const [result] = await waitForResults(rendered, 1);
+	t.true(result!.ok, result!.message);
+	t.regex(readFileSync(file, 'utf8'), /BEGIN/);
+});
+
+test.serial('Backup: a missing directory is an error at the File Location field', async t => {
+	const {rendered, deployment} = await setup(t);
+	await press(rendered, 'enter', 'shiftTab');
+	await clearField(rendered, suggestedFile(deployment.root).length);
+	const missing = path.join(deployment.root, 'no-such-dir', 'key.snk');
+	await typeText(rendered, missing);
+	await press(rendered, 'tab');
+	await typeText(rendered, strongPassword);
+	await press(rendered, 'tab');
+	await typeText(rendered, strongPassword);
+	await press(rendered, 'enter');
+	const [result] = await waitForResults(rendered, 1);
+	t.regex(result!.message, /DIRECTORY_NOT_FOUND/);
+	const lines = frame(rendered).split('\n');
+	const at = lines.findIndex(line => line.includes('File Location:'));
+	t.true(flat(lines.slice(at + 1, at + 4).join('\n')).includes(`✖ The directory ${path.dirname(missing)} does not exist.`), frame(rendered));
+	t.true(lines[at + 4]!.includes('Password:'), 'the error sits between File Location and Password');
+});
+
+test.serial('Delete: lists what must be re-entered and needs DELETE typed', async t => {
+	const {rendered, session} = await setup(t, {dataSources: 5});
+	await press(rendered, 'tab', 'tab', 'tab', 'enter');
+	let output = await waitForFrame(rendered, 'Delete Encrypted Content');
+	t.true(output.includes('To re-enter: 15 data source values.'), output);
+	t.true(output.includes('DS-00000 (connectionString)'), output);
+	t.true(output.includes('and 12 more'));
+	t.true(output.includes('No other instance is affected.'));
+	// Enter on the typed field does nothing until the word is right.
+	await typeText(rendered, 'DELET');
+	await press(rendered, 'enter');
+	t.true(frame(rendered).includes('Delete Encrypted Content'));
+	t.deepEqual(rendered.results, []);
+	await typeText(rendered, 'E');
+	await press(rendered, 'enter', 'enter');
+	const [result] = await waitForResults(rendered, 1);
+	t.true(result!.ok, result!.message);
+	t.regex(result!.message, /Encrypted content deleted: 15 values to re-enter; new key/);
+	const status = await getStatus(session);
+	t.is(status.secrets?.datasource.needsReentry, 15);
+	output = await waitForFrame(rendered, '[ Delete ]');
+	t.true(output.includes('version 2'));
+});
+
+test.serial('Change: confirmation, progress bar with counts, then the offer to back up the new key', async t => {
+	const {rendered, session} = await setup(t, {dataSources: 2000});
+	await press(rendered, 'tab', 'tab', 'enter');
+	let output = await waitForFrame(rendered, 'Change Encryption Key');
+	t.true(flat(output).includes('re-encrypts 6,000 encrypted values'), output);
+	await press(rendered, 'shiftTab', 'enter');
+	await waitForFrame(rendered, /\d+\/6,000 \d+%/);
+	t.true(flat(frame(rendered)).includes('Esc or Ctrl+C stops after the current batch'));
+	output = await waitForFrame(rendered, 'Back up the new key now?');
+	const [result] = await waitForResults(rendered, 1);
+	t.regex(result!.message, /^Key changed to [\da-f-]+ \(version 2\): 6,000 values re-encrypted$/);
+	t.true(rendered.frames.some(each => /Re-encrypting: version 1 → 2/.test(each)));
+	t.true(rendered.frames.some(each => /\[█*░+\] [\d,]+\/6,000/.test(each)), 'the bar was seen part-way');
+	// Enter on Back Up (focused first) opens the Backup dialog.
+	await press(rendered, 'enter');
+	await waitForFrame(rendered, 'Backup Encryption Key');
+	t.is((await getStatus(session)).primaryKey?.version, 2);
+});
+
+test.serial('Change: Esc stops after the current batch; the pending change shows and Change resumes it', async t => {
+	const {rendered, session} = await setup(t, {dataSources: 3000});
+	await press(rendered, 'tab', 'tab', 'enter');
+	await waitForFrame(rendered, 'Change Encryption Key');
+	await press(rendered, 'shiftTab', 'enter', 'esc');
+	const [stopped] = await waitForResults(rendered, 1);
+	t.false(stopped!.ok);
+	t.regex(stopped!.message, /^Key change stopped after [\d,]+ of 9,000 values; run Change again to resume$/);
+	t.truthy(await pendingRotation(session));
+	await waitForFrame(rendered, 'Key change pending:');
+	t.true(frame(rendered).includes('Resume the pending key change'));
+
+	await press(rendered, 'enter');
+	await waitForFrame(rendered, 'A key change is pending');
+	await press(rendered, 'shiftTab', 'enter');
+	const results = await waitForResults(rendered, 2, 30_000);
+	t.regex(results[1]!.message, /\(resumed\): [\d,]+ values re-encrypted/);
+	t.is(await pendingRotation(session), undefined);
+});
+
+test.serial('Change: quitting stops the rotation after its batch and the shell waits for it', async t => {
+	const {rendered, session} = await setup(t, {dataSources: 3000});
+	await press(rendered, 'tab', 'tab', 'enter');
+	await waitForFrame(rendered, 'Change Encryption Key');
+	await press(rendered, 'shiftTab', 'enter');
+	await waitForFrame(rendered, /Re-encrypting/);
+	t.is(rendered.cleanups.size, 1, 'the running change registered a clean-up');
+	await rendered.requestExit();
+	const rotation = await pendingRotation(session);
+	t.truthy(rotation, 'stopped part-way, resumable');
+	t.is(rotation?.leaseOwner, undefined, 'the lease was released, so the next change resumes at once');
+});
+
+test.serial('Restore on a second instance: refused with a wrong password, then Joined', async t => {
+	const fixture = await joinedInstance(t);
+	const file = path.join(fixture.deployment.root, 'key.snk');
+	await backupKey(fixture.session, {file, password: strongPassword});
+	const second = await fixture.deployment.open('b');
+	await initialize(second, {name: 'B', machine: 'TESTHOST'});
+	const rendered = await renderPage(t, EncryptionKeysPage, second);
+	t.true(frame(rendered).includes('Waiting to Join:'), frame(rendered));
+	// Backup and Change need the key: Restore is the first button this instance can press.
+	await press(rendered, 'enter');
+	await waitForFrame(rendered, 'Restore Encryption Key');
+	await typeText(rendered, file);
+	await press(rendered, 'tab');
+	await typeText(rendered, 'Wrong!Password1');
+	await press(rendered, 'enter');
+	const [refused] = await waitForResults(rendered, 1);
+	t.regex(refused!.message, /WRONG_PASSWORD/);
+	t.regex(frame(rendered), /✖ Wrong password/);
+
+	await clearField(rendered, 'Wrong!Password1'.length);
+	await typeText(rendered, strongPassword);
+	await press(rendered, 'enter');
+	const results = await waitForResults(rendered, 2);
+	t.true(results[1]!.ok, results[1]!.message);
+	t.regex(results[1]!.message, new RegExp(`restored from ${file}`));
+	t.is((await getStatus(second)).status, 'joined');
+	await waitForFrame(rendered, '[ Backup ]');
+	t.false(allFrames(rendered).includes(strongPassword));
+	t.false(allFrames(rendered).includes('Wrong!Password1'));
+});
