@@ -1,0 +1,119 @@
+import type React from 'react';
+import {useEffect, useRef} from 'react';
+import {Box, Text} from 'ink';
+import {instanceStatusLabels, type InstanceStatus, type StatusReport} from '../../core/status.ts';
+import {useSession} from '../contexts/session-context.ts';
+import type {PageProps} from '../page-types.ts';
+import {theme, type ColorRole} from '../theme.ts';
+import {describeSecretCounts, formatCount, formatTime} from './key-display.ts';
+
+/** Label column: "Installation ID" does not fit 80 columns next to a UUID, so the labels stay within 12. */
+const labelWidth = 13;
+
+const statusRoles: Record<InstanceStatus, ColorRole> = {
+	joined: 'success',
+	waiting: 'warning',
+	'key-unavailable': 'error',
+	'not-initialized': 'warning',
+};
+
+function Row({label, children, role, wrap = 'truncate-end'}: {label: string; children: React.ReactNode; role?: ColorRole; wrap?: 'truncate-end' | 'truncate-middle' | 'wrap'}) {
+	return (
+		<Box flexDirection="row">
+			<Box width={labelWidth} flexShrink={0}>
+				<Text {...theme.text('muted')}>{label}</Text>
+			</Box>
+			<Box flexGrow={1} flexShrink={1}>
+				<Text wrap={wrap} {...(role === undefined ? {} : theme.text(role))}>
+					{children}
+				</Text>
+			</Box>
+		</Box>
+	);
+}
+
+const catalogKindLabels: Record<string, string> = {sqlite: 'SQLite', postgres: 'PostgreSQL'};
+
+function scaleOutSummary(instances: StatusReport['instances']): string {
+	if (instances.total <= 1) return instances.total === 1 ? 'Single instance' : 'No instances';
+	return `${instances.total} instances: ${instances.joined} joined, ${instances.waiting} waiting`;
+}
+
+/**
+ * SSRS's Report Server Status page, for the key: which machine and instance this is, which catalog it uses, whether
+ * it holds the key (with what to do when it does not), the primary key and whether it was ever backed up, what the
+ * key protects, a pending rotation and the scale-out membership. Rows are ordered by importance: at 80×24 the page
+ * has 14 lines, and whatever does not fit is clipped from the bottom.
+ */
+export default function StatusPage({visible, width}: PageProps) {
+	const {status, statusError, refresh} = useSession();
+	// Another process (a cron backup, a second admin) may have changed the catalog while another page was shown.
+	const wasVisible = useRef(visible);
+	useEffect(() => {
+		if (visible && !wasVisible.current) void refresh();
+		wasVisible.current = visible;
+	}, [visible, refresh]);
+
+	if (statusError !== undefined) {
+		return (
+			<Box flexDirection="column" width={width}>
+				<Text {...theme.text('error')} wrap="wrap">
+					✖ The status cannot be read: {statusError.message}
+				</Text>
+			</Box>
+		);
+	}
+
+	if (status === undefined) return <Text {...theme.text('muted')}>Loading…</Text>;
+	const {catalog, primaryKey: primary, rotation} = status;
+	const versions = status.keyVersions.map(version => `v${version.version}`).join(', ');
+	const reentry = describeSecretCounts(status.secrets, 'needsReentry');
+	return (
+		<Box flexDirection="column" width={width}>
+			<Row label="Machine">{status.machine}</Row>
+			<Row label="Instance">{status.instanceName}</Row>
+			<Row label="Install ID">{status.installationId ?? '—'}</Row>
+			<Row label="Catalog" wrap="truncate-middle">
+				{catalogKindLabels[catalog.kind] ?? catalog.kind} · {catalog.location}
+			</Row>
+			<Row label="Catalog ID">{catalog.exists ? catalog.catalogId : 'not created yet'}</Row>
+			<Row label="Key status" role={statusRoles[status.status]}>
+				{instanceStatusLabels[status.status]}
+			</Row>
+			{status.statusDetail === undefined ? null : (
+				<Box marginLeft={labelWidth}>
+					<Text wrap="wrap">{status.statusDetail}</Text>
+				</Box>
+			)}
+			{primary === undefined ? null : (
+				<>
+					<Row label="Primary key">
+						{primary.fingerprint} (v{primary.version}; live {versions})
+					</Row>
+					<Row label="Key created">{formatTime(primary.createdAt)}</Row>
+					{primary.backedUpAt === undefined ? (
+						<Row label="Last backup" role="warning">
+							Never — back up the key now
+						</Row>
+					) : (
+						<Row label="Last backup">{formatTime(primary.backedUpAt)}</Row>
+					)}
+				</>
+			)}
+			{rotation === undefined ? null : (
+				<Row label="Key change" role="warning">
+					{`pending: ${formatCount(rotation.done)}/${formatCount(rotation.total)} re-encrypted, v${rotation.fromVersion} → v${rotation.toVersion}`}
+				</Row>
+			)}
+			{status.secrets === undefined ? null : (
+				<>
+					<Row label="Encrypted">{describeSecretCounts(status.secrets, 'total')}</Row>
+					<Row label="Re-entry" role={reentry === 'none' ? undefined : 'warning'}>
+						{reentry === 'none' ? 'none needed' : `${reentry} need re-entry`}
+					</Row>
+				</>
+			)}
+			{catalog.exists ? <Row label="Scale-out">{scaleOutSummary(status.instances)}</Row> : null}
+		</Box>
+	);
+}

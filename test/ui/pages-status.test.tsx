@@ -1,0 +1,67 @@
+import path from 'node:path';
+import test from 'ava';
+import {initialize} from '../../source/core/initialize.ts';
+import {backupKey} from '../../source/core/key-backup.ts';
+import {changeKey} from '../../source/core/key-change.ts';
+import {RscmError} from '../../source/core/errors.ts';
+import {getStatus} from '../../source/core/status.ts';
+import StatusPage from '../../source/ui/pages/StatusPage.tsx';
+import {joinedInstance, loadDataSources, strongPassword} from '../helpers/catalog-fixtures.ts';
+import {frame} from '../helpers/ink.ts';
+import {renderPage, waitForFrame} from '../helpers/session-page.tsx';
+
+test('shows the instance, the catalog, Joined, the primary key and the never-backed-up warning in 49×14', async t => {
+	const {session, init} = await joinedInstance(t);
+	const status = await getStatus(session);
+	const rendered = await renderPage(t, StatusPage, session);
+	const output = frame(rendered);
+	const lines = output.split('\n');
+	t.regex(output, /Machine {6}TESTHOST/);
+	t.regex(output, /Instance {5}A/);
+	t.true(output.includes(`Install ID   ${init.installationId}`));
+	t.true(output.includes(`Catalog ID   ${status.catalog.exists ? status.catalog.catalogId : ''}`));
+	t.regex(output, /Catalog {6}SQLite · /);
+	t.regex(output, /Key status {3}Joined/);
+	t.true(output.includes(`Primary key  ${init.keyFingerprint} (v1; live v1)`));
+	t.regex(output, /Key created {2}\d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+	t.true(output.includes('Last backup  Never — back up the key now'));
+	t.regex(output, /Scale-out {4}Single instance/);
+	t.true(lines.length <= 14, output);
+	t.true(lines.every(line => line.length <= 49), output);
+});
+
+test('counts encrypted values by kind, a pending key change, and the backup time once backed up', async t => {
+	const {session, deployment} = await joinedInstance(t);
+	await loadDataSources(session, 4);
+	const controller = new AbortController();
+	// Stop the rotation at once: it stays pending, as after Ctrl+C.
+	await changeKey(session, {
+		signal: controller.signal,
+		batchSize: 1,
+		onProgress: () => controller.abort(),
+	}).catch((error: unknown) => {
+		if (!(error instanceof RscmError) || error.code !== 'CANCELLED') throw error;
+	});
+	const rendered = await renderPage(t, StatusPage, session);
+	let output = frame(rendered);
+	t.regex(output, /Encrypted {4}12 data source values/);
+	t.regex(output, /Re-entry {5}none needed/);
+	t.regex(output, /Key change {3}pending: \d+\/12 re-encrypted, v1 → v2/);
+
+	// The page reads the status at mount and on refresh: a new page on a new session sees the backup.
+	await backupKey(session, {file: path.join(deployment.root, 'k.snk'), password: strongPassword});
+	output = frame(await renderPage(t, StatusPage, await deployment.open('a')));
+	t.regex(output, /Last backup {2}\d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+	t.false(output.includes('Never'));
+});
+
+test('a Waiting to Join instance says so and what to do', async t => {
+	const {deployment} = await joinedInstance(t);
+	const second = await deployment.open('b');
+	await initialize(second, {name: 'B', machine: 'TESTHOST'});
+	const rendered = await renderPage(t, StatusPage, second);
+	const output = await waitForFrame(rendered, 'Waiting to Join');
+	t.regex(output, /Key status {3}Waiting to Join/);
+	t.regex(output.replaceAll(/\s+/g, ' '), /rscm instance add/);
+	t.regex(output, /Scale-out {4}2 instances: 1 joined, 1 waiting/);
+});
