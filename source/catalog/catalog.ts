@@ -228,6 +228,12 @@ export type Catalog = {
 	/** undefined when the location holds no catalog yet (no file, or no rscm schema). */
 	probe(): Promise<CatalogInfo | undefined>;
 	/**
+	 * The database engine and version at the location (`SQLite 3.45.1`, `PostgreSQL 16.2`), whether or not a
+	 * catalog exists there: the Database page's Test Connection shows it before anything is created. Connecting
+	 * proves the location is reachable; nothing is written.
+	 */
+	serverVersion(): Promise<string>;
+	/**
 	 * Creates the schema and the catalog id (random, or `options.catalogId`) if missing, and runs pending
 	 * migrations. Idempotent: an existing catalog keeps its id and creation time whatever the options say.
 	 */

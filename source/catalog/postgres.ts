@@ -182,6 +182,15 @@ export class PostgresCatalog implements Catalog {
 		});
 	}
 
+	async serverVersion(): Promise<string> {
+		if (this.#serverVersion !== undefined) return this.#serverVersion;
+		return this.#session('read', async client => {
+			const result = await client.query<{server_version: string}>("SELECT current_setting('server_version') AS server_version");
+			this.#serverVersion ??= `PostgreSQL ${(result.rows[0]?.server_version ?? '').split(' ')[0]}`;
+			return this.#serverVersion;
+		});
+	}
+
 	async create(options: CreateCatalogOptions = {}): Promise<CatalogInfo> {
 		return this.#session('create', async (client, connection) => {
 			try {

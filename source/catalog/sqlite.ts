@@ -111,6 +111,16 @@ export class SqliteCatalog implements Catalog {
 		});
 	}
 
+	async serverVersion(): Promise<string> {
+		// The library is the server: an in-memory database answers without touching (or creating) the file.
+		const memory = new Database(':memory:');
+		try {
+			return `SQLite ${(memory.prepare('SELECT sqlite_version() AS version').get() as {version: string}).version}`;
+		} finally {
+			memory.close();
+		}
+	}
+
 	async create(options: CreateCatalogOptions = {}): Promise<CatalogInfo> {
 		return this.#exclusive(async () => {
 			const connection = this.#connect(true)!;
