@@ -1,0 +1,207 @@
+// The key pages of the built program in a real pseudo-terminal at 80×24, as an admin over SSH sees them: the
+// Status page's backup warning, the Backup Encryption Key dialog's refusals and its 0600 file, restore on a second
+// instance, a key change with its progress bar (and Ctrl+C stopping it), and Delete's typed confirmation.
+// Needs `npm run build` first (npm test does it).
+import {mkdtempSync, rmSync, statSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
+import test, {type ExecutionContext} from 'ava';
+import {assertBuilt, cliPath, parseJson, runCli} from '../helpers/run-cli.ts';
+import {spawnTerm, type Term} from '../helpers/term.ts';
+
+const password = 'Str0ng!Backup#Pass';
+
+test.before(() => {
+	assertBuilt();
+});
+
+const terms = new Set<Term>();
+test.afterEach.always(() => {
+	for (const term of terms) term.dispose();
+	terms.clear();
+});
+
+type Deployment = {root: string; env: (instance?: string) => Record<string, string>};
+
+/** A temp directory with a catalog and instance "K" initialized by the CLI; short, so Results lines fit 80 columns. */
+async function deployment(t: ExecutionContext): Promise<Deployment> {
+	const root = mkdtempSync(path.join(os.tmpdir(), 'rk-'));
+	t.teardown(() => rmSync(root, {recursive: true, force: true}));
+	const env = (instance = 'inst') => ({RSCM_CATALOG: path.join(root, 'catalog.db'), RSCM_INSTANCE_DIR: path.join(root, instance)});
+	const init = await runCli(['init', '--name', 'K'], {env: env()});
+	t.is(init.code, 0, init.stderr);
+	return {root, env};
+}
+
+async function importDataSources(t: ExecutionContext, env: Record<string, string>, count: number): Promise<void> {
+	const lines = Array.from({length: count}, (_, index) =>
+		JSON.stringify({name: `DS-${index}`, connectionString: `Server=db;Database=D${index}`, username: `u${index}`, password: `p-${index}`}),
+	);
+	const result = await runCli(['datasource', 'import'], {env, stdin: `${lines.join('\n')}\n`, timeoutMs: 120_000});
+	t.is(result.code, 0, result.stderr);
+}
+
+async function open(root: string, env: Record<string, string>): Promise<Term> {
+	// The working directory is where the Backup dialog suggests its file.
+	const term = spawnTerm(process.execPath, [cliPath], {cwd: root, env});
+	terms.add(term);
+	await term.waitForText('Report Server Configuration Manager —');
+	return term;
+}
+
+/** Jumps to the Encryption Keys page (8) and enters it: the first enabled button has the focus. */
+async function openEncryptionKeys(term: Term): Promise<void> {
+	await term.press('8');
+	await term.waitForText('[ Restore ]');
+	await term.press('enter');
+}
+
+function suggestedFile(root: string): string {
+	const day = new Date().toISOString().slice(0, 10).replaceAll('-', '');
+	return path.join(root, `rskey-k-${day}.snk`);
+}
+
+/**
+ * The page column of the screen (right of the 27-column navigation list), box borders gone and wrapped lines
+ * joined, so a sentence that wrapped inside a dialog reads as written.
+ */
+function flat(screen: string): string {
+	const page = screen
+		.split('\n')
+		.map(line => line.slice(27))
+		.join('\n');
+	return page.replaceAll(/[┃│]/g, ' ').replaceAll(/\s+/g, ' ');
+}
+
+async function fillBackup(term: Term, first: string, second: string): Promise<void> {
+	await term.press('enter');
+	await term.waitForText('Backup Encryption Key');
+	await term.press(...[...first], 'tab', ...[...second]);
+}
+
+test.serial('the Status page shows the instance and that the key was never backed up', async t => {
+	const {root, env} = await deployment(t);
+	const term = await open(root, env());
+	await term.waitForText('Never — back up the key now');
+	t.regex(term.screen(), /Instance {5}K/);
+	t.regex(term.screen(), /Key status {3}Joined/);
+});
+
+test.serial('Backup: a weak password is refused with the unmet rules, a mismatch is refused, a good one writes a 0600 file', async t => {
+	const {root, env} = await deployment(t);
+	const file = suggestedFile(root);
+	const term = await open(root, env());
+	await openEncryptionKeys(term);
+
+	await fillBackup(term, 'password', 'password');
+	await term.waitForText('✖ Uppercase letter');
+	await term.press('enter');
+	await term.waitForText('✖ Missing: an uppercase letter, a symbol');
+	await term.waitForText(/✖ ?The password does not meet the password policy/);
+	t.true(term.screen().includes('✖ Symbol such as ! or #'));
+	t.throws(() => statSync(file));
+
+	// Esc closes the dialog; a new one starts empty.
+	await term.press('esc');
+	await term.waitForNoText('Backup Encryption Key');
+	await fillBackup(term, password, `${password}x`);
+	await term.waitForText('✖ Passwords do not match');
+	await term.press('enter');
+	await term.waitForText('✖ Password and Confirm Password differ.');
+	t.throws(() => statSync(file));
+
+	await term.press('backspace');
+	await term.waitForText('✔ Passwords match');
+	await term.press('enter');
+	await term.waitForText(/✔ ?Key [\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4} backed up to /);
+	const resultLine = term.screen().split('\n').find(line => line.includes('backed up to')) ?? '';
+	t.true(resultLine.includes(`backed up to ${file}`), term.screen());
+	t.is(statSync(file).mode & 0o777, 0o600);
+	const status = parseJson<{primaryKey: {fingerprint: string; backedUpAt?: string}}>(await runCli(['status', '--json'], {env: env()}));
+	t.true(term.screen().includes(`Key ${status.primaryKey.fingerprint} backed up`));
+	t.truthy(status.primaryKey.backedUpAt);
+	t.false(term.rawOutput().includes(password));
+});
+
+test.serial('Restore on a second instance directory: Waiting to Join, restore in the UI, then Joined', async t => {
+	const {root, env} = await deployment(t);
+	const file = path.join(root, 'key.snk');
+	const backup = await runCli(['key', 'backup', '--file', file, '--password-stdin'], {env: env(), stdin: `${password}\n`});
+	t.is(backup.code, 0, backup.stderr);
+	const init = await runCli(['init', '--name', 'K2'], {env: env('inst2')});
+	t.is(init.code, 0, init.stderr);
+
+	const term = await open(root, env('inst2'));
+	await term.waitForText(/Key status {3}Waiting to Join/);
+	await openEncryptionKeys(term);
+	// Backup and Change need the key this instance does not hold yet: Restore has the focus.
+	await term.press('enter');
+	await term.waitForText('Restore Encryption Key');
+	await term.press(...[...file], 'tab', ...[...password], 'enter');
+	await term.waitForText(/✔ ?Key [\da-f-]+ restored from /);
+	await term.press('esc', '1');
+	await term.waitForText(/Key status {3}Joined/);
+	t.is(parseJson<{status: string}>(await runCli(['status', '--json'], {env: env('inst2')})).status, 'joined');
+	t.false(term.rawOutput().includes(password));
+});
+
+test.serial('Change: confirmation, then a progress bar with counts, then the offer to back up the new key', async t => {
+	const {root, env} = await deployment(t);
+	await importDataSources(t, env(), 8000);
+	const term = await open(root, env());
+	await openEncryptionKeys(term);
+	await term.press('tab', 'tab', 'enter');
+	await term.waitForText('Change Encryption Key');
+	t.true(flat(term.screen()).includes('re-encrypts 24,000 encrypted values'), term.screen());
+	await term.press('shiftTab', 'enter');
+	await term.waitForText(/\[█*░+\] [\d,]+\/24,000 \d+%/);
+	t.true(flat(term.screen()).includes('Esc or Ctrl+C stops after the current batch'));
+	await term.waitForText('Back up the new key now?', 60_000);
+	await term.waitForText(/✔ ?Key changed to [\da-f-]+ \(version 2\): 24,000 values re-encrypted/);
+	await term.press('enter');
+	await term.waitForText('Backup Encryption Key');
+});
+
+test.serial('Change: Ctrl+C stops after the current batch and leaves the change to resume', async t => {
+	const {root, env} = await deployment(t);
+	await importDataSources(t, env(), 20_000);
+	const term = await open(root, env());
+	await openEncryptionKeys(term);
+	await term.press('tab', 'tab', 'enter');
+	await term.waitForText('Change Encryption Key');
+	await term.press('shiftTab', 'enter');
+	await term.waitForText(/[\d,]+\/60,000/);
+	await term.press('ctrlC');
+	const exit = await term.exit;
+	t.is(exit.exitCode, 0);
+	const status = parseJson<{rotation?: {done: number; total: number}}>(await runCli(['status', '--json'], {env: env()}));
+	t.truthy(status.rotation, 'the key change is pending');
+	t.true(status.rotation!.done < status.rotation!.total);
+
+	// The next run shows it and Change resumes it.
+	const again = await open(root, env());
+	await openEncryptionKeys(again);
+	await again.waitForText('Key change pending:');
+	await again.press('tab', 'tab', 'enter');
+	await again.waitForText('A key change is pending');
+	await again.press('shiftTab', 'enter');
+	await again.waitForText(/✔ ?Key changed to [\da-f-]+ \(version 2\) \(resumed\)/, 60_000);
+});
+
+test.serial('Delete: lists what must be re-entered and needs DELETE typed', async t => {
+	const {root, env} = await deployment(t);
+	await importDataSources(t, env(), 3);
+	const term = await open(root, env());
+	await openEncryptionKeys(term);
+	await term.press('tab', 'tab', 'tab', 'enter');
+	await term.waitForText('Delete Encrypted Content');
+	t.true(flat(term.screen()).includes('To re-enter: 9 data source values.'), term.screen());
+	t.true(flat(term.screen()).includes('No other instance is affected.'));
+	await term.press('D', 'E', 'L', 'E', 'T', 'enter');
+	t.true(term.screen().includes('Delete Encrypted Content'), 'not confirmed by a partial word');
+	await term.press('E', 'enter', 'enter');
+	await term.waitForText(/✔ ?Encrypted content deleted: 9 values to re-enter; new key/);
+	const list = await runCli(['datasource', 'list', '--json'], {env: env()});
+	t.regex(list.stdout, /needsReentry"?:\s*true/);
+});
