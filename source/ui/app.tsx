@@ -27,11 +27,16 @@ export type AppProps = {
 	title: ShellTitle;
 	/** Page id selected at start; the first page otherwise. */
 	initialPage?: string;
+	/**
+	 * Where the keyboard focus starts: the list (default) or inside the initial page. First run starts inside the
+	 * Database page so that one key press (Enter on its focused "Create catalog" button) creates the catalog.
+	 */
+	initialFocus?: Focus;
 	/** The exit coordinator; run-ui passes its own. Without one, quitting just unmounts the app. */
 	lifecycle?: UiLifecycle;
 };
 
-type Focus = 'list' | 'page';
+export type Focus = 'list' | 'page';
 
 /** Results kept in memory: far more than any screen shows, small enough to never matter. */
 const resultsKept = 200;
@@ -40,16 +45,22 @@ export function shellTitle({machine, instance}: ShellTitle): string {
 	return `Report Server Configuration Manager — ${machine}\\${instance}`;
 }
 
-function Shell({pages, title, initialPage, lifecycle}: Required<Omit<AppProps, 'initialPage'>> & {initialPage?: string}) {
+function Shell({
+	pages,
+	title,
+	initialPage,
+	initialFocus = 'list',
+	lifecycle,
+}: Required<Omit<AppProps, 'initialPage' | 'initialFocus'>> & {initialPage?: string; initialFocus?: Focus}) {
 	const size = useTerminalSize();
 	const layout = computeLayout(size);
 	const ordered = useMemo(() => [...pages].sort((a, b) => a.number - b.number), [pages]);
 	const firstId = ordered.find(page => page.id === initialPage)?.id ?? ordered[0]?.id ?? '';
 	const [selectedId, setSelectedId] = useState(firstId);
 	const [visited, setVisited] = useState<ReadonlySet<string>>(() => new Set([firstId]));
-	const [focus, setFocusState] = useState<Focus>('list');
+	const [focus, setFocusState] = useState<Focus>(initialFocus);
 	// Read by the key handler: keys that arrive together must see the focus the previous key gave.
-	const focusRef = useRef<Focus>('list');
+	const focusRef = useRef<Focus>(initialFocus);
 	const setFocus = useCallback((next: Focus) => {
 		focusRef.current = next;
 		setFocusState(next);
@@ -167,7 +178,7 @@ function Shell({pages, title, initialPage, lifecycle}: Required<Omit<AppProps, '
  * The Configuration Manager shell: title, page list, the selected page, Results and the key hints. It owns focus
  * (list or page), the Results pane and the help overlay; pages own everything inside their panel.
  */
-export default function App({pages, title, initialPage, lifecycle}: AppProps) {
+export default function App({pages, title, initialPage, initialFocus, lifecycle}: AppProps) {
 	const {exit} = useApp();
 	const [fallback] = useState(() => new UiLifecycle({onStop: () => exit()}));
 	const active = lifecycle ?? fallback;
@@ -175,7 +186,7 @@ export default function App({pages, title, initialPage, lifecycle}: AppProps) {
 		<ExitContext.Provider value={active}>
 			<KeyDispatchProvider>
 				<ModalProvider>
-					<Shell pages={pages} title={title} initialPage={initialPage} lifecycle={active} />
+					<Shell pages={pages} title={title} initialPage={initialPage} initialFocus={initialFocus} lifecycle={active} />
 				</ModalProvider>
 			</KeyDispatchProvider>
 		</ExitContext.Provider>

@@ -11,6 +11,8 @@ export type RunUiOptions = {
 	pages: readonly PageDefinition[];
 	title: ShellTitle;
 	initialPage?: string;
+	/** Start with the focus inside the initial page (first run) instead of on the list. */
+	initialFocus?: 'list' | 'page';
 	/** Wraps the shell in the caller's providers (the core session the pages read); the shell stays core-free. */
 	wrap?: (app: React.ReactElement) => React.ReactNode;
 };
@@ -97,7 +99,13 @@ export async function runUi(options: RunUiOptions): Promise<number> {
 	let failure: unknown;
 	try {
 		const app = (
-			<App pages={options.pages} title={options.title} initialPage={options.initialPage} lifecycle={lifecycle} />
+			<App
+				pages={options.pages}
+				title={options.title}
+				initialPage={options.initialPage}
+				initialFocus={options.initialFocus}
+				lifecycle={lifecycle}
+			/>
 		);
 		instance = render(
 			options.wrap === undefined ? app : options.wrap(app),

@@ -28,6 +28,8 @@ export async function startConfigurationManager(argv: string[]): Promise<number>
 		pages,
 		title: {machine: status?.machine ?? machineName(), instance: status?.instanceName ?? 'SSRS'},
 		initialPage: firstRun ? 'database' : 'status',
+		// First run: the focus starts on the Database page's "Create catalog" button, one Enter creates the catalog.
+		initialFocus: firstRun ? 'page' : 'list',
 		// Pages get the session through context, so the shell itself knows nothing of the core.
 		wrap: children => (
 			<SessionProvider initialSession={session} initialStatus={status} options={options}>

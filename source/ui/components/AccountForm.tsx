@@ -1,0 +1,138 @@
+import {useCallback, useEffect, useState} from 'react';
+import {Box, Text} from 'ink';
+import type {SecretState} from '../../core/secret-values.ts';
+import {applyExecutionAccount, applyFileShareAccount, type AccountForm as AccountFormInput} from '../../core/settings-forms.ts';
+import {getSharedSettings, type AccountSettings} from '../../core/shared-settings.ts';
+import {useSession} from '../contexts/session-context.ts';
+import {useFieldError} from '../hooks/use-field-error.ts';
+import {useFocusRing} from '../hooks/use-focus-ring.ts';
+import {useOperation} from '../hooks/use-operation.ts';
+import type {PageProps} from '../page-types.ts';
+import {theme} from '../theme.ts';
+import Button from './Button.tsx';
+import Checkbox from './Checkbox.tsx';
+import FieldError from './FieldError.tsx';
+import SavedPasswordNote from './SavedPasswordNote.tsx';
+import TextField from './TextField.tsx';
+
+export type AccountKind = 'execution' | 'fileShare';
+
+export type AccountFormProps = PageProps & {kind: AccountKind};
+
+const texts: Record<AccountKind, {checkbox: string; intro: string; applied: string; cleared: string}> = {
+	execution: {
+		checkbox: 'Specify an execution account',
+		// The SSRS page's explanation, shortened to fit.
+		intro: 'Used for unattended operations and data sources that use no credentials.',
+		applied: 'Execution account set',
+		cleared: 'Execution account removed',
+	},
+	fileShare: {
+		checkbox: 'Specify a file share account',
+		intro: 'Used by file share subscriptions that do not give their own credentials.',
+		applied: 'File share account set',
+		cleared: 'File share account removed',
+	},
+};
+
+type FieldId = 'account' | 'password' | 'confirmPassword';
+
+const labelWidth = 18;
+const fieldIndent = labelWidth + 2;
+
+/**
+ * The Execution Account and Subscription Settings pages: a checkbox that turns the account on, the account name and
+ * its password (Confirm Password too on Execution Account, as in SSRS). Clearing the checkbox and applying removes
+ * the account and its password. The saved password is never shown; an empty field keeps it.
+ */
+export default function AccountForm({kind, focused, visible, report}: AccountFormProps) {
+	const {session, refresh} = useSession();
+	const text = texts[kind];
+	const withConfirm = kind === 'execution';
+	const [form, setForm] = useState<AccountFormInput>({enabled: false, account: '', password: '', confirmPassword: ''});
+	const [savedPassword, setSavedPassword] = useState<SecretState | undefined>(undefined);
+	const [loadError, setLoadError] = useState<string | undefined>(undefined);
+	const errors = useFieldError();
+	const {run, running} = useOperation(report, refresh);
+
+	const load = useCallback(async () => {
+		try {
+			const settings: AccountSettings = (await getSharedSettings(session))[kind];
+			setForm({enabled: settings.enabled, account: settings.account, password: '', confirmPassword: ''});
+			setSavedPassword(settings.password);
+			setLoadError(undefined);
+		} catch (error) {
+			setLoadError((error as Error).message);
+		}
+	}, [session, kind]);
+
+	const [loadedFor, setLoadedFor] = useState<unknown>(undefined);
+	useEffect(() => {
+		if (!visible || loadedFor === session) return;
+		setLoadedFor(session);
+		void load();
+	}, [visible, loadedFor, session, load]);
+
+	const ids = ['enabled', ...(form.enabled ? ['account', 'password', ...(withConfirm ? ['confirmPassword'] : [])] : []), 'apply'];
+	const ring = useFocusRing({ids, isActive: focused});
+
+	const update = (field: FieldId) => (value: string) => {
+		setForm(previous => ({...previous, [field]: value}));
+		errors.clear(field);
+		if (field === 'password') errors.clear('confirmPassword');
+	};
+
+	const apply = async () => {
+		const submit = {...form, confirmPassword: withConfirm ? form.confirmPassword : undefined};
+		const outcome = await run(
+			async () => (kind === 'execution' ? applyExecutionAccount(session, submit) : applyFileShareAccount(session, submit)),
+			() => (form.enabled ? `${text.applied}: ${form.account.trim()}` : text.cleared),
+		);
+		errors.take(outcome);
+		if (outcome?.ok) await load();
+	};
+
+	const field = (id: FieldId, label: string, mask: boolean) => (
+		<>
+			<TextField
+				label={label}
+				labelWidth={labelWidth}
+				fieldWidth={26}
+				value={form[id] ?? ''}
+				onChange={update(id)}
+				mask={mask}
+				ring={ring}
+				id={id}
+				onSubmit={ring.next}
+			/>
+			<FieldError message={errors.messageFor(id)} indent={2} />
+		</>
+	);
+
+	return (
+		<Box flexDirection="column">
+			{loadError === undefined ? null : <Text {...theme.text('error')}>✖ {loadError}</Text>}
+			<Text {...theme.text('muted')}>{text.intro}</Text>
+			<Box marginTop={1}>
+				<Checkbox
+					label={text.checkbox}
+					checked={form.enabled}
+					onChange={enabled => setForm(previous => ({...previous, enabled}))}
+					ring={ring}
+					id="enabled"
+				/>
+			</Box>
+			{form.enabled ? (
+				<>
+					{field('account', 'Account:', false)}
+					{field('password', 'Password:', true)}
+					{withConfirm ? field('confirmPassword', 'Confirm Password:', true) : null}
+					<SavedPasswordNote state={savedPassword} indent={fieldIndent} />
+				</>
+			) : null}
+			<Box marginTop={1}>
+				<Button label={running ? 'Applying…' : 'Apply'} ring={ring} id="apply" onPress={() => void apply()} />
+			</Box>
+		</Box>
+	);
+}

@@ -1,0 +1,72 @@
+import type {ExecutionContext} from 'ava';
+import {render} from 'ink-testing-library';
+import type {Session} from '../../source/core/session.ts';
+import {getStatus} from '../../source/core/status.ts';
+import App from '../../source/ui/app.tsx';
+import SessionProvider from '../../source/ui/components/SessionProvider.tsx';
+import {UiLifecycle} from '../../source/ui/lifecycle.ts';
+import {pages} from '../../source/ui/pages/index.ts';
+import {frame, resize, settle} from './ink.ts';
+
+export type RenderedPage = ReturnType<typeof render>;
+
+/**
+ * The real shell with the real pages on a real session (a temp SQLite catalog), opened on one page with the focus
+ * inside it, at 80×24: what an admin sees, minus the pseudo-terminal.
+ */
+export async function renderPage(
+	t: ExecutionContext,
+	session: Session,
+	pageId: string,
+	options: {catalog?: string; columns?: number; rows?: number} = {},
+): Promise<RenderedPage> {
+	const status = await getStatus(session);
+	const rendered = render(
+		<SessionProvider
+			initialSession={session}
+			initialStatus={status}
+			options={{catalog: options.catalog, instanceDirectory: session.instanceDirectory, env: {}}}
+		>
+			<App
+				pages={pages}
+				title={{machine: 'TESTHOST', instance: 'A'}}
+				initialPage={pageId}
+				initialFocus="page"
+				lifecycle={new UiLifecycle({onStop() {}})}
+			/>
+		</SessionProvider>,
+	);
+	t.teardown(() => rendered.unmount());
+	await resize(rendered, options.columns ?? 80, options.rows ?? 24);
+	return rendered;
+}
+
+/** Waits (briefly) until the frame contains the text: loads and core calls finish on their own schedule. */
+export async function waitForFrame(rendered: RenderedPage, text: string | RegExp, timeoutMs = 5000): Promise<string> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const current = frame(rendered);
+		if (typeof text === 'string' ? current.includes(text) : text.test(current)) return current;
+		if (Date.now() > deadline) throw new Error(`Frame never showed ${String(text)}:\n${current}`);
+		await settle();
+	}
+}
+
+/** Types text into the focused field as one chunk (a paste), then lets it render. */
+export async function typeText(rendered: RenderedPage, text: string): Promise<void> {
+	rendered.stdin.write(text);
+	await settle();
+}
+
+/**
+ * The page panel's text as one line: the navigation column cut off, borders removed, whitespace collapsed, so a
+ * sentence that wraps at 49 columns still reads as one.
+ */
+export function pageText(rendered: RenderedPage): string {
+	return frame(rendered)
+		.split('\n')
+		.map(line => [...line].slice(27).join(''))
+		.join(' ')
+		.replaceAll(/[│┃┏┓┗┛━─┌┐└┘]/g, ' ')
+		.replaceAll(/\s+/g, ' ');
+}

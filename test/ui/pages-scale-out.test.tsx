@@ -1,0 +1,65 @@
+import test from 'ava';
+import {initialize} from '../../source/core/initialize.ts';
+import {listInstances} from '../../source/core/instances.ts';
+import {joinedInstance} from '../helpers/catalog-fixtures.ts';
+import {frame, press} from '../helpers/ink.ts';
+import {pageText, renderPage, waitForFrame} from '../helpers/page-harness.tsx';
+
+test.serial('Scale-out: a waiting server is added only after its fingerprint is shown and confirmed', async t => {
+	const {deployment, session, init} = await joinedInstance(t);
+	const b = await deployment.open('b');
+	const bInit = await initialize(b, {name: 'SSRS', machine: 'NODE-B'});
+	const rendered = await renderPage(t, session, 'scale-out');
+	await waitForFrame(rendered, 'NODE-B');
+	const table = frame(rendered);
+	t.regex(table, /TESTHOST\s+A\s+Joined \(this\)/);
+	t.regex(table, /NODE-B\s+SSRS\s+Waiting to Join/);
+	t.true(table.includes(init.identityFingerprint));
+	t.true(table.includes(bInit.identityFingerprint));
+
+	// ↓ to the waiting row, then to Add Server.
+	await press(rendered, 'down');
+	await waitForFrame(rendered, '[ Add Server ]');
+	t.true(frame(rendered).includes(`Id: ${bInit.installationId}`));
+	await press(rendered, 'down', 'enter');
+	await waitForFrame(rendered, 'Add NODE-B\\SSRS to the');
+	const dialog = pageText(rendered);
+	t.true(dialog.includes(`Identity fingerprint: ${bInit.identityFingerprint}`));
+	t.true(dialog.includes('Compare with what `rscm status` shows on that server'));
+	// Cancel has the focus first: Enter alone does not add.
+	await press(rendered, 'esc');
+	await waitForFrame(rendered, '[ Add Server ]');
+	t.is((await listInstances(session)).find(row => row.machine === 'NODE-B')?.status, 'waiting');
+
+	await press(rendered, 'enter');
+	await waitForFrame(rendered, 'Identity fingerprint:');
+	await press(rendered, 'shiftTab', 'enter');
+	await waitForFrame(rendered, `✔ Added NODE-B\\SSRS (${bInit.identityFingerprint})`);
+	await waitForFrame(rendered, /NODE-B\s+SSRS\s+Joined/);
+	t.is((await listInstances(session)).find(row => row.machine === 'NODE-B')?.status, 'joined');
+});
+
+test.serial('Scale-out: removing the last joined instance warns first; LAST_JOINED_INSTANCE is shown on the page', async t => {
+	const {session} = await joinedInstance(t);
+	const rendered = await renderPage(t, session, 'scale-out');
+	await waitForFrame(rendered, '[ Remove Server ]');
+	await press(rendered, 'down', 'enter');
+	await waitForFrame(rendered, 'Remove TESTHOST\\A');
+	const dialog = pageText(rendered);
+	t.regex(dialog, /last joined instance/);
+	t.regex(dialog, /a backup will then be needed/);
+	await press(rendered, 'shiftTab', 'enter');
+	await waitForFrame(rendered, /✖ .*last joined/);
+	t.regex(pageText(rendered), /✖ TESTHOST\\A is the last joined instance and the key has no backup.*\[LAST_JOINED_INSTANCE\]/);
+	t.is((await listInstances(session)).length, 1);
+});
+
+test.serial('Scale-out: a waiting instance sees its own fingerprint and what to do; it cannot add anyone', async t => {
+	const {deployment} = await joinedInstance(t);
+	const b = await deployment.open('b');
+	const bInit = await initialize(b, {name: 'SSRS', machine: 'NODE-B'});
+	const rendered = await renderPage(t, b, 'scale-out');
+	await waitForFrame(rendered, 'Waiting to Join (fingerprint');
+	t.regex(pageText(rendered), new RegExp(`Waiting to Join \\(fingerprint ${bInit.identityFingerprint}\\)\\. Ask an admin on a joined server to add it`));
+	t.false(frame(rendered).includes('[ Add Server ]'));
+});
