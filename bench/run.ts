@@ -261,8 +261,11 @@ async function backupSection(directory: string, idleP99: number): Promise<void> 
 	raw['backup'] = result;
 	const kdf = median(result['kdf'] as number[]);
 	for (const operation of ['backup', 'restore'] as const) {
-		const total = median(result[operation] as number[]);
-		const rest = total - kdf;
+		const totals = result[operation] as number[];
+		const total = median(totals);
+		// Each round's own KDF run is its baseline: the median of the paired differences is far less noisy than the
+		// difference of two medians on a machine whose load changes from second to second.
+		const rest = median(totals.map((ms, round) => ms - (result['kdf'] as number[])[round]!));
 		rows.push({
 			benchmark: `${operation} (${format.ms(total)} in all): everything but the KDF`,
 			measured: format.ms(rest),
@@ -293,7 +296,7 @@ async function startupSection(directory: string): Promise<void> {
 	const result = await measureStartup({root, catalog, instanceDirectory: instance, runs: count});
 	raw['startup'] = result;
 	rows.push({
-		benchmark: `start-up to first complete frame (${result.frame}), 80×24 pty`,
+		benchmark: `start-up to first complete frame, 80×24 pty`,
 		measured: `rscm ${format.ms(result.rscm)}`,
 		baseline: `bare Ink app ${format.ms(result.ink)}`,
 		ratio: result.rscm / result.ink,

@@ -3,7 +3,7 @@
 // and parses one file instead of hundreds in node_modules. Native and optional modules stay external.
 // `--if-stale` rebuilds only when a source file is newer than the bundle, so `npm start` is quick the second time.
 import {build} from 'esbuild';
-import {existsSync, readdirSync, statSync} from 'node:fs';
+import {existsSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
@@ -30,7 +30,7 @@ if (process.argv.includes('--if-stale') && existsSync(bundle) && statSync(bundle
 	process.exit(0);
 }
 
-await build({
+const result = await build({
 	entryPoints,
 	outdir: output,
 	bundle: true,
@@ -49,4 +49,17 @@ await build({
 	},
 	legalComments: 'none',
 	logLevel: 'warning',
+	metafile: true,
 });
+
+// Chunk names carry a content hash, so every build leaves the previous chunks behind: remove the ones this build
+// did not write (after writing the new ones, so a program started meanwhile finds every chunk it imports).
+const written = new Set(Object.keys(result.metafile.outputs).map(file => path.resolve(root, file)));
+const chunks = path.join(output, 'chunks');
+for (const name of existsSync(chunks) ? readdirSync(chunks) : []) {
+	if (!written.has(path.join(chunks, name))) rmSync(path.join(chunks, name), {force: true});
+}
+
+// `node scripts/build.js --metafile` keeps esbuild's account of what each output holds (for start-up analysis:
+// npx esbuild --analyze is not needed, https://esbuild.github.io/analyze/ reads dist/meta.json).
+if (process.argv.includes('--metafile')) writeFileSync(path.join(output, 'meta.json'), JSON.stringify(result.metafile));
