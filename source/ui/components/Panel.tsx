@@ -14,8 +14,8 @@ export type PanelProps = {
 };
 
 const corners = {
-	single: {left: '┌', line: '─', right: '┐'},
-	bold: {left: '┏', line: '━', right: '┓'},
+	single: {left: '┌', line: '─', right: '┐', bottomLeft: '└', bottomRight: '┘'},
+	bold: {left: '┏', line: '━', right: '┓', bottomLeft: '┗', bottomRight: '┛'},
 } as const;
 
 /** Inner size of a panel: what its children may fill. */
@@ -36,6 +36,22 @@ export default function Panel({title, width, height, focused = false, paddingX =
 	const label = title === undefined || room < 5 ? '' : ` ${title.slice(0, room - 3)} `;
 	const lead = label === '' ? '' : edge.line;
 	const rest = Math.max(0, room - lead.length - label.length);
+	// The sides are empty boxes keyed by the border style, so a focus change remounts them and nothing else. Ink
+	// applies only the changed style keys on an update, and a changed borderStyle alone re-enables the top border
+	// that borderTop={false} had switched off: switching the style on the box that holds the page would push every
+	// page down by one blank line.
+	const side = (edgeSide: 'left' | 'right') => (
+		<Box
+			key={`${style}-${edgeSide}`}
+			flexShrink={0}
+			borderStyle={style}
+			borderColor={borderColor}
+			borderTop={false}
+			borderBottom={false}
+			borderLeft={edgeSide === 'left'}
+			borderRight={edgeSide === 'right'}
+		/>
+	);
 	return (
 		<Box flexDirection="column" width={width} height={height} flexShrink={0}>
 			<Text wrap="truncate-end">
@@ -43,18 +59,16 @@ export default function Panel({title, width, height, focused = false, paddingX =
 				<Text {...theme.text(focused ? 'focus' : 'title')}>{label}</Text>
 				<Text color={borderColor}>{edge.line.repeat(rest) + edge.right}</Text>
 			</Text>
-			<Box
-				flexDirection="column"
-				borderStyle={style}
-				borderTop={false}
-				borderColor={borderColor}
-				width={width}
-				height={height === undefined ? undefined : Math.max(1, height - 1)}
-				paddingX={paddingX}
-				overflow="hidden"
-			>
-				{children}
+			<Box flexDirection="row" width={width} height={height === undefined ? undefined : Math.max(0, height - 2)}>
+				{side('left')}
+				<Box flexDirection="column" flexGrow={1} flexShrink={1} paddingX={paddingX} overflow="hidden">
+					{children}
+				</Box>
+				{side('right')}
 			</Box>
+			<Text color={borderColor} wrap="truncate-end">
+				{edge.bottomLeft + edge.line.repeat(room) + edge.bottomRight}
+			</Text>
 		</Box>
 	);
 }

@@ -1,4 +1,4 @@
-import {Box, Text} from 'ink';
+import {Text} from 'ink';
 import {theme} from '../theme.ts';
 import Panel from './Panel.tsx';
 
@@ -35,10 +35,10 @@ export default function ResultsPane({entries, width, height}: ResultsPaneProps) 
 				<Text {...theme.text('muted')}>No actions yet.</Text>
 			) : (
 				shown.map(entry => (
-					<Box key={entry.id}>
-						<Text {...theme.text(entry.ok ? 'success' : 'error')}>{entry.ok ? '✔ ' : '✖ '}</Text>
-						<Text wrap="truncate-end">{toOneLine(entry.message)}</Text>
-					</Box>
+					// One Text: a separate "✖ " would lose its trailing space to Ink's wrapping, which trims it.
+					<Text key={entry.id} wrap="truncate-end">
+						<Text {...theme.text(entry.ok ? 'success' : 'error')}>{entry.ok ? '✔' : '✖'}</Text> {toOneLine(entry.message)}
+					</Text>
 				))
 			)}
 		</Panel>
