@@ -146,3 +146,19 @@ test.serial('quitting aborts the exit signal and waits for page clean-ups; Ctrl+
 	await settle();
 	t.deepEqual(stops, ['interrupt'], 'stops once');
 });
+
+test.serial('moving the focus between list and page keeps every panel on the same rows (no blank line appears)', async t => {
+	const {rendered} = await setup();
+	const before = lines(frame(rendered));
+	await press(rendered, 'enter');
+	const inside = lines(frame(rendered));
+	await press(rendered, 'esc');
+	const after = lines(frame(rendered));
+	for (const output of [inside, after]) {
+		// The first entry and the page's first line stay right under the top border, as before the focus moved.
+		t.regex(output[2]!, /^.[ ›] 1 Report Server Status .+ Fixture status page/);
+		t.is(output.length, before.length);
+	}
+
+	rendered.unmount();
+});
