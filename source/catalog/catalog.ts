@@ -166,7 +166,8 @@ export type CatalogTx = {
 	putSecret(address: SecretAddress, ciphertext: Uint8Array, keyVersion: number): Promise<number>;
 	/** Marks a value as needing re-entry (clears the ciphertext) without removing the field. */
 	markSecretNeedsReentry(address: SecretAddress): Promise<void>;
-	deleteSecrets(filter: {kind: SecretKind; owner: string}): Promise<void>;
+	/** Removes the values of one owner: every field, or only `field` when given. */
+	deleteSecrets(filter: {kind: SecretKind; owner: string; field?: string}): Promise<void>;
 	listSecrets(filter: {kind?: SecretKind; owner?: string}): Promise<SecretRow[]>;
 	/** Up to `limit` values encrypted under `keyVersion` with id > afterId, ordered by id (keyset paging). */
 	secretsBatch(keyVersion: number, afterId: number, limit: number): Promise<SecretRow[]>;

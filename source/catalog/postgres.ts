@@ -735,8 +735,12 @@ class PostgresTx implements CatalogTx {
 		);
 	}
 
-	async deleteSecrets(filter: {kind: SecretKind; owner: string}): Promise<void> {
-		await this.#query('DELETE FROM secrets WHERE kind = $1 AND owner = $2', [filter.kind, filter.owner]);
+	async deleteSecrets(filter: {kind: SecretKind; owner: string; field?: string}): Promise<void> {
+		await this.#query('DELETE FROM secrets WHERE kind = $1 AND owner = $2 AND ($3::text IS NULL OR field = $3)', [
+			filter.kind,
+			filter.owner,
+			filter.field ?? null,
+		]);
 	}
 
 	async listSecrets(filter: {kind?: SecretKind; owner?: string}): Promise<SecretRow[]> {

@@ -703,9 +703,14 @@ class SqliteTx implements CatalogTx {
 		});
 	}
 
-	async deleteSecrets(filter: {kind: SecretKind; owner: string}): Promise<void> {
+	async deleteSecrets(filter: {kind: SecretKind; owner: string; field?: string}): Promise<void> {
 		return this.#run(() => {
-			this.#sql('DELETE FROM secrets WHERE kind = ? AND owner = ?').run(filter.kind, filter.owner);
+			this.#sql('DELETE FROM secrets WHERE kind = ? AND owner = ? AND (? IS NULL OR field = ?)').run(
+				filter.kind,
+				filter.owner,
+				filter.field ?? null,
+				filter.field ?? null,
+			);
 		});
 	}
 

@@ -58,34 +58,12 @@ export function validateDataSourceInput(input: unknown): DataSourceInput {
 
 async function writeDataSource(tx: CatalogTx, keyring: Keyring, name: string, input: DataSourceInput): Promise<void> {
 	await tx.upsertDataSource(name);
-	const removed = dataSourceFields.filter(field => input[field] === null);
-	// Removals first, so they cannot touch a field this same input writes.
-	if (removed.length > 0) await deleteDataSourceFields(tx, keyring, name, removed);
 	for (const field of dataSourceFields) {
 		const value = input[field];
-		if (typeof value === 'string') await writeSecret(tx, keyring, {kind: 'datasource', owner: name, field}, value);
-	}
-}
-
-/**
- * Removes single fields of a data source. The catalog deletes secrets by (kind, owner) only, so the fields that stay
- * are put back as they were: same address, so their ciphertexts still decrypt; a field that needs re-entry keeps
- * needing it. Without this, `{"password": null}` erased the connection string and user name too.
- */
-async function deleteDataSourceFields(tx: CatalogTx, keyring: Keyring, name: string, fields: DataSourceField[]): Promise<void> {
-	const rows = await tx.listSecrets({kind: 'datasource', owner: name});
-	if (!rows.some(row => (fields as string[]).includes(row.field))) return;
-	const kept = rows.filter(row => !(fields as string[]).includes(row.field));
-	await tx.deleteSecrets({kind: 'datasource', owner: name});
-	for (const row of kept) {
-		const address = {kind: row.kind, owner: row.owner, field: row.field};
-		if (row.ciphertext !== undefined && row.keyVersion !== undefined) {
-			await tx.putSecret(address, row.ciphertext, row.keyVersion);
-		} else {
-			// No ciphertext to put back: write a placeholder and clear it at once, in this same transaction.
-			await writeSecret(tx, keyring, address, '');
-			await tx.markSecretNeedsReentry(address);
-		}
+		if (value === undefined) continue;
+		const address = {kind: 'datasource' as const, owner: name, field};
+		if (value === null) await tx.deleteSecrets(address);
+		else await writeSecret(tx, keyring, address, value);
 	}
 }
 

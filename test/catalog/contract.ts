@@ -338,7 +338,10 @@ export function catalogContract(
 			await tx.putSecret({kind: 'datasource', owner: 'Sales', field: 'username'}, bytes(3), 3);
 			await tx.putSecret(password('Hr'), bytes(4), 3);
 			await tx.putSecret({kind: 'subscription', owner: 'Sales', field: 'password'}, bytes(5), 3);
+			await tx.putSecret({kind: 'datasource', owner: 'Hr', field: 'username'}, bytes(6), 3);
 			await tx.deleteSecrets({kind: 'datasource', owner: 'Sales'});
+			// One field only: the owner's other fields stay.
+			await tx.deleteSecrets({kind: 'datasource', owner: 'Hr', field: 'username'});
 		});
 		t.deepEqual(
 			(await catalog.read(async tx => tx.listSecrets({}))).map(secret => [secret.kind, secret.owner, secret.field]),
