@@ -70,3 +70,14 @@ export function pageText(rendered: RenderedPage): string {
 		.replaceAll(/[│┃┏┓┗┛━─┌┐└┘]/g, ' ')
 		.replaceAll(/\s+/g, ' ');
 }
+
+/** Waits until the page panel's flattened text (see pageText) matches. */
+export async function waitForPage(rendered: RenderedPage, pattern: RegExp, timeoutMs = 5000): Promise<string> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const current = pageText(rendered);
+		if (pattern.test(current)) return current;
+		if (Date.now() > deadline) throw new Error(`Page never showed ${String(pattern)}:\n${frame(rendered)}`);
+		await settle();
+	}
+}

@@ -77,7 +77,8 @@ function WizardBody({report, onClose}: {report: (result: PageResult) => void; on
 			const found = await testCatalogConnection(location);
 			setTest(found);
 			setTestedFor(location);
-			report({ok: true, message: `Test Connection: ${found.kind === 'postgres' ? 'PostgreSQL' : 'SQLite'} ${found.location}, ${found.serverVersion}`});
+			// Server version first: the location may be longer than the Results line.
+			report({ok: true, message: `Test Connection: ${found.serverVersion}, ${found.catalog ? 'catalog found' : 'no catalog'} at ${found.location}`});
 			return found;
 		} catch (caught) {
 			const failure = toRscmError(caught);

@@ -1,0 +1,48 @@
+// First run of the built program in a pty at 80×24: no catalog at the default location (an empty XDG_DATA_HOME), so
+// the manager opens on the Database page with the focus on "Create catalog"; one Enter creates it, and the Status
+// page then warns that the key has never been backed up. Needs `npm run build` first (npm test does it).
+import {existsSync, mkdtempSync, rmSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
+import test from 'ava';
+import {assertBuilt, cliPath} from '../helpers/run-cli.ts';
+import {spawnTerm, type Term} from '../helpers/term.ts';
+
+test.before(() => {
+	assertBuilt();
+});
+
+const terms = new Set<Term>();
+test.afterEach.always(() => {
+	for (const term of terms) term.dispose();
+	terms.clear();
+});
+
+test.serial('first run opens on Database; one key press creates the catalog; Status says Never — back up', async t => {
+	const root = mkdtempSync(path.join(os.tmpdir(), 'rf-'));
+	t.teardown(() => rmSync(root, {recursive: true, force: true}));
+	const dataHome = path.join(root, 'data');
+	const configHome = path.join(root, 'config');
+	const term = spawnTerm(process.execPath, [cliPath], {
+		cwd: root,
+		env: {XDG_DATA_HOME: dataHome, XDG_CONFIG_HOME: configHome, RSCM_CATALOG: undefined, RSCM_INSTANCE_DIR: undefined},
+	});
+	terms.add(term);
+	await term.waitForText('No catalog exists here yet');
+	t.regex(term.screen(), /━ Database ━/);
+	t.regex(term.screen(), /\[ Create catalog \]/);
+
+	t.false(existsSync(path.join(dataHome, 'rscm', 'catalog.db')), 'nothing is created before the admin asks');
+	// One key press.
+	await term.press('enter');
+	await term.waitForText(/✔ ?Created the catalog at/);
+	await term.waitForText('Catalog id:');
+	t.true(existsSync(path.join(dataHome, 'rscm', 'catalog.db')));
+	t.true(existsSync(path.join(configHome, 'rscm')));
+
+	await term.press('esc', '1');
+	await term.waitForText('Never — back up the key now');
+	await term.press('q');
+	t.is((await term.exit).exitCode, 0);
+});

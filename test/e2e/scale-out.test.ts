@@ -1,0 +1,77 @@
+// The Scale-out Deployment page of the built program in a pty at 80×24: a second instance directory registered
+// with `rscm --instance-dir B init` is listed as Waiting to Join, and Add Server wraps the key for it only after the
+// confirmation that shows its fingerprint. Needs `npm run build` first (npm test does it).
+import {mkdtempSync, rmSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
+import test from 'ava';
+import {assertBuilt, cliPath, parseJson, runCli} from '../helpers/run-cli.ts';
+import {spawnTerm, type Term} from '../helpers/term.ts';
+
+test.before(() => {
+	assertBuilt();
+});
+
+const terms = new Set<Term>();
+test.afterEach.always(() => {
+	for (const term of terms) term.dispose();
+	terms.clear();
+});
+
+type Row = {installationId: string; machine: string; instanceName: string; status: string; identityFingerprint: string};
+
+function flat(screen: string): string {
+	return screen
+		.split('\n')
+		.map(line => line.slice(27))
+		.join('\n')
+		.replaceAll(/[┃│┏┓┗┛━─┌┐└┘]/g, ' ')
+		.replaceAll(/\s+/g, ' ');
+}
+
+test.serial('Scale-out lists a second instance as Waiting to Join and adds it after the fingerprint confirmation', async t => {
+	const root = mkdtempSync(path.join(os.tmpdir(), 'ro-'));
+	t.teardown(() => rmSync(root, {recursive: true, force: true}));
+	const catalog = path.join(root, 'catalog.db');
+	const base = {RSCM_CATALOG: catalog, XDG_DATA_HOME: path.join(root, 'data'), XDG_CONFIG_HOME: path.join(root, 'config')};
+	const a = await runCli(['--instance-dir', path.join(root, 'A'), 'init', '--name', 'A'], {env: base});
+	t.is(a.code, 0, a.stderr);
+	const b = await runCli(['--instance-dir', path.join(root, 'B'), 'init', '--name', 'B'], {env: base});
+	t.is(b.code, 0, b.stderr);
+	const listed = await runCli(['--instance-dir', path.join(root, 'A'), 'instance', 'list', '--json'], {env: base});
+	const rows = parseJson<Row[] | {instances: Row[]}>(listed);
+	const instances = Array.isArray(rows) ? rows : rows.instances;
+	const waiting = instances.find(row => row.instanceName === 'B')!;
+	t.is(waiting.status, 'waiting');
+
+	const term = spawnTerm(process.execPath, [cliPath], {env: {...base, RSCM_INSTANCE_DIR: path.join(root, 'A')}});
+	terms.add(term);
+	await term.waitForText('Report Server Configuration Manager —');
+	await term.press('0');
+	await term.waitForText('Waiting to Join');
+	t.regex(term.screen(), /\s+A\s+Joined \(this\)/);
+	t.regex(term.screen(), /\s+B\s+Waiting to Join/);
+	t.true(term.screen().includes(waiting.identityFingerprint));
+
+	// Into the page, ↓ to B's row: Add Server appears; ↓ again to it, Enter.
+	await term.press('enter');
+	await term.waitForText('┏━ Scale-out Deployment');
+	await term.press('down');
+	await term.waitForText('[ Add Server ]');
+	await term.press('down', 'enter');
+	await term.waitForText('Identity fingerprint:');
+	const dialog = flat(term.screen());
+	t.true(dialog.includes(`Identity fingerprint: ${waiting.identityFingerprint}`));
+	t.regex(dialog, /Compare with what `rscm status` shows on that server/);
+	// Cancel has the focus: Shift+Tab to Add, Enter.
+	await term.press('shiftTab', 'enter');
+	await term.waitForText(/✔ ?Added .*\\B/);
+	await term.waitForText(/\s+B\s+Joined/);
+
+	const after = await runCli(['--instance-dir', path.join(root, 'A'), 'instance', 'list', '--json'], {env: base});
+	const afterRows = parseJson<Row[] | {instances: Row[]}>(after);
+	t.is((Array.isArray(afterRows) ? afterRows : afterRows.instances).find(row => row.instanceName === 'B')?.status, 'joined');
+	const bStatus = await runCli(['--instance-dir', path.join(root, 'B'), 'status', '--json'], {env: base});
+	t.regex(bStatus.stdout, /"status":\s*"joined"/);
+});
