@@ -3,7 +3,7 @@ import test from 'ava';
 import {getStatus} from '../../source/core/status.ts';
 import {joinedInstance, newDeployment} from '../helpers/catalog-fixtures.ts';
 import {frame, press} from '../helpers/ink.ts';
-import {pageText, renderPage, typeText, waitForFrame} from '../helpers/page-harness.tsx';
+import {pageText, renderPage, typeText, waitForFrame, waitForPage} from '../helpers/page-harness.tsx';
 
 test.serial('first run: no catalog yet, the focused Create catalog button creates it with one Enter', async t => {
 	const deployment = await newDeployment(t);
@@ -81,4 +81,25 @@ test.serial('Change Database: choosing an existing catalog with a key registers 
 		new RegExp(`Ask an admin on a joined server to add this instance \\(fingerprint ${status.identity!.fingerprint}\\), or restore a backup on the Encryption Keys page`),
 	);
 	t.is(b.settings.get('catalog'), deployment.catalogPath);
+});
+
+test.serial('Copy Catalog: copies to a new SQLite file with its id, verifies, and can switch this instance to the copy', async t => {
+	const {deployment, session} = await joinedInstance(t);
+	const before = await getStatus(session);
+	const rendered = await renderPage(t, session, 'database', {catalog: deployment.catalogPath});
+	await waitForFrame(rendered, '[ Copy Catalog ]');
+	await press(rendered, 'tab', 'enter');
+	await waitForFrame(rendered, 'Copy to:');
+	const target = path.join(deployment.root, 'copy.db');
+	await typeText(rendered, target);
+	// Location → Test Connection → Copy.
+	await press(rendered, 'tab', 'tab', 'enter');
+	await waitForFrame(rendered, '[ Use the copy ]');
+	t.regex(pageText(rendered), /✔ Copied to \S+copy\.db \(SQLite [\d.]+\)/);
+	await waitForFrame(rendered, /✔ ?Copied catalog/);
+	// Use the copy: the focus is on Close; Shift+Tab to Use the copy.
+	await press(rendered, 'shiftTab', 'enter');
+	await waitForPage(rendered, /Location: \S+copy\.db/);
+	t.true(pageText(rendered).includes(before.catalog.exists ? before.catalog.catalogId : 'none'));
+	t.is(session.settings.get('catalog'), target);
 });
