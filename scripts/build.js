@@ -9,7 +9,12 @@ import {fileURLToPath} from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const output = path.join(root, 'dist');
-const entryPoints = {cli: path.join(root, 'cli.tsx'), rskeymgmt: path.join(root, 'source/commands/rskeymgmt-entry.ts')};
+const entryPoints = {
+	cli: path.join(root, 'cli.tsx'),
+	rskeymgmt: path.join(root, 'source/commands/rskeymgmt-entry.ts'),
+	// The key change's worker thread is loaded by URL (source/core/key-change.ts workerUrl), so it is a file of its own.
+	'reencrypt-worker': path.join(root, 'source/core/reencrypt-worker.ts'),
+};
 
 function newestSourceTime() {
 	let newest = 0;

@@ -221,6 +221,15 @@ export type CatalogTx = {
 	countRows(): Promise<CatalogCounts>;
 };
 
+export type WriteOptions = {
+	/**
+	 * 'deferred': the commit need not reach the disk before it returns, only before any later 'full' commit (SQLite
+	 * WAL with synchronous=NORMAL; PostgreSQL ignores it). For work that is redone when lost, such as a rotation's
+	 * batches: a power cut can only lose the last such commits, in order, never keep a later one without an earlier.
+	 */
+	durability?: 'full' | 'deferred';
+};
+
 export type Catalog = {
 	readonly kind: CatalogKind;
 	/** Safe to print. */
@@ -247,7 +256,7 @@ export type Catalog = {
 	 * (SQLite: BEGIN IMMEDIATE with a busy timeout; PostgreSQL: a transaction-level advisory lock). Keep it short:
 	 * never run a KDF or wait for the user inside it.
 	 */
-	write<T>(work: (tx: CatalogTx) => Promise<T>): Promise<T>;
+	write<T>(work: (tx: CatalogTx) => Promise<T>, options?: WriteOptions): Promise<T>;
 
 	close(): Promise<void>;
 };

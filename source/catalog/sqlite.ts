@@ -24,6 +24,7 @@ import type {
 	SecretRow,
 	SubscriptionRow,
 	WrappedKeyRow,
+	WriteOptions,
 } from './catalog.ts';
 import {sqliteMigrations} from './migrations/sqlite.ts';
 import {
@@ -144,8 +145,8 @@ export class SqliteCatalog implements Catalog {
 		return this.#transaction('read', work);
 	}
 
-	async write<T>(work: (tx: CatalogTx) => Promise<T>): Promise<T> {
-		return this.#transaction('write', work);
+	async write<T>(work: (tx: CatalogTx) => Promise<T>, options: WriteOptions = {}): Promise<T> {
+		return this.#transaction('write', work, options.durability === 'deferred');
 	}
 
 	async close(): Promise<void> {
@@ -168,7 +169,7 @@ export class SqliteCatalog implements Catalog {
 		return statement;
 	}
 
-	async #transaction<T>(mode: 'read' | 'write', work: (tx: CatalogTx) => Promise<T>): Promise<T> {
+	async #transaction<T>(mode: 'read' | 'write', work: (tx: CatalogTx) => Promise<T>, deferred = false): Promise<T> {
 		if (this.#inTransaction.getStore()) {
 			// The queue would wait for the running transaction, which waits for this one: fail instead of hanging.
 			throw new RscmError('INTERNAL', 'A catalog transaction was started inside another one on the same catalog.');
@@ -177,19 +178,32 @@ export class SqliteCatalog implements Catalog {
 		return this.#exclusive(async () => {
 			const connection = this.#connect(false);
 			if (!connection) throw catalogNotFound(this.location);
-			await this.#withRetry(mode, () => {
-				connection.exec(mode === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN');
-				try {
-					// The first read takes the snapshot: a lock wait happens here, where it can be retried, not in the work.
-					if (!this.#hasTable('schema_migrations')) throw catalogNotFound(this.location);
-					checkSchemaVersion(this.location, this.#schemaVersion(), latestVersion(this.#migrations));
-					if (!this.#hasMetaRow()) throw catalogNotFound(this.location);
-					if (mode === 'read') connection.pragma('query_only = ON');
-				} catch (error) {
-					if (connection.inTransaction) connection.exec('ROLLBACK');
-					throw error;
-				}
-			});
+			// WAL with synchronous=NORMAL: the commit is appended to the WAL without an fsync. The WAL is synced before
+			// every checkpoint and by the next FULL commit, which makes every frame before it durable too, and recovery
+			// replays whole commits in order: a power cut loses only the last deferred commits, never reorders them. A
+			// crash of the process loses nothing (the frames are in the OS). Set outside the transaction (SQLite does
+			// not change it inside one) and reset in the finally below; the queue keeps other transactions out meanwhile.
+			const relaxed = deferred && mode === 'write' && this.#file !== ':memory:';
+			if (relaxed) connection.pragma('synchronous = NORMAL');
+			try {
+				await this.#withRetry(mode, () => {
+					connection.exec(mode === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN');
+					try {
+						// The first read takes the snapshot: a lock wait happens here, where it can be retried, not in the work.
+						if (!this.#hasTable('schema_migrations')) throw catalogNotFound(this.location);
+						checkSchemaVersion(this.location, this.#schemaVersion(), latestVersion(this.#migrations));
+						if (!this.#hasMetaRow()) throw catalogNotFound(this.location);
+						if (mode === 'read') connection.pragma('query_only = ON');
+					} catch (error) {
+						if (connection.inTransaction) connection.exec('ROLLBACK');
+						throw error;
+					}
+				});
+			} catch (error) {
+				if (relaxed) connection.pragma('synchronous = FULL');
+				throw error;
+			}
+
 			const tx = new SqliteTx({
 				statement: sql => this.#statement(sql),
 				mapError: error => mapSqliteError(error, this.location, {readTransaction: mode === 'read'}),
@@ -208,6 +222,7 @@ export class SqliteCatalog implements Catalog {
 				throw error;
 			} finally {
 				if (mode === 'read') connection.pragma('query_only = OFF');
+				if (relaxed) connection.pragma('synchronous = FULL');
 			}
 		});
 	}

@@ -1,0 +1,76 @@
+// The second core of a key change (source/core/key-change.ts): decrypts and re-encrypts one batch while the main
+// thread commits the previous one. It only does crypto; it never touches the catalog, the lease or the rotation row.
+// Loaded as a worker from source (tsx) and from dist/reencrypt-worker.js (an entry point of scripts/build.js).
+import {parentPort} from 'node:worker_threads';
+import {RscmError, type ErrorCode} from './errors.ts';
+import {reencryptValue} from './value-crypto.ts';
+
+export type WorkerKeys = {type: 'keys'; catalogId: string; toVersion: number; keys: Uint8Array};
+/**
+ * One batch, packed so that it crosses threads as a single transferred buffer instead of 2000 cloned ones:
+ * `envelopes` holds every ciphertext back to back, `ends[i]` is where value i ends. A re-encrypted envelope has the
+ * same length as the old one, so the answer reuses `ends`.
+ */
+export type WorkerBatch = {type: 'batch'; batch: number; envelopes: Uint8Array<ArrayBuffer>; ends: Uint32Array<ArrayBuffer>; kinds: string[]; owners: string[]; fields: string[]};
+export type WorkerAnswer =
+	| {type: 'batch'; batch: number; envelopes: Uint8Array}
+	| {type: 'error'; batch: number; code: ErrorCode; message: string; hint?: string | undefined};
+export type WorkerRequest = WorkerKeys | WorkerBatch | {type: 'end'};
+
+const port = parentPort;
+if (port) {
+	let from: Buffer | undefined;
+	let to: Buffer | undefined;
+	let keyBytes: Uint8Array | undefined;
+	let catalogId = '';
+	let toVersion = 0;
+	port.on('message', (request: WorkerRequest) => {
+		switch (request.type) {
+			case 'keys': {
+				// Transferred, not copied: this thread owns the only copy and zeroes it on 'end'.
+				keyBytes = request.keys;
+				from = Buffer.from(keyBytes.buffer, keyBytes.byteOffset, 32);
+				to = Buffer.from(keyBytes.buffer, keyBytes.byteOffset + 32, 32);
+				catalogId = request.catalogId;
+				toVersion = request.toVersion;
+				break;
+			}
+
+			case 'batch': {
+				try {
+					const input = Buffer.from(request.envelopes.buffer, request.envelopes.byteOffset, request.envelopes.byteLength);
+					const output = new Uint8Array(input.length);
+					const location = {catalogId, kind: '', owner: '', field: ''};
+					let start = 0;
+					for (let index = 0; index < request.ends.length; index++) {
+						const end = request.ends[index]!;
+						location.kind = request.kinds[index]!;
+						location.owner = request.owners[index]!;
+						location.field = request.fields[index]!;
+						output.set(reencryptValue(from!, to!, toVersion, location, input.subarray(start, end)), start);
+						start = end;
+					}
+
+					port.postMessage({type: 'batch', batch: request.batch, envelopes: output} satisfies WorkerAnswer, [output.buffer]);
+				} catch (error) {
+					const known = error instanceof RscmError;
+					port.postMessage({
+						type: 'error',
+						batch: request.batch,
+						code: known ? error.code : 'INTERNAL',
+						message: (error as Error).message,
+						hint: known ? error.hint : undefined,
+					} satisfies WorkerAnswer);
+				}
+
+				break;
+			}
+
+			case 'end': {
+				keyBytes?.fill(0);
+				port.close();
+				break;
+			}
+		}
+	});
+}
