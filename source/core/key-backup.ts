@@ -192,6 +192,14 @@ export type RestoreResult = {
 export async function restoreKey(session: Session, options: {file: string; password: string}): Promise<RestoreResult> {
 	const file = path.resolve(options.file);
 	const installationId = installationIdOf(session);
+	// The catalog's key versions and this instance's identity are read while the KDF runs on the thread pool: the
+	// reads (an X25519 derivation, two files, a transaction) then cost nothing on top of the KDF. Nothing is written
+	// before the backup has been opened and checked.
+	const catalogState = session.catalog.read(async tx => ({catalogId: (await tx.getInfo()).catalogId, versions: await tx.listKeyVersions()}));
+	const loadedIdentity = loadIdentity(session);
+	// Seen when awaited below; until then (or if the backup fails first) they must not count as unhandled.
+	catalogState.catch(() => undefined);
+	loadedIdentity.catch(() => undefined);
 	let contents: BackupContents;
 	try {
 		contents = await openBackup(file, options.password);
@@ -202,8 +210,9 @@ export async function restoreKey(session: Session, options: {file: string; passw
 
 	try {
 		// Fail before creating any identity: a wrong backup must change nothing.
-		await session.catalog.read(async tx => checkRestorable(contents, (await tx.getInfo()).catalogId, await tx.listKeyVersions()));
-		let identity = await loadIdentity(session);
+		const {catalogId, versions} = await catalogState;
+		checkRestorable(contents, catalogId, versions);
+		let identity = await loadedIdentity;
 		let identityCreated = false;
 		if (!identity) {
 			// The identity file was lost: a new identity is the only way back, and the backup makes it safe.
