@@ -103,35 +103,46 @@ export async function changeKey(session: Session, options: ChangeKeyOptions = {}
 		options.onProgress?.(progressOf(current));
 		// The first batch waits for a turn of the event loop too: the transaction above already took a while.
 		await setImmediatePromise();
-		// The pipeline: batch N+1 is read (a short read transaction) and handed to the worker before batch N is
-		// committed, so the worker's crypto runs on the second core while the main thread writes.
-		let next = prepareBatch(session, reencryption, fromVersion, current.lastId, batchSize);
+		// The pipeline: batches N+1 and N+2 are read (short read transactions) and queued at the worker before batch N
+		// is committed, so the worker always has a batch to re-encrypt on the second core while the main thread reads
+		// and writes; with only N+1 ahead it sat idle during every read.
+		const queue: PreparedBatch[] = [];
+		let afterId = current.lastId;
+		let exhaustedAfter: number | undefined;
 		while (true) {
 			if (options.signal?.aborted) {
-				// The batch being prepared is dropped: nothing of it was written.
-				await next.catch(() => undefined);
+				// The batches read ahead are dropped: nothing of them was written.
+				await Promise.all(queue.map(async batch => batch.envelopes.catch(() => undefined)));
 				await releaseLease(session, leaseOwner);
 				throw new RscmError('CANCELLED', `Key change stopped after ${current.done} of ${current.total} values.`, {
 					hint: 'Run the key change again to resume where it stopped.',
 				});
 			}
 
-			const ready = await next;
-			if (ready.ids.length === 0) {
+			while (queue.length < pipelineDepth && exhaustedAfter === undefined) {
+				const batch = await readBatch(session, reencryption, fromVersion, afterId, batchSize);
+				if (batch.ids.length === 0) exhaustedAfter = afterId;
+				else {
+					queue.push(batch);
+					afterId = batch.lastId;
+				}
+			}
+
+			const ready = queue.shift();
+			if (!ready) {
 				// Values below lastId still under the old version (none, unless a pass was interrupted oddly): sweep them
 				// once more from the start; nothing is in flight now, so every one found really is left over.
-				if (ready.afterId === 0) break;
-				next = prepareBatch(session, reencryption, fromVersion, 0, batchSize);
+				if (exhaustedAfter === 0) break;
+				afterId = 0;
+				exhaustedAfter = undefined;
 				continue;
 			}
 
-			next = prepareBatch(session, reencryption, fromVersion, ready.lastId, batchSize);
-			// A rejection of the next batch is seen when it is awaited; until then it must not count as unhandled.
-			next.catch(() => undefined);
+			const envelopes = await ready.envelopes;
 			// Deferred durability (SQLite WAL, synchronous=NORMAL): a batch lost to a power cut is redone on resume, since its
 			// values are still under the old version, which stays live; retiring it is a FULL commit, which makes every
 			// batch before it durable first. That saves an fsync per batch (about a tenth of the main thread's time).
-			current = await session.catalog.write(async tx => commitBatch(tx, batchKeys, leaseOwner, ready), {durability: 'deferred'});
+			current = await session.catalog.write(async tx => commitBatch(tx, batchKeys, leaseOwner, ready, envelopes), {durability: 'deferred'});
 			options.onProgress?.(progressOf(current));
 			// The SQLite driver is synchronous: without a turn of the event loop between batches, nothing else in this
 			// process (the UI's keys and frames, timers, file reads) would run until the whole rotation ended.
@@ -214,15 +225,18 @@ function rotationKeys(keyring: Keyring, rotation: RotationRow): RotationKeys {
 	};
 }
 
-/** A batch read and re-encrypted (by the worker), not yet written: ids and envelopes in the order read. */
-type PreparedBatch = {afterId: number; lastId: number; ids: number[]; ends: Uint32Array; envelopes: Uint8Array};
+/** A batch read and handed to the worker, not yet written: ids in the order read, envelopes once re-encrypted. */
+type PreparedBatch = {lastId: number; ids: number[]; ends: Uint32Array; envelopes: Promise<Uint8Array>};
+
+/** Batches in flight: the one being committed and two queued at the worker. */
+const pipelineDepth = 3;
 
 /**
- * Reads the next batch under the old version in its own short read transaction and has the worker re-encrypt it.
- * Reading ahead is safe: rows after `afterId` are not touched by the batch being committed meanwhile, and a row a
- * user rewrites after this read is under the new version by then, so commitBatch's replace skips it.
+ * Reads the next batch under the old version in its own short read transaction and queues it at the worker.
+ * Reading ahead is safe: rows after `afterId` are not touched by the batches committed meanwhile, and a row a user
+ * rewrites after this read is under the new version by then, so commitBatch's replace skips it.
  */
-async function prepareBatch(session: Session, reencryption: ReencryptionThread, fromVersion: number, afterId: number, batchSize: number): Promise<PreparedBatch> {
+async function readBatch(session: Session, reencryption: ReencryptionThread, fromVersion: number, afterId: number, batchSize: number): Promise<PreparedBatch> {
 	const rows = await session.catalog.read(async tx => tx.secretsBatch(fromVersion, afterId, batchSize));
 	const ids: number[] = [];
 	const ends = new Uint32Array(rows.length);
@@ -239,24 +253,26 @@ async function prepareBatch(session: Session, reencryption: ReencryptionThread, 
 		ends[index] = length;
 	}
 
-	if (rows.length === 0) return {afterId, lastId: afterId, ids, ends, envelopes: new Uint8Array(0)};
+	if (rows.length === 0) return {lastId: afterId, ids, ends, envelopes: Promise.resolve(new Uint8Array(0))};
 	// One buffer for the whole batch: transferring it to the worker costs nothing, cloning 2000 small ones does.
 	// `ends` is copied (8 KiB), not transferred: the commit needs it to cut the answer into envelopes.
 	const packed = new Uint8Array(length);
 	for (const [index, row] of rows.entries()) packed.set(row.ciphertext!, index === 0 ? 0 : ends[index - 1]);
-	const envelopes = await reencryption.run({envelopes: packed, ends, kinds, owners, fields});
-	return {afterId, lastId: ids.at(-1)!, ids, ends, envelopes};
+	const envelopes = reencryption.run({envelopes: packed, ends, kinds, owners, fields});
+	// A failure is seen when the batch's turn comes (or dropped with it on cancel); it must not count as unhandled.
+	envelopes.catch(() => undefined);
+	return {lastId: ids.at(-1)!, ids, ends, envelopes};
 }
 
 /** How many updates run between two turns of the event loop inside a commit: the UI never waits for a whole batch. */
 const updateSlice = 500;
 
-async function commitBatch(tx: CatalogTx, keys: RotationKeys, leaseOwner: string, batch: PreparedBatch): Promise<RotationRow> {
+async function commitBatch(tx: CatalogTx, keys: RotationKeys, leaseOwner: string, batch: PreparedBatch, answer: Uint8Array): Promise<RotationRow> {
 	const rotation = await tx.getRotation();
 	if (!rotation) throw new RscmError('INTERNAL', 'The key change was finished or removed by another process.');
 	assertLeaseFree(rotation, leaseOwner);
 	if (rotation.toVersion !== keys.toVersion) throw new RscmError('INTERNAL', 'Another key change replaced this one.');
-	const envelopes = Buffer.from(batch.envelopes.buffer, batch.envelopes.byteOffset, batch.envelopes.byteLength);
+	const envelopes = Buffer.from(answer.buffer, answer.byteOffset, answer.byteLength);
 	let replaced = 0;
 	for (let start = 0; start < batch.ids.length; start += updateSlice) {
 		if (start > 0) await setImmediatePromise();
@@ -355,13 +371,16 @@ class ReencryptionThread {
  * module hooks, so it registers tsx itself before importing the worker.
  */
 function startWorker(): Worker {
+	// The worker's garbage is short-lived (cipher objects, one envelope per value): a small young generation keeps
+	// its heap, and the rotation's peak RSS, from growing by the default semi-spaces' tens of MiB.
+	const resourceLimits = {maxYoungGenerationSizeMb: 4};
 	if (!import.meta.url.endsWith('.ts')) {
-		return new Worker(new URL(import.meta.url.includes('/chunks/') ? '../reencrypt-worker.js' : 'reencrypt-worker.js', import.meta.url));
+		return new Worker(new URL(import.meta.url.includes('/chunks/') ? '../reencrypt-worker.js' : 'reencrypt-worker.js', import.meta.url), {resourceLimits});
 	}
 
 	const worker = new URL('reencrypt-worker.ts', import.meta.url).href;
 	const api = import.meta.resolve('tsx/esm/api');
-	return new Worker(`import(${JSON.stringify(api)}).then(tsx => { tsx.register(); return import(${JSON.stringify(worker)}); });`, {eval: true});
+	return new Worker(`import(${JSON.stringify(api)}).then(tsx => { tsx.register(); return import(${JSON.stringify(worker)}); });`, {eval: true, resourceLimits});
 }
 
 async function retireOldVersion(tx: CatalogTx, keyring: Keyring, installationId: string, rotation: RotationRow): Promise<string> {
