@@ -2,17 +2,10 @@ import {parseArgs} from 'node:util';
 import {isRscmError, RscmError} from '../core/errors.ts';
 import {openSession} from '../core/session.ts';
 import type {CommandIo} from './command-io.ts';
+import {globalOptions} from './invocation.ts';
 import {commands, findCommand, type CommandSpec, type OptionSpec} from './commands.ts';
 import {printError, printJson} from './output.ts';
 import {version} from './version.ts';
-
-export const globalOptions: Record<string, OptionSpec> = {
-	catalog: {type: 'string', value: 'LOCATION', description: 'Catalog: a SQLite file path or postgres://… URL (env RSCM_CATALOG).'},
-	'instance-dir': {type: 'string', value: 'DIR', description: 'Instance directory: identity and local settings (env RSCM_INSTANCE_DIR).'},
-	json: {type: 'boolean', description: 'Print the result or the error as one JSON document on stdout.'},
-	help: {type: 'boolean', short: 'h', description: 'Show help.'},
-	version: {type: 'boolean', short: 'v', description: 'Show the version.'},
-};
 
 const valueOptions = new Set(
 	[globalOptions, ...commands.map(command => command.options)].flatMap(options =>
@@ -83,11 +76,6 @@ export function commandHelp(command: CommandSpec): string {
 		'Global options (--catalog, --instance-dir, --json) apply too; see `rscm --help`.',
 		'',
 	].join('\n');
-}
-
-/** `rscm` alone (global options allowed) opens the Configuration Manager; anything else is a command. */
-export function isInteractiveInvocation(argv: string[]): boolean {
-	return commandWords(argv).length === 0 && !['--help', '-h', '--version', '-v'].some(flag => argv.includes(flag));
 }
 
 /** Runs one non-interactive command; returns the process exit code. */

@@ -1,9 +1,7 @@
 import {parseArgs} from 'node:util';
+import {claimTerminationSignals} from '../commands/termination-signals.ts';
 import {openSession, machineName, type SessionOptions} from '../core/session.ts';
 import {getStatus} from '../core/status.ts';
-import SessionProvider from './components/SessionProvider.tsx';
-import {pages} from './pages/index.ts';
-import {runUi} from './run-ui.tsx';
 
 /**
  * Opens the Configuration Manager: one core session for the life of the UI, the status loaded before the first
@@ -20,8 +18,15 @@ export async function startConfigurationManager(argv: string[]): Promise<number>
 		catalog: typeof values.catalog === 'string' ? values.catalog : undefined,
 		instanceDirectory: typeof values['instance-dir'] === 'string' ? values['instance-dir'] : undefined,
 	};
+	// Ink, React and the pages load (parse and compile) while the session opens and the status is read: the two
+	// waits overlap instead of adding up before the first frame.
+	const ui = Promise.all([import('./components/SessionProvider.tsx'), import('./pages/index.ts'), import('./run-ui.tsx')]);
+	ui.catch(() => undefined);
 	const session = await openSession(options);
 	const status = await getStatus(session).catch(() => undefined);
+	const [{default: SessionProvider}, {pages}, {runUi}] = await ui;
+	// Whatever those modules loaded must not keep a hook on Ctrl+C, SIGTERM or SIGHUP (see termination-signals.ts).
+	claimTerminationSignals();
 	const firstRun = status?.catalog.exists === false;
 
 	return runUi({
