@@ -1,65 +1,12 @@
-import {randomBytes} from 'node:crypto';
-import os from 'node:os';
 import test from 'ava';
-import pg from 'pg';
 import {openCatalog} from '../../source/catalog/open-catalog.ts';
 import {PostgresCatalog} from '../../source/catalog/postgres.ts';
+import {adminClient, dropSchema, postgresServer as server, postgresSuite, uniqueSchema} from '../helpers/postgres-server.ts';
 import {catalogContract} from './contract.ts';
 
-/**
- * Runs against postgres://127.0.0.1:5432/test (trust authentication), one fresh schema per test. Without a server
- * the tests are skipped with a note on stderr — except in CI, where a missing server must fail the build rather
- * than silently drop the PostgreSQL half of the contract.
- */
-const server = process.env.RSCM_TEST_POSTGRES ?? 'postgres://127.0.0.1:5432/test';
-
-/** The test's own administrative connections, with libpq's default user (the OS account) as the catalog uses it. */
-function adminClient(): pg.Client {
-	const url = new URL(server);
-	if (!url.username && !process.env.PGUSER) url.username = os.userInfo().username;
-	return new pg.Client({connectionString: url.toString(), connectionTimeoutMillis: 3000});
-}
-
-async function reachable(): Promise<string | undefined> {
-	const client = adminClient();
-	try {
-		await client.connect();
-		await client.query('SELECT 1');
-		return undefined;
-	} catch (error) {
-		return error instanceof Error ? error.message || (error as {code?: string}).code || String(error) : String(error);
-	} finally {
-		await client.end().catch(() => undefined);
-	}
-}
-
-const unavailable = await reachable();
-if (unavailable !== undefined) {
-	if (process.env.CI === 'true') {
-		test('PostgreSQL is reachable for the catalog tests', t => {
-			t.fail(`PostgreSQL at ${server} is not reachable (${unavailable}); CI must run the PostgreSQL catalog tests.`);
-		});
-	} else {
-		console.error(`PostgreSQL catalog tests skipped: ${server} is not reachable (${unavailable}).`);
-	}
-}
-
-const skip = unavailable !== undefined;
-const maybe = skip ? test.skip : test;
-
-function uniqueSchema(): string {
-	return `rscm_test_${randomBytes(6).toString('hex')}`;
-}
-
-async function dropSchema(schema: string): Promise<void> {
-	const client = adminClient();
-	await client.connect();
-	try {
-		await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-	} finally {
-		await client.end();
-	}
-}
+// One fresh schema per test on the local server; without it the tests are skipped, except under CI=true, where a
+// missing server fails the run rather than silently dropping the PostgreSQL half of the contract.
+const {maybe, skip} = await postgresSuite('PostgreSQL catalog');
 
 catalogContract(
 	'postgres',

@@ -26,7 +26,7 @@ import {
 	type Deployment,
 } from '../helpers/catalog-fixtures.ts';
 import {assertBuilt, parseJson, runCli, type JsonError} from '../helpers/run-cli.ts';
-import {postgresLocation, postgresTest} from './postgres-server.ts';
+import {postgresLocation, postgresTest} from '../helpers/postgres-server.ts';
 
 const test = await postgresTest('Catalog copy');
 const dataSourceCount = 300;

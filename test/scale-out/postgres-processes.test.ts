@@ -4,7 +4,7 @@ import type {ExecutionContext} from 'ava';
 import {openCatalog} from '../../source/catalog/open-catalog.ts';
 import {dataSourceName, dataSourceValues, strongPassword, tempDirectory} from '../helpers/catalog-fixtures.ts';
 import {assertBuilt, collect, parseJson, root, runCli, spawnCli, type CliResult, type JsonError} from '../helpers/run-cli.ts';
-import {postgresLocation, postgresTest} from './postgres-server.ts';
+import {postgresLocation, postgresTest} from '../helpers/postgres-server.ts';
 
 /**
  * Scale-out across processes (issue 4): every server is a separate process with its own instance directory — the
