@@ -29,10 +29,13 @@ import {
 	assertMigrationsNumbered,
 	catalogNotFound,
 	checkSchemaVersion,
+	instanceColumns,
 	isoTimestamp,
+	keyVersionColumns,
 	latestVersion,
 	optionalIsoTimestamp,
 	secretKinds,
+	timestampFields,
 	type Migration,
 } from './schema.ts';
 
@@ -489,27 +492,6 @@ type Session = {
 	info(): Promise<CatalogInfo>;
 };
 
-const instanceColumns = {
-	machine: 'machine',
-	instanceName: 'instance_name',
-	publicKey: 'public_key',
-	identityFingerprint: 'identity_fingerprint',
-	identityCreatedAt: 'identity_created_at',
-	serviceAccount: 'service_account',
-	registeredAt: 'registered_at',
-	joinedAt: 'joined_at',
-} as const satisfies Record<keyof Omit<InstanceRow, 'installationId'>, string>;
-
-const keyVersionColumns = {
-	fingerprint: 'fingerprint',
-	keyCheck: 'key_check',
-	state: 'state',
-	createdAt: 'created_at',
-	backedUpAt: 'backed_up_at',
-	retiredAt: 'retired_at',
-} as const satisfies Record<keyof Omit<KeyVersionRow, 'version'>, string>;
-
-const timestampFields = new Set<string>(['identityCreatedAt', 'registeredAt', 'joinedAt', 'createdAt', 'backedUpAt', 'retiredAt']);
 const nullableFields = new Set<string>(['joinedAt', 'backedUpAt', 'retiredAt']);
 
 /**

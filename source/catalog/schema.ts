@@ -1,5 +1,5 @@
 import {RscmError} from '../core/errors.ts';
-import type {SecretKind} from './catalog.ts';
+import type {InstanceRow, KeyVersionRow, SecretKind} from './catalog.ts';
 
 /**
  * What the SQLite and PostgreSQL backends must agree on so that they pass one contract suite: the shape of a
@@ -74,3 +74,27 @@ export function optionalIsoTimestamp(value: string | Date | null | undefined): s
 export function asBuffer(bytes: Uint8Array): Buffer {
 	return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
+
+/** Row fields → column names, for the partial updates both backends build (updateInstance, updateKeyVersion). */
+export const instanceColumns = {
+	machine: 'machine',
+	instanceName: 'instance_name',
+	publicKey: 'public_key',
+	identityFingerprint: 'identity_fingerprint',
+	identityCreatedAt: 'identity_created_at',
+	serviceAccount: 'service_account',
+	registeredAt: 'registered_at',
+	joinedAt: 'joined_at',
+} as const satisfies Record<keyof Omit<InstanceRow, 'installationId'>, string>;
+
+export const keyVersionColumns = {
+	fingerprint: 'fingerprint',
+	keyCheck: 'key_check',
+	state: 'state',
+	createdAt: 'created_at',
+	backedUpAt: 'backed_up_at',
+	retiredAt: 'retired_at',
+} as const satisfies Record<keyof Omit<KeyVersionRow, 'version'>, string>;
+
+/** The fields of those rows that hold timestamps (normalized to ISO strings on write). */
+export const timestampFields = new Set<string>(['identityCreatedAt', 'registeredAt', 'joinedAt', 'createdAt', 'backedUpAt', 'retiredAt']);
