@@ -1,30 +1,9 @@
 import test from 'ava';
-import type {Key} from 'ink';
 import {bindings, bindingsByScope, findBinding, hintsFor, matchesBinding, toKeyStroke} from '../../source/ui/key/bindings.ts';
-import {splitKeys} from '../../source/ui/key/split-keys.ts';
+import {blankKey, splitKeys} from '../../source/ui/key/split-keys.ts';
 
-const noKey: Key = {
-	upArrow: false,
-	downArrow: false,
-	leftArrow: false,
-	rightArrow: false,
-	pageDown: false,
-	pageUp: false,
-	home: false,
-	end: false,
-	return: false,
-	escape: false,
-	ctrl: false,
-	shift: false,
-	tab: false,
-	backspace: false,
-	delete: false,
-	meta: false,
-	super: false,
-	hyper: false,
-	capsLock: false,
-	numLock: false,
-};
+// No modifier, no special key: a plain character.
+const noKey = blankKey;
 
 test('every binding has keys, a label and a description; ids are unique', t => {
 	const ids = new Set<string>();

@@ -7,7 +7,7 @@ import type {Key} from 'ink';
  * so a paste into a text field is still one insertion.
  */
 
-const blankKey: Key = {
+export const blankKey: Key = {
 	upArrow: false,
 	downArrow: false,
 	leftArrow: false,
