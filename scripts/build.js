@@ -4,6 +4,7 @@
 // `--if-stale` rebuilds only when a source file is newer than the bundle, so `npm start` is quick the second time.
 import {build} from 'esbuild';
 import {existsSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
@@ -35,6 +36,51 @@ if (process.argv.includes('--if-stale') && existsSync(bundle) && statSync(bundle
 	process.exit(0);
 }
 
+// Yoga's Emscripten loader (Ink's layout engine) asks `typeof fetch` before it decodes its embedded wasm, and then
+// fetches its own data: URL. On Node that first touch of `fetch` loads undici, ~35 ms of every start-up. A module-local
+// `fetch` that is undefined sends the loader down its other path: it decodes the base64 it already holds.
+// The build fails if the file stops matching, so an upgrade of yoga-layout cannot silently lose this.
+const yogaWithoutFetch = {
+	name: 'yoga-without-fetch',
+	setup(builder) {
+		builder.onLoad({filter: /yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/}, async arguments_ => {
+			const source = await readFile(arguments_.path, 'utf8');
+			if (!source.includes('"function"!=typeof fetch')) throw new Error(`${arguments_.path}: the fetch check this build removes is gone; review scripts/build.js`);
+			return {contents: `const fetch = undefined;\n${source}`, loader: 'js'};
+		});
+	},
+};
+
+// Ink measures every line with string-width, whose general algorithm costs ~50 ms of start-up to build and first run.
+// Its imports get a facade that answers the text rscm draws with source/ui/text-width.ts and loads the real module,
+// unchanged, on the first text it cannot answer. Only string-width 8 and later: the older copy under wrap-ansi counts
+// text-style emoji such as ✔ and © as two columns, so it keeps its own answers (test/ui/text-width.test.ts compares).
+const narrowTextWidth = {
+	name: 'narrow-text-width',
+	setup(builder) {
+		builder.onResolve({filter: /^string-width$/}, async arguments_ => {
+			if (arguments_.namespace === 'text-width-facade') return undefined;
+			const real = await builder.resolve(arguments_.path, {resolveDir: arguments_.resolveDir, kind: arguments_.kind, namespace: 'text-width-facade'});
+			const {version} = JSON.parse(await readFile(path.join(path.dirname(real.path), 'package.json'), 'utf8'));
+			return Number.parseInt(version, 10) >= 8 ? {path: real.path, namespace: 'text-width-facade'} : real;
+		});
+		builder.onLoad({filter: /.*/, namespace: 'text-width-facade'}, arguments_ => ({
+			contents: [
+				`import {oneColumnTextWidth} from ${JSON.stringify(path.join(root, 'source/ui/text-width.ts'))};`,
+				'let general;',
+				'export default function stringWidth(text, options) {',
+				'\tconst width = options === undefined && typeof text === "string" ? oneColumnTextWidth(text) : undefined;',
+				'\tif (width !== undefined) return width;',
+				`\tgeneral ??= require(${JSON.stringify(arguments_.path)}).default;`,
+				'\treturn general(text, options);',
+				'}',
+			].join('\n'),
+			resolveDir: root,
+			loader: 'js',
+		}));
+	},
+};
+
 const result = await build({
 	entryPoints,
 	outdir: output,
@@ -55,6 +101,7 @@ const result = await build({
 	legalComments: 'none',
 	logLevel: 'warning',
 	metafile: true,
+	plugins: [yogaWithoutFetch, narrowTextWidth],
 });
 
 // Chunk names carry a content hash, so every build leaves the previous chunks behind: remove the ones this build
