@@ -1,4 +1,5 @@
 import {Text} from 'ink';
+import {formatCount} from '../pages/key-display.ts';
 import {theme} from '../theme.ts';
 
 export type ProgressBarProps = {
@@ -8,8 +9,6 @@ export type ProgressBarProps = {
 	width: number;
 	label?: string;
 };
-
-const numberFormat = new Intl.NumberFormat('en-US');
 
 /** Progress as a fraction in [0, 1]. Nothing to do counts as complete, so an empty catalog shows 100%. */
 export function progressFraction(done: number, total: number): number {
@@ -22,7 +21,7 @@ export default function ProgressBar({done, total, width, label}: ProgressBarProp
 	const fraction = progressFraction(done, total);
 	// Floor, so 99.6% never reads as 100% while work remains.
 	const percent = `${Math.floor(fraction * 100)}%`;
-	const counts = `${numberFormat.format(Math.max(0, done))}/${numberFormat.format(Math.max(0, total))}`;
+	const counts = `${formatCount(Math.max(0, done))}/${formatCount(Math.max(0, total))}`;
 	const prefix = label === undefined ? '' : `${label} `;
 	const barWidth = Math.max(0, width - prefix.length - counts.length - percent.length - 4);
 	const filled = Math.round(fraction * barWidth);

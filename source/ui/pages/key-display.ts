@@ -7,10 +7,12 @@ import type {ErrorCode, RscmError} from '../../core/errors.ts';
  * are made here; the core has made them by the time these run.
  */
 
-const numberFormat = new Intl.NumberFormat('en-US');
-
+/**
+ * `1,234,567`: a whole count with its thousands grouped as in en-US. Plain code rather than Intl.NumberFormat, whose
+ * construction costs milliseconds of start-up on the Status page's first frame.
+ */
 export function formatCount(value: number): string {
-	return numberFormat.format(value);
+	return String(Math.trunc(value)).replace(/\B(?=(\d{3})+$)/g, ',');
 }
 
 /** `2025-03-14 09:26 UTC`: unambiguous for admins in different time zones looking at one catalog. */
