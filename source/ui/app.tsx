@@ -1,4 +1,4 @@
-import {useCallback, useMemo, useRef, useState} from 'react';
+import {useCallback, useContext, useMemo, useRef, useState} from 'react';
 import {Box, Text, useApp} from 'ink';
 import HelpOverlay from './components/HelpOverlay.tsx';
 import KeyDispatchProvider from './components/KeyDispatchProvider.tsx';
@@ -9,7 +9,7 @@ import Panel from './components/Panel.tsx';
 import ResultsPane, {toOneLine, type ResultEntry} from './components/ResultsPane.tsx';
 import TooSmall from './components/TooSmall.tsx';
 import {ExitContext} from './contexts/exit-context.ts';
-import {TextEntryContext, type TextEntryRegistry} from './contexts/text-entry-context.ts';
+import {TextEntryContext} from './contexts/text-entry-context.ts';
 import {useLifecycleState} from './hooks/use-exit-request.ts';
 import {useIsModalOpen} from './hooks/use-modal-layer.ts';
 import {useTerminalSize} from './hooks/use-terminal-size.ts';
@@ -70,7 +70,7 @@ function Shell({
 	const nextResultId = useRef(1);
 	const modalOpen = useIsModalOpen();
 	const state = useLifecycleState();
-	const [textEntry] = useState<TextEntryRegistry>(() => ({active: new Set()}));
+	const textEntry = useContext(TextEntryContext);
 
 	const select = useCallback((id: string) => {
 		setSelectedId(id);
@@ -91,7 +91,7 @@ function Shell({
 		}
 
 		if (state === 'stopping' || modalOpen || layout.tooSmall) return;
-		const typing = textEntry.active.size > 0;
+		const typing = (textEntry?.active.size ?? 0) > 0;
 		if (!typing && matchesBinding('global.help', input, key)) {
 			setHelpOpen(true);
 			return;
@@ -117,7 +117,7 @@ function Shell({
 	const selected = ordered.find(page => page.id === selectedId);
 
 	return (
-		<TextEntryContext.Provider value={textEntry}>
+		<>
 			{layout.tooSmall ? <TooSmall size={size} minimum={minimumSize} /> : null}
 			<Box
 				flexDirection="column"
@@ -172,7 +172,7 @@ function Shell({
 				<ResultsPane entries={results} width={size.columns} height={layout.resultsHeight} />
 				<KeyHints scope={scope} width={size.columns} status={status} />
 			</Box>
-		</TextEntryContext.Provider>
+		</>
 	);
 }
 

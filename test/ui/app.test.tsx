@@ -61,6 +61,22 @@ test.serial('in a text field ? and ← are typing, not help or back; Esc still l
 	rendered.unmount();
 });
 
+test.serial('characters read in one go are separate keys on the list; the rest of the run goes whole into the field', async t => {
+	const {rendered} = await setup();
+	await press(rendered, '12');
+	await settle();
+	t.true(frame(rendered).includes('┌─ Service Account ─'), '"12" read at once is 1 then 2, as typed');
+	t.true(frame(rendered).includes('↑↓ move'));
+	await press(rendered, '1');
+	t.true(frame(rendered).includes('Fixture status page'));
+	// Jump, open the page, type: the Enter focuses the Account field, which then takes "ab" as one insertion.
+	await press(rendered, '2\rab');
+	await settle();
+	t.true(frame(rendered).includes('›Account:'));
+	t.true(frame(rendered).includes('[ab'));
+	rendered.unmount();
+});
+
 test.serial('a page reports to the Results pane, newest last', async t => {
 	const {rendered} = await setup({initialPage: 'service-account'});
 	await press(rendered, 'enter', 'x', 'tab', 'tab', 'tab', 'tab', 'tab');

@@ -2,9 +2,13 @@ import type React from 'react';
 import {useState} from 'react';
 import {useInput, type Key} from 'ink';
 import {KeyDispatchContext, type KeyDispatcher, type KeyListener} from '../contexts/key-dispatch-context.ts';
+import {TextEntryContext, type TextEntryRegistry} from '../contexts/text-entry-context.ts';
 import {splitKeys} from '../key/split-keys.ts';
 
-/** Provides the app-wide key dispatcher (see key-dispatch-context.ts). */
+/**
+ * Provides the app-wide key dispatcher (see key-dispatch-context.ts) and the registry of text fields taking typed
+ * characters (text-entry-context.ts), which decides how a run of characters read in one go is delivered.
+ */
 export default function KeyDispatchProvider({children}: {children?: React.ReactNode}) {
 	const [listeners] = useState(() => new Set<KeyListener>());
 	const [dispatcher] = useState<KeyDispatcher>(() => ({
@@ -15,6 +19,7 @@ export default function KeyDispatchProvider({children}: {children?: React.ReactN
 			};
 		},
 	}));
+	const [textEntry] = useState<TextEntryRegistry>(() => ({active: new Set()}));
 	const [queue] = useState<Array<[string, Key]>>(() => []);
 	const deliver = (input: string, key: Key) => {
 		// Only the listeners active when the key arrived get it: one that a listener activates on the way (Enter on
@@ -28,7 +33,18 @@ export default function KeyDispatchProvider({children}: {children?: React.ReactN
 	const drain = () => {
 		const next = queue.shift();
 		if (next === undefined) return;
-		deliver(...next);
+		const [input, key] = next;
+		// A run of characters read in one go (a paste, or keys typed while a frame was being drawn) is one insertion
+		// for a text field, but separate keys for everything else: "10" on the list is 1 then 0, not an unknown key.
+		// Decided as each key comes up, so the rest of "6\rsmtp" goes whole to the field that Enter focused.
+		const characters = [...input];
+		if (characters.length > 1 && textEntry.active.size === 0) {
+			queue.unshift([characters.slice(1).join(''), key]);
+			deliver(characters[0]!, key);
+		} else {
+			deliver(input, key);
+		}
+
 		// One key per turn of the event loop, so React renders between them and each key sees the state the
 		// previous one produced (the text typed before the Enter that presses OK).
 		if (queue.length > 0) setImmediate(drain);
@@ -39,5 +55,9 @@ export default function KeyDispatchProvider({children}: {children?: React.ReactN
 		queue.push(...splitKeys(input, key));
 		if (wasIdle) drain();
 	});
-	return <KeyDispatchContext.Provider value={dispatcher}>{children}</KeyDispatchContext.Provider>;
+	return (
+		<KeyDispatchContext.Provider value={dispatcher}>
+			<TextEntryContext.Provider value={textEntry}>{children}</TextEntryContext.Provider>
+		</KeyDispatchContext.Provider>
+	);
 }
