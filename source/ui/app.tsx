@@ -1,4 +1,4 @@
-import {useCallback, useContext, useMemo, useRef, useState} from 'react';
+import {useCallback, useContext, useEffect, useMemo, useRef, useState} from 'react';
 import {Box, Text, useApp} from 'ink';
 import HelpOverlay from './components/HelpOverlay.tsx';
 import KeyDispatchProvider from './components/KeyDispatchProvider.tsx';
@@ -55,6 +55,11 @@ function Shell({
 	const size = useTerminalSize();
 	const layout = computeLayout(size);
 	const ordered = useMemo(() => [...pages].sort((a, b) => a.number - b.number), [pages]);
+	// Once the first frame is on screen, load every page's code, so moving through the list never waits for it. A
+	// page that fails to load says so when it is shown.
+	useEffect(() => {
+		for (const page of pages) page.preload?.().catch(() => undefined);
+	}, [pages]);
 	const firstId = ordered.find(page => page.id === initialPage)?.id ?? ordered[0]?.id ?? '';
 	const [selectedId, setSelectedId] = useState(firstId);
 	const [visited, setVisited] = useState<ReadonlySet<string>>(() => new Set([firstId]));

@@ -41,6 +41,11 @@ export type PageDefinition = {
 	number: number;
 	title: string;
 	component: React.ComponentType<PageProps>;
+	/**
+	 * Loads the page's code ahead of its first render (see lazy-page.tsx). The shell preloads every page once the
+	 * first frame is on screen; start.tsx awaits the initial page's before drawing it.
+	 */
+	preload?: () => Promise<void>;
 };
 
 /**

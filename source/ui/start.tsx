@@ -18,21 +18,28 @@ export async function startConfigurationManager(argv: string[]): Promise<number>
 		catalog: typeof values.catalog === 'string' ? values.catalog : undefined,
 		instanceDirectory: typeof values['instance-dir'] === 'string' ? values['instance-dir'] : undefined,
 	};
-	// Ink, React and the pages load (parse and compile) while the session opens and the status is read: the two
+	// Ink, React and the shell load (parse and compile) while the session opens and the status is read: the two
 	// waits overlap instead of adding up before the first frame.
 	const ui = Promise.all([import('./components/SessionProvider.tsx'), import('./pages/index.ts'), import('./run-ui.tsx')]);
 	ui.catch(() => undefined);
 	const session = await openSession(options);
 	const status = await getStatus(session).catch(() => undefined);
 	const [{default: SessionProvider}, {pages}, {runUi}] = await ui;
+	const firstRun = status?.catalog.exists === false;
+	const initialPage = firstRun ? 'database' : 'status';
+	// The first frame shows the initial page, not "Loading…": on a first run the Database page loads here. (A page
+	// that fails to load says so itself.)
+	await pages
+		.find(page => page.id === initialPage)
+		?.preload?.()
+		.catch(() => undefined);
 	// Whatever those modules loaded must not keep a hook on Ctrl+C, SIGTERM or SIGHUP (see termination-signals.ts).
 	claimTerminationSignals();
-	const firstRun = status?.catalog.exists === false;
 
 	return runUi({
 		pages,
 		title: {machine: status?.machine ?? machineName(), instance: status?.instanceName ?? 'SSRS'},
-		initialPage: firstRun ? 'database' : 'status',
+		initialPage,
 		// First run: the focus starts on the Database page's "Create catalog" button, one Enter creates the catalog.
 		initialFocus: firstRun ? 'page' : 'list',
 		// Pages get the session through context, so the shell itself knows nothing of the core.

@@ -21,6 +21,8 @@ export async function renderPage(
 	options: {catalog?: string; columns?: number; rows?: number} = {},
 ): Promise<RenderedPage> {
 	const status = await getStatus(session);
+	// As start.tsx does: the initial page's code is loaded before the first frame.
+	await pages.find(page => page.id === pageId)?.preload?.();
 	const rendered = render(
 		<SessionProvider
 			initialSession={session}

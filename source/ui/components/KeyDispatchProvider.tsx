@@ -11,6 +11,10 @@ import {splitKeys} from '../key/split-keys.ts';
  */
 export default function KeyDispatchProvider({children}: {children?: React.ReactNode}) {
 	const [listeners] = useState(() => new Set<KeyListener>());
+	const [holds] = useState(() => new Set<Promise<unknown>>());
+	const [queue] = useState<Array<[string, Key]>>(() => []);
+	// Whether a drain is already due on a later turn: keys are delivered by one chain of drains, never two.
+	const [turn] = useState({scheduled: false});
 	const [dispatcher] = useState<KeyDispatcher>(() => ({
 		add(listener) {
 			listeners.add(listener);
@@ -18,9 +22,20 @@ export default function KeyDispatchProvider({children}: {children?: React.ReactN
 				listeners.delete(listener);
 			};
 		},
+		hold(until) {
+			holds.add(until);
+			// On a later turn, so the component the hold waited for has rendered and listens before the next key.
+			const release = () => {
+				holds.delete(until);
+				if (holds.size === 0 && !turn.scheduled) {
+					turn.scheduled = true;
+					setImmediate(drain);
+				}
+			};
+			until.then(release, release);
+		},
 	}));
 	const [textEntry] = useState<TextEntryRegistry>(() => ({active: new Set()}));
-	const [queue] = useState<Array<[string, Key]>>(() => []);
 	const deliver = (input: string, key: Key) => {
 		// Only the listeners active when the key arrived get it: one that a listener activates on the way (Enter on
 		// the list focusing the page) must not handle the same key again.
@@ -30,7 +45,9 @@ export default function KeyDispatchProvider({children}: {children?: React.ReactN
 		}
 	};
 
-	const drain = () => {
+	function drain() {
+		turn.scheduled = false;
+		if (holds.size > 0) return; // resumed by the last hold's release
 		const next = queue.shift();
 		if (next === undefined) return;
 		const [input, key] = next;
@@ -47,11 +64,14 @@ export default function KeyDispatchProvider({children}: {children?: React.ReactN
 
 		// One key per turn of the event loop, so React renders between them and each key sees the state the
 		// previous one produced (the text typed before the Enter that presses OK).
-		if (queue.length > 0) setImmediate(drain);
-	};
+		if (queue.length > 0) {
+			turn.scheduled = true;
+			setImmediate(drain);
+		}
+	}
 
 	useInput((input, key) => {
-		const wasIdle = queue.length === 0;
+		const wasIdle = queue.length === 0 && !turn.scheduled;
 		queue.push(...splitKeys(input, key));
 		if (wasIdle) drain();
 	});

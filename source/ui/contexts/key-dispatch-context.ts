@@ -14,6 +14,11 @@ export type KeyListener = {
  */
 export type KeyDispatcher = {
 	add: (listener: KeyListener) => () => void;
+	/**
+	 * Keeps the keys that arrive from now on queued until `until` settles: a page whose code is still loading has
+	 * no listeners yet, and the keys typed ahead of it (Enter, then a password) are meant for it.
+	 */
+	hold: (until: Promise<unknown>) => void;
 };
 
 export const KeyDispatchContext = createContext<KeyDispatcher | undefined>(undefined);

@@ -1,28 +1,30 @@
-import type {PageDefinition} from '../page-types.ts';
-import DatabasePage from './DatabasePage.tsx';
-import EmailSettingsPage from './EmailSettingsPage.tsx';
-import EncryptionKeysPage from './EncryptionKeysPage.tsx';
-import ExecutionAccountPage from './ExecutionAccountPage.tsx';
-import ScaleOutPage from './ScaleOutPage.tsx';
-import ServiceAccountPage from './ServiceAccountPage.tsx';
+import {lazyPage} from '../lazy-page.tsx';
+import {designPages, type PageDefinition} from '../page-types.ts';
 import StatusPage from './StatusPage.tsx';
-import SubscriptionSettingsPage from './SubscriptionSettingsPage.tsx';
-import WebPortalUrlPage from './WebPortalUrlPage.tsx';
-import WebServiceUrlPage from './WebServiceUrlPage.tsx';
+
+type PageId = (typeof designPages)[number]['id'];
+
+// The Status page is part of the first frame; every other page is a chunk of its own in the bundle, loaded on first
+// need or by the shell's preload once the first frame is up (lazy-page.tsx). The first frame then parses neither
+// them nor what only they use: the key operations, the password policy and its strength estimate, the wizards.
+const loaders: Record<Exclude<PageId, 'status'>, Parameters<typeof lazyPage>[0]> = {
+	'service-account': async () => import('./ServiceAccountPage.tsx'),
+	'web-service-url': async () => import('./WebServiceUrlPage.tsx'),
+	database: async () => import('./DatabasePage.tsx'),
+	'web-portal-url': async () => import('./WebPortalUrlPage.tsx'),
+	email: async () => import('./EmailSettingsPage.tsx'),
+	'execution-account': async () => import('./ExecutionAccountPage.tsx'),
+	'encryption-keys': async () => import('./EncryptionKeysPage.tsx'),
+	'subscription-settings': async () => import('./SubscriptionSettingsPage.tsx'),
+	'scale-out': async () => import('./ScaleOutPage.tsx'),
+};
 
 /**
- * The pages shown in the navigation list, in SSRS order (page-types.ts `designPages`). A page is listed only once
- * it works end to end.
+ * The pages shown in the navigation list, in SSRS order, with the ids, numbers and titles of page-types.ts
+ * `designPages`. A page is listed only once it works end to end.
  */
-export const pages: PageDefinition[] = [
-	{id: 'status', number: 1, title: 'Report Server Status', component: StatusPage},
-	{id: 'service-account', number: 2, title: 'Service Account', component: ServiceAccountPage},
-	{id: 'web-service-url', number: 3, title: 'Web Service URL', component: WebServiceUrlPage},
-	{id: 'database', number: 4, title: 'Database', component: DatabasePage},
-	{id: 'web-portal-url', number: 5, title: 'Web Portal URL', component: WebPortalUrlPage},
-	{id: 'email', number: 6, title: 'E-mail Settings', component: EmailSettingsPage},
-	{id: 'execution-account', number: 7, title: 'Execution Account', component: ExecutionAccountPage},
-	{id: 'encryption-keys', number: 8, title: 'Encryption Keys', component: EncryptionKeysPage},
-	{id: 'subscription-settings', number: 9, title: 'Subscription Settings', component: SubscriptionSettingsPage},
-	{id: 'scale-out', number: 10, title: 'Scale-out Deployment', component: ScaleOutPage},
-];
+export const pages: PageDefinition[] = designPages.map(page => {
+	if (page.id === 'status') return {...page, component: StatusPage};
+	const component = lazyPage(loaders[page.id]);
+	return {...page, component, preload: component.preload};
+});

@@ -1,0 +1,105 @@
+import test from 'ava';
+import {useState} from 'react';
+import {Text} from 'ink';
+import {render} from 'ink-testing-library';
+import KeyDispatchProvider from '../../source/ui/components/KeyDispatchProvider.tsx';
+import {useKeyInput} from '../../source/ui/hooks/use-key-input.ts';
+import {lazyPage} from '../../source/ui/lazy-page.tsx';
+import type {PageProps} from '../../source/ui/page-types.ts';
+import {frame, press, settle} from '../helpers/ink.ts';
+
+const props: PageProps = {
+	focused: true,
+	visible: true,
+	width: 40,
+	height: 10,
+	report() {},
+	leave() {},
+	exitSignal: new AbortController().signal,
+	onExitRequest: () => () => {},
+};
+
+/** A page that shows what was typed into it. */
+function TypingPage({focused}: PageProps) {
+	const [typed, setTyped] = useState('');
+	useKeyInput(input => setTyped(previous => previous + input), {isActive: focused});
+	return <Text>typed: [{typed}]</Text>;
+}
+
+/** Stands for the shell: it hears the keys a page does not take. */
+function Listener() {
+	const [heard, setHeard] = useState('');
+	useKeyInput(input => setHeard(previous => previous + input));
+	return <Text>heard: [{heard}]</Text>;
+}
+
+/** A lazy TypingPage whose code "arrives" when the test says so. */
+function gatedPage() {
+	let open!: () => void;
+	let fail!: (error: Error) => void;
+	const arrived = new Promise<void>((resolve, reject) => {
+		open = resolve;
+		fail = reject;
+	});
+	const Page = lazyPage(async () => {
+		await arrived;
+		return {default: TypingPage};
+	});
+	return {Page, open, fail};
+}
+
+test('a lazy page shows Loading… until its code is there, then the page', async t => {
+	const {Page, open} = gatedPage();
+	const rendered = render(
+		<KeyDispatchProvider>
+			<Page {...props} />
+		</KeyDispatchProvider>,
+	);
+	await settle();
+	t.true(frame(rendered).includes('Loading…'));
+	open();
+	await settle();
+	t.true(frame(rendered).includes('typed: []'));
+	rendered.unmount();
+});
+
+test('a preloaded page renders at once, without Loading…', async t => {
+	const Page = lazyPage(async () => ({default: TypingPage}));
+	await Page.preload();
+	const rendered = render(<Page {...props} />);
+	t.true(frame(rendered).includes('typed: []'));
+	rendered.unmount();
+});
+
+test('keys typed while a page loads wait for it and reach it in order', async t => {
+	const {Page, open} = gatedPage();
+	const rendered = render(
+		<KeyDispatchProvider>
+			<Page {...props} />
+		</KeyDispatchProvider>,
+	);
+	await press(rendered, 'a', 'bc');
+	t.true(frame(rendered).includes('Loading…'));
+	open();
+	await settle();
+	await settle();
+	t.true(frame(rendered).includes('typed: [abc]'), frame(rendered));
+	rendered.unmount();
+});
+
+test('a page that fails to load says so, and the keys held for it are released', async t => {
+	const {Page, fail} = gatedPage();
+	const rendered = render(
+		<KeyDispatchProvider>
+			<Listener />
+			<Page {...props} />
+		</KeyDispatchProvider>,
+	);
+	await press(rendered, 'x');
+	t.true(frame(rendered).includes('heard: []'), 'held while the page loads');
+	fail(new Error('chunk missing'));
+	await settle();
+	t.true(frame(rendered).includes('✖ This page could not be loaded: chunk missing'));
+	t.true(frame(rendered).includes('heard: [x]'));
+	rendered.unmount();
+});
