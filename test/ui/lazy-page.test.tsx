@@ -1,3 +1,4 @@
+import {setTimeout as delay} from 'node:timers/promises';
 import test from 'ava';
 import {useState} from 'react';
 import {Text} from 'ink';
@@ -101,5 +102,21 @@ test('a page that fails to load says so, and the keys held for it are released',
 	await settle();
 	t.true(frame(rendered).includes('✖ This page could not be loaded: chunk missing'));
 	t.true(frame(rendered).includes('heard: [x]'));
+	rendered.unmount();
+});
+
+test('a page whose code never arrives holds the keys for a second at most', async t => {
+	const {Page} = gatedPage();
+	const rendered = render(
+		<KeyDispatchProvider>
+			<Listener />
+			<Page {...props} />
+		</KeyDispatchProvider>,
+	);
+	await press(rendered, 'q');
+	t.true(frame(rendered).includes('heard: []'));
+	await delay(1200);
+	t.true(frame(rendered).includes('heard: [q]'));
+	t.true(frame(rendered).includes('Loading…'));
 	rendered.unmount();
 });

@@ -9,6 +9,8 @@ import {splitKeys} from '../key/split-keys.ts';
  * Provides the app-wide key dispatcher (see key-dispatch-context.ts) and the registry of text fields taking typed
  * characters (text-entry-context.ts), which decides how a run of characters read in one go is delivered.
  */
+const holdLimitMs = 1000;
+
 export default function KeyDispatchProvider({children}: {children?: React.ReactNode}) {
 	const [listeners] = useState(() => new Set<KeyListener>());
 	const [holds] = useState(() => new Set<Promise<unknown>>());
@@ -23,16 +25,21 @@ export default function KeyDispatchProvider({children}: {children?: React.ReactN
 			};
 		},
 		hold(until) {
-			holds.add(until);
+			// A load that never settles must not freeze the keyboard, Ctrl+C included: a hold lasts a second at most.
+			const limit = new Promise(resolve => {
+				setTimeout(resolve, holdLimitMs).unref();
+			});
+			const held = Promise.race([until, limit]);
+			holds.add(held);
 			// On a later turn, so the component the hold waited for has rendered and listens before the next key.
 			const release = () => {
-				holds.delete(until);
+				holds.delete(held);
 				if (holds.size === 0 && !turn.scheduled) {
 					turn.scheduled = true;
 					setImmediate(drain);
 				}
 			};
-			until.then(release, release);
+			held.then(release, release);
 		},
 	}));
 	const [textEntry] = useState<TextEntryRegistry>(() => ({active: new Set()}));
