@@ -11,7 +11,6 @@ import type {PageProps} from '../page-types.ts';
 import {theme} from '../theme.ts';
 import Button from './Button.tsx';
 import Checkbox from './Checkbox.tsx';
-import FieldError from './FieldError.tsx';
 import SavedPasswordNote from './SavedPasswordNote.tsx';
 import TextField from './TextField.tsx';
 
@@ -93,20 +92,18 @@ export default function AccountForm({kind, focused, visible, report}: AccountFor
 	};
 
 	const field = (id: FieldId, label: string, mask: boolean) => (
-		<>
-			<TextField
-				label={label}
-				labelWidth={labelWidth}
-				fieldWidth={26}
-				value={form[id] ?? ''}
-				onChange={update(id)}
-				mask={mask}
-				ring={ring}
-				id={id}
-				onSubmit={ring.next}
-			/>
-			<FieldError message={errors.messageFor(id)} indent={2} />
-		</>
+		<TextField
+			label={label}
+			labelWidth={labelWidth}
+			fieldWidth={26}
+			value={form[id] ?? ''}
+			onChange={update(id)}
+			mask={mask}
+			ring={ring}
+			id={id}
+			onSubmit={ring.next}
+			error={errors.messageFor(id)}
+		/>
 	);
 
 	return (

@@ -2,6 +2,7 @@ import type React from 'react';
 import {useRef, useState} from 'react';
 import {Box, Text, type Key} from 'ink';
 import type {FocusRing} from '../hooks/use-focus-ring.ts';
+import FieldError from './FieldError.tsx';
 import {useFocusable} from '../hooks/use-focusable.ts';
 import {useClaimTextEntry} from '../hooks/use-text-entry.ts';
 import {theme} from '../theme.ts';
@@ -21,7 +22,7 @@ export type TextFieldProps = {
 	 * screen, the scroll-back or a terminal recording.
 	 */
 	mask?: boolean;
-	/** Shown next to the field, in the error style. */
+	/** A validation error, shown on the line under the field (at 80 columns there is no room beside it). */
 	error?: string;
 	placeholder?: string;
 	/** Columns for the label (the fields of one form line up) and for the value box. */
@@ -132,23 +133,21 @@ export default function TextField({
 	}
 
 	return (
-		<Box flexDirection="row">
-			{/* The › marker shows the focus as text: visible without colour and to a screen reader. */}
-			<Box width={(labelWidth ?? label.length + 1) + 1} flexShrink={0}>
-				<Text {...(focused ? theme.text('focus') : {})} wrap="truncate-end">
-					{(focused ? '›' : ' ') + label}
-				</Text>
-			</Box>
-			<Box flexShrink={0}>
-				<Text {...(focused ? theme.text('focus') : {})}>[</Text>
-				{body}
-				<Text {...(focused ? theme.text('focus') : {})}>]</Text>
-			</Box>
-			{error === undefined || error === '' ? null : (
-				<Box marginLeft={1} flexShrink={1}>
-					<Text {...theme.text('error')}>✖ {error}</Text>
+		<Box flexDirection="column">
+			<Box flexDirection="row">
+				{/* The › marker shows the focus as text: visible without colour and to a screen reader. */}
+				<Box width={(labelWidth ?? label.length + 1) + 1} flexShrink={0}>
+					<Text {...(focused ? theme.text('focus') : {})} wrap="truncate-end">
+						{(focused ? '›' : ' ') + label}
+					</Text>
 				</Box>
-			)}
+				<Box flexShrink={0}>
+					<Text {...(focused ? theme.text('focus') : {})}>[</Text>
+					{body}
+					<Text {...(focused ? theme.text('focus') : {})}>]</Text>
+				</Box>
+			</Box>
+			<FieldError message={error} indent={2} />
 		</Box>
 	);
 }

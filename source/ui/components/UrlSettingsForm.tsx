@@ -93,20 +93,18 @@ export default function UrlSettingsForm({target, focused, report}: UrlSettingsFo
 	};
 
 	const field = (id: UrlSettingsField, label: string, width = 22, placeholder?: string) => (
-		<>
-			<TextField
-				label={label}
-				labelWidth={labelWidth}
-				fieldWidth={width}
-				value={form[id]}
-				onChange={update(id)}
-				ring={ring}
-				id={id}
-				placeholder={placeholder}
-				onSubmit={ring.next}
-			/>
-			<FieldError message={errors.messageFor(id)} indent={2} />
-		</>
+		<TextField
+			label={label}
+			labelWidth={labelWidth}
+			fieldWidth={width}
+			value={form[id]}
+			onChange={update(id)}
+			ring={ring}
+			id={id}
+			placeholder={placeholder}
+			onSubmit={ring.next}
+			error={errors.messageFor(id)}
+		/>
 	);
 
 	return (

@@ -4,7 +4,6 @@ import {applyEmailSettings, type EmailForm} from '../../core/settings-forms.ts';
 import {getSharedSettings, type EmailSettings} from '../../core/shared-settings.ts';
 import Button from '../components/Button.tsx';
 import Checkbox from '../components/Checkbox.tsx';
-import FieldError from '../components/FieldError.tsx';
 import RadioGroup, {radioOptionIds} from '../components/RadioGroup.tsx';
 import SavedPasswordNote from '../components/SavedPasswordNote.tsx';
 import TextField from '../components/TextField.tsx';
@@ -94,20 +93,18 @@ export default function EmailSettingsPage({focused, visible, report}: PageProps)
 	};
 
 	const field = (id: TextFieldId, label: string, options: {mask?: boolean} = {}) => (
-		<>
-			<TextField
-				label={label}
-				labelWidth={labelWidth}
-				fieldWidth={26}
-				value={form[id]}
-				onChange={update(id)}
-				mask={options.mask}
-				ring={ring}
-				id={id}
-				onSubmit={ring.next}
-			/>
-			<FieldError message={errors.messageFor(id)} indent={2} />
-		</>
+		<TextField
+			label={label}
+			labelWidth={labelWidth}
+			fieldWidth={26}
+			value={form[id]}
+			onChange={update(id)}
+			mask={options.mask}
+			ring={ring}
+			id={id}
+			onSubmit={ring.next}
+			error={errors.messageFor(id)}
+		/>
 	);
 
 	return (
