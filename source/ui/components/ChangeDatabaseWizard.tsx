@@ -165,8 +165,8 @@ function WizardBody({report, onClose}: {report: (result: PageResult) => void; on
 					ring={ring}
 					id="location"
 					onSubmit={() => ring.focus('test')}
+					error={error}
 				/>
-				<FieldError message={error} indent={2} />
 				{testedFor === location ? <ConnectionTestLine test={test} /> : null}
 				{testing ? <Spinner label="Connecting…" /> : null}
 				<Box marginTop={1}>

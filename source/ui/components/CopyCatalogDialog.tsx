@@ -11,7 +11,6 @@ import {theme} from '../theme.ts';
 import Button from './Button.tsx';
 import ConnectionTestLine from './ConnectionTestLine.tsx';
 import Dialog from './Dialog.tsx';
-import FieldError from './FieldError.tsx';
 import ProgressBar from './ProgressBar.tsx';
 import Spinner from './Spinner.tsx';
 import TextField from './TextField.tsx';
@@ -160,8 +159,8 @@ function CopyBody({width, report, onClose, exitSignal, onExitRequest}: CopyCatal
 				id="location"
 				placeholder="postgres://host/db?schema=rscm"
 				onSubmit={() => ring.focus('test')}
+				error={error}
 			/>
-			<FieldError message={error} indent={2} />
 			{testedFor === location && error === undefined ? <ConnectionTestLine test={test} /> : null}
 			{testing ? <Spinner label="Connecting…" /> : null}
 			<Box marginTop={1} gap={1}>
