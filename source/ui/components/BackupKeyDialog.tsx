@@ -9,6 +9,7 @@ import {
 	type PasswordRule,
 } from '../../core/password-policy.ts';
 import {useSession} from '../contexts/session-context.ts';
+import {useFieldError, type FieldErrorState} from '../hooks/use-field-error.ts';
 import {useFocusRing} from '../hooks/use-focus-ring.ts';
 import type {PageResult} from '../page-types.ts';
 import {errorField, failureMessage} from '../pages/key-display.ts';
@@ -34,8 +35,6 @@ export type BackupKeyDialogProps = {
 	/** The shell's quit signal: quitting while the KDF runs writes nothing. */
 	exitSignal?: AbortSignal;
 };
-
-type FieldError = {field: string | undefined; message: string};
 
 const labelWidth = 17;
 
@@ -106,7 +105,7 @@ function StrengthHint({password}: {password: string}) {
 }
 
 /** Where an error shows: at its field, with the unmet rules spelt out for a weak password. */
-function toFieldError(error: RscmError, password: string): FieldError {
+function toFieldError(error: RscmError, password: string): FieldErrorState {
 	if (error.code === 'WEAK_PASSWORD') {
 		const unmet = checkPasswordPolicy(password).unmet;
 		return {field: 'password', message: `Missing: ${unmet.map(rule => missingRuleText[rule]).join(', ')}`};
@@ -127,7 +126,7 @@ export default function BackupKeyDialog({intro, width, height, report, onDone, o
 	const [file, setFile] = useState(() => suggestedBackupFile(status?.instanceName ?? 'SSRS'));
 	const [password, setPassword] = useState('');
 	const [confirm, setConfirm] = useState('');
-	const [error, setError] = useState<FieldError | undefined>();
+	const errors = useFieldError();
 	const [work, setWork] = useState<Promise<unknown> | undefined>();
 	const [askOverwrite, setAskOverwrite] = useState(false);
 	const controller = useRef<AbortController | undefined>(undefined);
@@ -146,7 +145,7 @@ export default function BackupKeyDialog({intro, width, height, report, onDone, o
 		const local = new AbortController();
 		controller.current = local;
 		const signal = exitSignal === undefined ? local.signal : AbortSignal.any([local.signal, exitSignal]);
-		setError(undefined);
+		errors.set(undefined);
 		const running = backupKey(session, {file, password, confirm, overwrite, signal});
 		setWork(running);
 		try {
@@ -162,7 +161,7 @@ export default function BackupKeyDialog({intro, width, height, report, onDone, o
 				return;
 			}
 
-			setError(toFieldError(failure, password));
+			errors.set(toFieldError(failure, password));
 			report({ok: false, message: failureMessage(failure)});
 		} finally {
 			controller.current = undefined;
@@ -188,7 +187,7 @@ export default function BackupKeyDialog({intro, width, height, report, onDone, o
 				}}
 				onCancel={() => {
 					setAskOverwrite(false);
-					setError({field: 'file', message: 'The file exists: choose another name, or press OK and Replace.'});
+					errors.set({field: 'file', message: 'The file exists: choose another name, or press OK and Replace.'});
 				}}
 			/>
 		);
@@ -203,19 +202,19 @@ export default function BackupKeyDialog({intro, width, height, report, onDone, o
 				file={file}
 				password={password}
 				confirm={confirm}
-				error={error}
+				error={errors.error}
 				work={work}
 				onFile={value => {
 					setFile(value);
-					if (error?.field === 'file') setError(undefined);
+					errors.clear('file');
 				}}
 				onPassword={value => {
 					setPassword(value);
-					if (error?.field === 'password') setError(undefined);
+					errors.clear('password');
 				}}
 				onConfirm={value => {
 					setConfirm(value);
-					if (error?.field === 'confirm') setError(undefined);
+					errors.clear('confirm');
 				}}
 				onSubmit={() => void submit(false)}
 				onCancel={cancel}
@@ -231,7 +230,7 @@ type BackupFormProps = {
 	file: string;
 	password: string;
 	confirm: string;
-	error: FieldError | undefined;
+	error: FieldErrorState | undefined;
 	work: Promise<unknown> | undefined;
 	onFile: (value: string) => void;
 	onPassword: (value: string) => void;

@@ -3,6 +3,7 @@ import {Box, Text} from 'ink';
 import {toRscmError} from '../../core/errors.ts';
 import {restoreKey, type RestoreResult} from '../../core/key-backup.ts';
 import {useSession} from '../contexts/session-context.ts';
+import {useFieldError, type FieldErrorState} from '../hooks/use-field-error.ts';
 import {useFocusRing} from '../hooks/use-focus-ring.ts';
 import type {PageResult} from '../page-types.ts';
 import {errorField, failureMessage} from '../pages/key-display.ts';
@@ -21,8 +22,6 @@ export type RestoreKeyDialogProps = {
 	onCancel: () => void;
 };
 
-type FieldError = {field: string | undefined; message: string; hint: string | undefined};
-
 const labelWidth = 15;
 
 /**
@@ -34,7 +33,7 @@ export default function RestoreKeyDialog({width, height, report, onDone, onCance
 	const {session} = useSession();
 	const [file, setFile] = useState('');
 	const [password, setPassword] = useState('');
-	const [error, setError] = useState<FieldError | undefined>();
+	const errors = useFieldError();
 	const [work, setWork] = useState<Promise<unknown> | undefined>();
 	const mounted = useRef(true);
 	// A second Enter while the KDF runs must not start a second restore (state is a frame late; the ref is not).
@@ -49,7 +48,7 @@ export default function RestoreKeyDialog({width, height, report, onDone, onCance
 	const submit = async () => {
 		if (busy.current) return;
 		busy.current = true;
-		setError(undefined);
+		errors.set(undefined);
 		const running = restoreKey(session, {file, password});
 		setWork(running);
 		try {
@@ -60,7 +59,7 @@ export default function RestoreKeyDialog({width, height, report, onDone, onCance
 		} catch (caught) {
 			const failure = toRscmError(caught);
 			report({ok: false, message: failureMessage(failure)});
-			if (mounted.current) setError({field: errorField(failure), message: failure.message, hint: failure.hint});
+			if (mounted.current) errors.set({field: errorField(failure), message: failure.message, hint: failure.hint});
 		} finally {
 			busy.current = false;
 			if (mounted.current) setWork(undefined);
@@ -73,15 +72,15 @@ export default function RestoreKeyDialog({width, height, report, onDone, onCance
 				width={Math.max(20, width - 4)}
 				file={file}
 				password={password}
-				error={error}
+				error={errors.error}
 				work={work}
 				onFile={value => {
 					setFile(value);
-					if (error?.field === 'file') setError(undefined);
+					errors.clear('file');
 				}}
 				onPassword={value => {
 					setPassword(value);
-					if (error?.field === 'password') setError(undefined);
+					errors.clear('password');
 				}}
 				onSubmit={() => void submit()}
 				onCancel={onCancel}
@@ -94,7 +93,7 @@ type RestoreFormProps = {
 	width: number;
 	file: string;
 	password: string;
-	error: FieldError | undefined;
+	error: FieldErrorState | undefined;
 	work: Promise<unknown> | undefined;
 	onFile: (value: string) => void;
 	onPassword: (value: string) => void;
