@@ -2,11 +2,11 @@ import type React from 'react';
 import {useRef, useState} from 'react';
 import {Box, Text, type Key} from 'ink';
 import type {FocusRing} from '../hooks/use-focus-ring.ts';
-import FieldError from './FieldError.tsx';
 import {useFocusable} from '../hooks/use-focusable.ts';
 import {useClaimTextEntry} from '../hooks/use-text-entry.ts';
 import {theme} from '../theme.ts';
 import {useKeyInput} from '../hooks/use-key-input.ts';
+import FieldError from './FieldError.tsx';
 
 export type TextFieldProps = {
 	label: string;
@@ -69,35 +69,35 @@ export default function TextField({
 	const latest = useRef({value, cursor});
 	if (latest.current.value !== value) latest.current = {value, cursor};
 	const handleKey = (input: string, key: Key) => {
-			if (key.upArrow || key.downArrow || key.tab || key.escape || key.pageUp || key.pageDown) return;
-			const current = latest.current;
-			const currentChars = characters(current.value);
-			if (key.return || input === '\n' || input === '\r\n') {
-				onSubmit?.(current.value);
-				return;
-			}
+		if (key.upArrow || key.downArrow || key.tab || key.escape || key.pageUp || key.pageDown) return;
+		const current = latest.current;
+		const currentChars = characters(current.value);
+		if (key.return || input === '\n' || input === '\r\n') {
+			onSubmit?.(current.value);
+			return;
+		}
 
-			const update = (nextChars: string[], nextCursor: number) => {
-				const nextValue = nextChars.join('');
-				latest.current = {value: nextValue, cursor: nextCursor};
-				setCursorState(nextCursor);
-				if (nextValue !== current.value) onChange(nextValue);
-			};
+		const update = (nextChars: string[], nextCursor: number) => {
+			const nextValue = nextChars.join('');
+			latest.current = {value: nextValue, cursor: nextCursor};
+			setCursorState(nextCursor);
+			if (nextValue !== current.value) onChange(nextValue);
+		};
 
-			const at = current.cursor;
-			if (key.leftArrow) update(currentChars, Math.max(0, at - 1));
-			else if (key.rightArrow) update(currentChars, Math.min(currentChars.length, at + 1));
-			else if (key.home) update(currentChars, 0);
-			else if (key.end) update(currentChars, currentChars.length);
-			else if (key.backspace || key.delete) {
-				// Ink reports the usual Backspace byte (DEL, 0x7f) as `delete`; both erase before the cursor.
-				if (at === 0) return;
-				update([...currentChars.slice(0, at - 1), ...currentChars.slice(at)], at - 1);
-			} else if (!key.ctrl && !key.meta) {
-				const typed = characters(input.replace(nonPrintable, ''));
-				if (typed.length === 0) return;
-				update([...currentChars.slice(0, at), ...typed, ...currentChars.slice(at)], at + typed.length);
-			}
+		const at = current.cursor;
+		if (key.leftArrow) update(currentChars, Math.max(0, at - 1));
+		else if (key.rightArrow) update(currentChars, Math.min(currentChars.length, at + 1));
+		else if (key.home) update(currentChars, 0);
+		else if (key.end) update(currentChars, currentChars.length);
+		else if (key.backspace || key.delete) {
+			// Ink reports the usual Backspace byte (DEL, 0x7f) as `delete`; both erase before the cursor.
+			if (at === 0) return;
+			update([...currentChars.slice(0, at - 1), ...currentChars.slice(at)], at - 1);
+		} else if (!key.ctrl && !key.meta) {
+			const typed = characters(input.replace(nonPrintable, ''));
+			if (typed.length === 0) return;
+			update([...currentChars.slice(0, at), ...typed, ...currentChars.slice(at)], at + typed.length);
+		}
 	};
 
 	const {focused, standalone} = useFocusable({ring, id, focused: focusedProp, handlers: {input: handleKey}});
