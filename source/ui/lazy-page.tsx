@@ -43,10 +43,12 @@ export function lazyPage(load: () => Promise<PageModule>): LazyPage {
 			return <Loaded {...props} />;
 		}
 
-		return failure === undefined ? (
-			<Text {...theme.text('muted')}>Loading…</Text>
-		) : (
-			<Text {...theme.text('error')}>✖ This page could not be loaded: {failure}</Text>
+		if (failure === undefined) return <Text {...theme.text('muted')}>Loading…</Text>;
+		return (
+			<>
+				<Text {...theme.text('error')}>✖ This page could not be loaded: {failure}</Text>
+				<Text {...theme.text('muted')}>The installation is incomplete: reinstall rscm (in a checkout: npm run build).</Text>
+			</>
 		);
 	}
 

@@ -101,6 +101,7 @@ test('a page that fails to load says so, and the keys held for it are released',
 	fail(new Error('chunk missing'));
 	await settle();
 	t.true(frame(rendered).includes('✖ This page could not be loaded: chunk missing'));
+	t.true(frame(rendered).includes('reinstall rscm'));
 	t.true(frame(rendered).includes('heard: [x]'));
 	rendered.unmount();
 });
