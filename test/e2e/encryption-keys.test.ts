@@ -8,7 +8,7 @@ import path from 'node:path';
 import process from 'node:process';
 import test, {type ExecutionContext} from 'ava';
 import {assertBuilt, cliPath, parseJson, runCli} from '../helpers/run-cli.ts';
-import {spawnTerm, type Term} from '../helpers/term.ts';
+import {pageText, spawnTerm, type Term} from '../helpers/term.ts';
 
 const password = 'Str0ng!Backup#Pass';
 
@@ -71,18 +71,6 @@ test('keys pasted the moment the manager is up reach the Backup dialog, though t
 function suggestedFile(root: string): string {
 	const day = new Date().toISOString().slice(0, 10).replaceAll('-', '');
 	return path.join(root, `rskey-k-${day}.snk`);
-}
-
-/**
- * The page column of the screen (right of the 27-column navigation list), box borders gone and wrapped lines
- * joined, so a sentence that wrapped inside a dialog reads as written.
- */
-function flat(screen: string): string {
-	const page = screen
-		.split('\n')
-		.map(line => line.slice(27))
-		.join('\n');
-	return page.replaceAll(/[┃│]/g, ' ').replaceAll(/\s+/g, ' ');
 }
 
 async function fillBackup(term: Term, first: string, second: string): Promise<void> {
@@ -164,10 +152,10 @@ test.serial('Change: confirmation, then a progress bar with counts, then the off
 	await openEncryptionKeys(term);
 	await term.press('tab', 'tab', 'enter');
 	await term.waitForText('Change Encryption Key');
-	t.true(flat(term.screen()).includes('re-encrypts 24,000 encrypted values'), term.screen());
+	t.true(pageText(term.screen()).includes('re-encrypts 24,000 encrypted values'), term.screen());
 	await term.press('shiftTab', 'enter');
 	await term.waitForText(/\[█*░+\] [\d,]+\/24,000 \d+%/);
-	t.true(flat(term.screen()).includes('Esc or Ctrl+C stops after the current batch'));
+	t.true(pageText(term.screen()).includes('Esc or Ctrl+C stops after the current batch'));
 	await term.waitForText('Back up the new key now?', 60_000);
 	await term.waitForText(/✔ ?Key changed to [\da-f-]+ \(version 2\): 24,000 values re-encrypted/);
 	await term.press('enter');
@@ -207,8 +195,8 @@ test.serial('Delete: lists what must be re-entered and needs DELETE typed', asyn
 	await openEncryptionKeys(term);
 	await term.press('tab', 'tab', 'tab', 'enter');
 	await term.waitForText('Delete Encrypted Content');
-	t.true(flat(term.screen()).includes('To re-enter: 9 data source values.'), term.screen());
-	t.true(flat(term.screen()).includes('No other instance is affected.'));
+	t.true(pageText(term.screen()).includes('To re-enter: 9 data source values.'), term.screen());
+	t.true(pageText(term.screen()).includes('No other instance is affected.'));
 	await term.press('D', 'E', 'L', 'E', 'T', 'enter');
 	t.true(term.screen().includes('Delete Encrypted Content'), 'not confirmed by a partial word');
 	await term.press('E', 'enter', 'enter');

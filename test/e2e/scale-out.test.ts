@@ -7,7 +7,7 @@ import path from 'node:path';
 import process from 'node:process';
 import test from 'ava';
 import {assertBuilt, cliPath, parseJson, runCli} from '../helpers/run-cli.ts';
-import {spawnTerm, type Term} from '../helpers/term.ts';
+import {pageText, spawnTerm, type Term} from '../helpers/term.ts';
 
 test.before(() => {
 	assertBuilt();
@@ -20,15 +20,6 @@ test.afterEach.always(() => {
 });
 
 type Row = {installationId: string; machine: string; instanceName: string; status: string; identityFingerprint: string};
-
-function flat(screen: string): string {
-	return screen
-		.split('\n')
-		.map(line => line.slice(27))
-		.join('\n')
-		.replaceAll(/[┃│┏┓┗┛━─┌┐└┘]/g, ' ')
-		.replaceAll(/\s+/g, ' ');
-}
 
 test.serial('Scale-out lists a second instance as Waiting to Join and adds it after the fingerprint confirmation', async t => {
 	const root = mkdtempSync(path.join(os.tmpdir(), 'ro-'));
@@ -61,7 +52,7 @@ test.serial('Scale-out lists a second instance as Waiting to Join and adds it af
 	await term.waitForText('[ Add Server ]');
 	await term.press('down', 'enter');
 	await term.waitForText('Identity fingerprint:');
-	const dialog = flat(term.screen());
+	const dialog = pageText(term.screen());
 	t.true(dialog.includes(`Identity fingerprint: ${waiting.identityFingerprint}`));
 	t.regex(dialog, /Compare with what `rscm status` shows on that server/);
 	// Cancel has the focus: Shift+Tab to Add, Enter.

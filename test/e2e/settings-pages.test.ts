@@ -8,7 +8,7 @@ import process from 'node:process';
 import test, {type ExecutionContext} from 'ava';
 import {dropSchema, postgresServer, postgresUnavailable, schemaUrl, uniqueSchema} from '../helpers/postgres-server.ts';
 import {assertBuilt, cliPath, runCli} from '../helpers/run-cli.ts';
-import {spawnTerm, type Term} from '../helpers/term.ts';
+import {pageText, spawnTerm, type Term} from '../helpers/term.ts';
 
 // Before any test is declared: ava wants every declaration in the first turn after the file's top-level awaits.
 const unavailable = await postgresUnavailable();
@@ -46,15 +46,6 @@ async function open(env: Record<string, string>): Promise<Term> {
 }
 
 /** The page column (right of the navigation list), borders gone, wrapped lines joined. */
-function flat(screen: string): string {
-	return screen
-		.split('\n')
-		.map(line => line.slice(27))
-		.join('\n')
-		.replaceAll(/[┃│┏┓┗┛━─┌┐└┘]/g, ' ')
-		.replaceAll(/\s+/g, ' ');
-}
-
 test.serial('every settings page opens from its digit', async t => {
 	const term = await open(await deployment(t));
 	const expected: Array<[string, string, string]> = [
@@ -128,10 +119,10 @@ withPostgres('Database: the Change Database wizard tests a PostgreSQL URL and sh
 	term.type(schemaUrl(schema));
 	await term.press('tab', 'enter');
 	await term.waitForText(/✔ PostgreSQL \d+/);
-	t.regex(flat(term.screen()), /✔ PostgreSQL \d+(\.\d+)?: connected, no catalog here/);
+	t.regex(pageText(term.screen()), /✔ PostgreSQL \d+(\.\d+)?: connected, no catalog here/);
 	await term.waitForText(/✔ ?Test Connection: PostgreSQL \d+[.\d]*, no catalog at postgres:/);
 	// Esc leaves the wizard without changing anything.
 	await term.press('esc');
 	await term.waitForText('[ Change Database ]');
-	t.regex(flat(term.screen()), /Kind: SQLite/);
+	t.regex(pageText(term.screen()), /Kind: SQLite/);
 });

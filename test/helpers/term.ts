@@ -164,3 +164,16 @@ export function spawnTerm(command: string, args: readonly string[] = [], options
 		},
 	};
 }
+
+/**
+ * The page column of an 80-column screen (right of the 27-column navigation list), box borders gone and wrapped
+ * lines joined, so a sentence that wrapped inside a page or dialog reads as written.
+ */
+export function pageText(screen: string): string {
+	return screen
+		.split('\n')
+		.map(line => line.slice(27))
+		.join('\n')
+		.replaceAll(/[┃│┏┓┗┛━─┌┐└┘]/g, ' ')
+		.replaceAll(/\s+/g, ' ');
+}
