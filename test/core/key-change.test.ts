@@ -108,7 +108,7 @@ test('a second process keeps reading every value while the key changes, with zer
 	const {deployment, session} = await joinedInstance(t);
 	await loadDataSources(session, dataSources);
 
-	const reader = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test/helpers/read-loop.ts'), deployment.catalogPath, session.instanceDirectory], {
+	const reader = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test/helpers/reader-process.ts'), deployment.catalogPath, session.instanceDirectory, String(values)], {
 		cwd: root,
 		stdio: ['pipe', 'pipe', 'pipe'],
 	});

@@ -14,9 +14,9 @@ import {postgresLocation, postgresTest} from '../helpers/postgres-server.ts';
 const test = await postgresTest('Scale-out on PostgreSQL');
 const dataSources = 2000;
 const values = dataSources * 3;
-const readerPath = path.join(root, 'test', 'scale-out', 'reader-child.ts');
+const readerPath = path.join(root, 'test', 'helpers', 'reader-process.ts');
 
-type ReaderSummary = {reads: number; readsDuringRotation: number; failures: number; errors: string[]; readable: number};
+type ReaderSummary = {reads: number; readsOverlappingRotation: number; failures: number; errors: string[]; readable: number};
 
 type Server = {
 	directory: string;
@@ -164,10 +164,10 @@ test('three servers in three processes: join by fingerprint, key change under li
 	for (const summary of summaries) {
 		t.is(summary.failures, 0, summary.errors.join('; '));
 		t.true(summary.reads > 0);
-		t.true(summary.readsDuringRotation > 0, `no read overlapped the key change: ${JSON.stringify(summary)}`);
+		t.true(summary.readsOverlappingRotation > 0, `no read overlapped the key change: ${JSON.stringify(summary)}`);
 	}
 
-	t.log(`readers during the key change: ${summaries.map(summary => `${summary.reads} reads (${summary.readsDuringRotation} during the rotation)`).join(', ')}`);
+	t.log(`readers during the key change: ${summaries.map(summary => `${summary.reads} reads (${summary.readsOverlappingRotation} during the rotation)`).join(', ')}`);
 	t.like(await keyState(catalog), {primary: [2], retired: [1], active: [], byVersion: {1: 0, 2: values}, rotation: undefined});
 	t.is((await c.json<{password: string}>(['datasource', 'show', dataSourceName(1999), '--reveal'])).password, dataSourceValues(1999).password);
 
