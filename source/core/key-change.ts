@@ -9,6 +9,7 @@ import {verifyKeyCheckValue} from './fingerprint.ts';
 import {createKeyVersion, keyFor, nextVersionNumber, withKeyring, wrapForInstance, type Keyring} from './keyring.ts';
 import {installationIdOf, loadIdentity, type Session} from './session.ts';
 import type {WorkerAnswer, WorkerBatch, WorkerKeys, WorkerRequest} from './reencrypt-worker.ts';
+import {processAlive} from '../files/process-alive.ts';
 
 export type ChangeProgress = {
 	fromVersion: number;
@@ -419,15 +420,6 @@ function assertLeaseFree(rotation: RotationRow, owner: string): void {
 	throw new RscmError('BUSY', `Another key change is running (${rotation.done} of ${rotation.total} values done).`, {
 		hint: 'Wait for it to finish; if its process died, run the key change again after 30 seconds to take it over.',
 	});
-}
-
-function processAlive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
-	}
 }
 
 async function releaseLease(session: Session, owner: string): Promise<void> {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {RscmError} from '../core/errors.ts';
 import {fileError} from './file-error.ts';
+import {processAlive} from './process-alive.ts';
 
 export type AtomicWriteOptions = {
 	/** Replace an existing file. Without it an existing file fails with FILE_EXISTS and is left untouched. */
@@ -79,15 +80,6 @@ async function removeStaleTemporaries(target: string): Promise<void> {
 		// Only this host's dead writers: a live one (or a pid we cannot judge) may be mid-write.
 		if (!Number.isSafeInteger(pid) || pid <= 0 || processAlive(pid)) continue;
 		await rm(path.join(path.dirname(target), name), {force: true}).catch(() => undefined);
-	}
-}
-
-function processAlive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
 	}
 }
 
