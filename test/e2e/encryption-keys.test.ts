@@ -16,11 +16,6 @@ test.before(() => {
 	assertBuilt();
 });
 
-const terms = new Set<Term>();
-test.afterEach.always(() => {
-	for (const term of terms) term.dispose();
-	terms.clear();
-});
 
 type Deployment = {root: string; env: (instance?: string) => Record<string, string>};
 
@@ -42,10 +37,10 @@ async function importDataSources(t: ExecutionContext, env: Record<string, string
 	t.is(result.code, 0, result.stderr);
 }
 
-async function open(root: string, env: Record<string, string>): Promise<Term> {
+async function open(t: ExecutionContext, root: string, env: Record<string, string>): Promise<Term> {
 	// The working directory is where the Backup dialog suggests its file.
 	const term = spawnTerm(process.execPath, [cliPath], {cwd: root, env});
-	terms.add(term);
+	t.teardown(() => term.dispose());
 	await term.waitForText('Report Server Configuration Manager —');
 	return term;
 }
@@ -59,13 +54,25 @@ async function openEncryptionKeys(term: Term): Promise<void> {
 
 test('keys pasted the moment the manager is up reach the Backup dialog, though the page was still loading', async t => {
 	const {root, env} = await deployment(t);
-	const term = await open(root, env());
+	const term = await open(t, root, env());
 	// One read: jump to Encryption Keys, enter it, press Backup, type a password. The page's code loads after the
 	// first frame; the keys wait for it, and the run of characters goes whole into the field Enter focused.
 	term.type('8\r\rAb1!');
 	await term.waitForText('Backup Encryption Key');
 	await term.waitForText(/Password: +\[\*{4} /);
 	t.false(term.screen().includes('Ab1!'), 'the password is masked');
+});
+
+test('Enter Enter read in one go enters the page, then presses Backup', async t => {
+	const {root, env} = await deployment(t);
+	const term = await open(t, root, env());
+	await term.press('8');
+	await term.waitForText('[ Restore ]');
+	// What a quick double press over a slow link looks like: both Enters in one read. The second must see the page
+	// the first one focused.
+	term.type('\r\r');
+	await term.waitForText('Backup Encryption Key');
+	t.regex(term.screen(), /Password: +\[/);
 });
 
 function suggestedFile(root: string): string {
@@ -81,7 +88,7 @@ async function fillBackup(term: Term, first: string, second: string): Promise<vo
 
 test.serial('the Status page shows the instance and that the key was never backed up', async t => {
 	const {root, env} = await deployment(t);
-	const term = await open(root, env());
+	const term = await open(t, root, env());
 	await term.waitForText('Never — back up the key now');
 	t.regex(term.screen(), /Instance {5}K/);
 	t.regex(term.screen(), /Key status {3}Joined/);
@@ -90,7 +97,7 @@ test.serial('the Status page shows the instance and that the key was never backe
 test.serial('Backup: a weak password is refused with the unmet rules, a mismatch is refused, a good one writes a 0600 file', async t => {
 	const {root, env} = await deployment(t);
 	const file = suggestedFile(root);
-	const term = await open(root, env());
+	const term = await open(t, root, env());
 	await openEncryptionKeys(term);
 
 	await fillBackup(term, 'password', 'password');
@@ -131,7 +138,7 @@ test.serial('Restore on a second instance directory: Waiting to Join, restore in
 	const init = await runCli(['init', '--name', 'K2'], {env: env('inst2')});
 	t.is(init.code, 0, init.stderr);
 
-	const term = await open(root, env('inst2'));
+	const term = await open(t, root, env('inst2'));
 	await term.waitForText(/Key status {3}Waiting to Join/);
 	await openEncryptionKeys(term);
 	// Backup and Change need the key this instance does not hold yet: Restore has the focus.
@@ -148,7 +155,7 @@ test.serial('Restore on a second instance directory: Waiting to Join, restore in
 test.serial('Change: confirmation, then a progress bar with counts, then the offer to back up the new key', async t => {
 	const {root, env} = await deployment(t);
 	await importDataSources(t, env(), 8000);
-	const term = await open(root, env());
+	const term = await open(t, root, env());
 	await openEncryptionKeys(term);
 	await term.press('tab', 'tab', 'enter');
 	await term.waitForText('Change Encryption Key');
@@ -165,7 +172,7 @@ test.serial('Change: confirmation, then a progress bar with counts, then the off
 test.serial('Change: Ctrl+C stops after the current batch and leaves the change to resume', async t => {
 	const {root, env} = await deployment(t);
 	await importDataSources(t, env(), 20_000);
-	const term = await open(root, env());
+	const term = await open(t, root, env());
 	await openEncryptionKeys(term);
 	await term.press('tab', 'tab', 'enter');
 	await term.waitForText('Change Encryption Key');
@@ -179,7 +186,7 @@ test.serial('Change: Ctrl+C stops after the current batch and leaves the change 
 	t.true(status.rotation!.done < status.rotation!.total);
 
 	// The next run shows it and Change resumes it.
-	const again = await open(root, env());
+	const again = await open(t, root, env());
 	await openEncryptionKeys(again);
 	await again.waitForText('Key change pending:');
 	await again.press('tab', 'tab', 'enter');
@@ -191,7 +198,7 @@ test.serial('Change: Ctrl+C stops after the current batch and leaves the change 
 test.serial('Delete: lists what must be re-entered and needs DELETE typed', async t => {
 	const {root, env} = await deployment(t);
 	await importDataSources(t, env(), 3);
-	const term = await open(root, env());
+	const term = await open(t, root, env());
 	await openEncryptionKeys(term);
 	await term.press('tab', 'tab', 'tab', 'enter');
 	await term.waitForText('Delete Encrypted Content');

@@ -7,17 +7,12 @@ import path from 'node:path';
 import process from 'node:process';
 import test from 'ava';
 import {assertBuilt, cliPath} from '../helpers/run-cli.ts';
-import {spawnTerm, type Term} from '../helpers/term.ts';
+import {spawnTerm} from '../helpers/term.ts';
 
 test.before(() => {
 	assertBuilt();
 });
 
-const terms = new Set<Term>();
-test.afterEach.always(() => {
-	for (const term of terms) term.dispose();
-	terms.clear();
-});
 
 test.serial('first run opens on Database; one key press creates the catalog; Status says Never — back up', async t => {
 	const root = mkdtempSync(path.join(os.tmpdir(), 'rf-'));
@@ -28,7 +23,7 @@ test.serial('first run opens on Database; one key press creates the catalog; Sta
 		cwd: root,
 		env: {XDG_DATA_HOME: dataHome, XDG_CONFIG_HOME: configHome, RSCM_CATALOG: undefined, RSCM_INSTANCE_DIR: undefined},
 	});
-	terms.add(term);
+	t.teardown(() => term.dispose());
 	await term.waitForText('No catalog exists here yet');
 	t.regex(term.screen(), /━ Database ━/);
 	t.regex(term.screen(), /\[ Create catalog \]/);

@@ -7,17 +7,12 @@ import path from 'node:path';
 import process from 'node:process';
 import test from 'ava';
 import {assertBuilt, cliPath, parseJson, runCli} from '../helpers/run-cli.ts';
-import {pageText, spawnTerm, type Term} from '../helpers/term.ts';
+import {pageText, spawnTerm} from '../helpers/term.ts';
 
 test.before(() => {
 	assertBuilt();
 });
 
-const terms = new Set<Term>();
-test.afterEach.always(() => {
-	for (const term of terms) term.dispose();
-	terms.clear();
-});
 
 type Row = {installationId: string; machine: string; instanceName: string; status: string; identityFingerprint: string};
 
@@ -37,7 +32,7 @@ test.serial('Scale-out lists a second instance as Waiting to Join and adds it af
 	t.is(waiting.status, 'waiting');
 
 	const term = spawnTerm(process.execPath, [cliPath], {env: {...base, RSCM_INSTANCE_DIR: path.join(root, 'A')}});
-	terms.add(term);
+	t.teardown(() => term.dispose());
 	await term.waitForText('Report Server Configuration Manager —');
 	await term.press('0');
 	await term.waitForText('Waiting to Join');

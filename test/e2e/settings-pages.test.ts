@@ -17,11 +17,6 @@ test.before(() => {
 	assertBuilt();
 });
 
-const terms = new Set<Term>();
-test.afterEach.always(() => {
-	for (const term of terms) term.dispose();
-	terms.clear();
-});
 
 /** A temp deployment with instance "S" initialized by the CLI; XDG dirs inside it too, so nothing leaks to $HOME. */
 async function deployment(t: ExecutionContext): Promise<Record<string, string>> {
@@ -38,16 +33,16 @@ async function deployment(t: ExecutionContext): Promise<Record<string, string>> 
 	return env;
 }
 
-async function open(env: Record<string, string>): Promise<Term> {
+async function open(t: ExecutionContext, env: Record<string, string>): Promise<Term> {
 	const term = spawnTerm(process.execPath, [cliPath], {env});
-	terms.add(term);
+	t.teardown(() => term.dispose());
 	await term.waitForText('Report Server Configuration Manager —');
 	return term;
 }
 
 /** The page column (right of the navigation list), borders gone, wrapped lines joined. */
 test.serial('every settings page opens from its digit', async t => {
-	const term = await open(await deployment(t));
+	const term = await open(t, await deployment(t));
 	const expected: Array<[string, string, string]> = [
 		['3', 'Web Service URL', 'Virtual Directory:'],
 		['4', 'Database', 'Catalog id:'],
@@ -70,7 +65,7 @@ test.serial('every settings page opens from its digit', async t => {
 });
 
 test.serial('E-mail Settings: a bad sender is refused at the field; a good one reports ✔', async t => {
-	const term = await open(await deployment(t));
+	const term = await open(t, await deployment(t));
 	await term.press('6', 'enter');
 	await term.waitForText('›Sender Address:');
 	term.type('nobody');
@@ -106,7 +101,7 @@ if (unavailable !== undefined) {
 withPostgres('Database: the Change Database wizard tests a PostgreSQL URL and shows the server version', async t => {
 	const schema = uniqueSchema('rscm_e2e');
 	t.teardown(async () => dropSchema(schema));
-	const term = await open(await deployment(t));
+	const term = await open(t, await deployment(t));
 	await term.press('4');
 	await term.waitForText('Catalog id:');
 	await term.press('enter');

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import {fileURLToPath} from 'node:url';
-import test from 'ava';
+import test, {type ExecutionContext} from 'ava';
 import {build} from 'esbuild';
 import {spawnTerm, type Term, type TermOptions} from '../helpers/term.ts';
 
@@ -36,15 +36,10 @@ test.after.always(() => {
 	rmSync(outdir, {recursive: true, force: true});
 });
 
-const terms = new Set<Term>();
-test.afterEach.always(() => {
-	for (const term of terms) term.dispose();
-	terms.clear();
-});
 
-async function start(options: TermOptions = {}): Promise<Term> {
+async function start(t: ExecutionContext, options: TermOptions = {}): Promise<Term> {
 	const term = spawnTerm(process.execPath, [entry], options);
-	terms.add(term);
+	t.teardown(() => term.dispose());
 	await term.waitForText('Report Server Configuration Manager — SRV01\\RSCM');
 	return term;
 }
@@ -58,7 +53,7 @@ const restoredTail = /\u001B\[\?1049l(?:\u001B\[\?25h)+$/;
 const colourCodes = /\u001B\[(?:[\d;]*;)?(?:3\d|9\d|4\d|10\d)(?:;[\d;]*)?m|38;5;|38;2;|48;5;|48;2;/;
 
 test.serial('shows title, page list, first page, Results and the key hints at 80×24', async t => {
-	const term = await start();
+	const term = await start(t, );
 	await term.waitForText('Fixture status page');
 	const lines = term.screen().split('\n');
 	t.is(lines.length, 24);
@@ -75,7 +70,7 @@ test.serial('shows title, page list, first page, Results and the key hints at 80
 });
 
 test.serial('moving in the list shows each page at once; digits jump; Enter and Esc move the focus', async t => {
-	const term = await start();
+	const term = await start(t, );
 	await term.press('down');
 	await term.waitForText('Account:');
 	await term.press('8');
@@ -93,7 +88,7 @@ test.serial('moving in the list shows each page at once; digits jump; Enter and 
 });
 
 test.serial('typing in a page: the masked password never reaches the screen; Apply reports to Results', async t => {
-	const term = await start({env: {RSCM_FIXTURE_PAGE: 'service-account'}});
+	const term = await start(t, {env: {RSCM_FIXTURE_PAGE: 'service-account'}});
 	await term.press('enter');
 	await term.waitForText('›Account:');
 	term.type('alice');
@@ -110,7 +105,7 @@ test.serial('typing in a page: the masked password never reaches the screen; App
 });
 
 test.serial('? opens the help overlay from the table; Esc closes it', async t => {
-	const term = await start();
+	const term = await start(t, );
 	await term.press('?');
 	// The footer is the frame's last line: once it shows the dialog keys (the overlay is a modal layer), the whole
 	// overlay has arrived. A frame can come in several reads, so nothing is read off the screen before that.
@@ -126,7 +121,7 @@ test.serial('? opens the help overlay from the table; Esc closes it', async t =>
 });
 
 test.serial('follows resizes: larger, too small, and back', async t => {
-	const term = await start();
+	const term = await start(t, );
 	term.resize(100, 30);
 	// Wait for the whole new frame (its last line too): a frame can arrive in several reads.
 	await term.waitForText(/^┏━{25}┓┌─ Report Server Status ─+┐$[\s\S]*Area 69×19[\s\S]*^↑↓ move/m);
@@ -144,7 +139,7 @@ test.serial('follows resizes: larger, too small, and back', async t => {
 });
 
 test.serial('NO_COLOR=1 emits no colour codes, only attributes', async t => {
-	const term = await start({env: {NO_COLOR: '1'}});
+	const term = await start(t, {env: {NO_COLOR: '1'}});
 	await term.press('down', 'enter');
 	await term.waitForText('›Account:');
 	await term.press('tab', 'tab', 'tab', 'tab', 'tab', 'enter');
@@ -159,14 +154,14 @@ test.serial('NO_COLOR=1 emits no colour codes, only attributes', async t => {
 });
 
 test.serial('without NO_COLOR the same screens are coloured (the check above can fail)', async t => {
-	const term = await start();
+	const term = await start(t, );
 	await term.press('q');
 	await term.exit;
 	t.regex(term.rawOutput(), colourCodes);
 });
 
 test.serial('q restores the terminal and exits 0', async t => {
-	const term = await start();
+	const term = await start(t, );
 	await term.press('q');
 	const exit = await term.exit;
 	t.is(exit.exitCode, 0);
@@ -176,7 +171,7 @@ test.serial('q restores the terminal and exits 0', async t => {
 
 test.serial('Ctrl+C waits for the running operation to stop after its batch, then restores', async t => {
 	const marker = path.join(outdir, 'ctrl-c-marker');
-	const term = await start({env: {RSCM_FIXTURE_PAGE: 'encryption-keys', RSCM_FIXTURE_MARKER: marker}});
+	const term = await start(t, {env: {RSCM_FIXTURE_PAGE: 'encryption-keys', RSCM_FIXTURE_MARKER: marker}});
 	await term.press('enter');
 	await term.waitForText('Tab next');
 	await term.press('enter');
@@ -192,7 +187,7 @@ test.serial('Ctrl+C waits for the running operation to stop after its batch, the
 });
 
 test.serial('Ctrl+C from a dialog quits too', async t => {
-	const term = await start({env: {RSCM_FIXTURE_PAGE: 'encryption-keys'}});
+	const term = await start(t, {env: {RSCM_FIXTURE_PAGE: 'encryption-keys'}});
 	await term.press('enter');
 	await term.waitForText('Tab next');
 	await term.press('tab', 'enter');
@@ -204,7 +199,7 @@ test.serial('Ctrl+C from a dialog quits too', async t => {
 
 for (const signal of ['SIGHUP', 'SIGTERM'] as const) {
 	test.serial(`${signal} restores the terminal and exits`, async t => {
-		const term = await start();
+		const term = await start(t, );
 		await term.waitForText('↑↓ move');
 		term.kill(signal);
 		const exit = await term.exit;
@@ -218,7 +213,7 @@ for (const [button, message] of [
 	['Reject', 'Fixture rejection'],
 ] as const) {
 	test.serial(`an uncaught error (${button}) restores the screen, then prints the error and exits 1`, async t => {
-		const term = await start({env: {RSCM_FIXTURE_PAGE: 'encryption-keys'}});
+		const term = await start(t, {env: {RSCM_FIXTURE_PAGE: 'encryption-keys'}});
 		await term.press('enter');
 		await term.waitForText('Tab next');
 		await term.press('tab', 'tab');

@@ -14,6 +14,15 @@ export async function settle(): Promise<void> {
 }
 
 /**
+ * Lets React and the key queue run until `condition` holds, or gives up after `timeoutMs` (the caller's assertion
+ * then fails with its own message). For keys written in one chunk: each waits for the commit of the one before.
+ */
+export async function settleUntil(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!condition() && Date.now() < deadline) await settle();
+}
+
+/**
  * Waits until Ink listens to stdin (its input effect has run): a key written before that is lost. Gives up
  * quietly, since a component that is meant to ignore keys never listens.
  */

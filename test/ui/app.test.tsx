@@ -3,7 +3,7 @@ import {render} from 'ink-testing-library';
 import App from '../../source/ui/app.tsx';
 import {UiLifecycle, type ExitReason} from '../../source/ui/lifecycle.ts';
 import {fixturePages} from '../fixtures/ui-pages.tsx';
-import {frame, press, resize, settle} from '../helpers/ink.ts';
+import {frame, press, resize, settle, settleUntil} from '../helpers/ink.ts';
 
 // Serial: these render the whole shell and time its key handling; run side by side they starve each other's
 // event loop turns and a key can land before the previous frame's effects have run.
@@ -64,17 +64,29 @@ test.serial('in a text field ? and ← are typing, not help or back; Esc still l
 test.serial('characters read in one go are separate keys on the list; the rest of the run goes whole into the field', async t => {
 	const {rendered} = await setup();
 	await press(rendered, '12');
-	await settle();
+	await settleUntil(() => frame(rendered).includes('┌─ Service Account ─'));
 	t.true(frame(rendered).includes('┌─ Service Account ─'), '"12" read at once is 1 then 2, as typed');
 	t.true(frame(rendered).includes('↑↓ move'));
 	await press(rendered, '1');
 	t.true(frame(rendered).includes('Fixture status page'));
 	// Jump, open the page, type: the Enter focuses the Account field, which then takes "ab" as one insertion.
 	await press(rendered, '2\rab');
-	await settle();
+	await settleUntil(() => frame(rendered).includes('[ab'));
 	t.true(frame(rendered).includes('›Account:'));
 	t.true(frame(rendered).includes('[ab'));
 	rendered.unmount();
+});
+
+test.serial('each key of a run read in one go sees the screen the previous key left: Enter Enter opens the page and presses its button', async t => {
+	// React renders on a later turn of the event loop, not inside the key handler: the second Enter must wait for
+	// the frame the first one caused (the page focused), or it reaches the list again and is lost.
+	for (let attempt = 0; attempt < 5; attempt++) {
+		const {rendered} = await setup({initialPage: 'encryption-keys'});
+		await press(rendered, '\r\r');
+		await settleUntil(() => frame(rendered).includes('Create a new key'));
+		t.true(frame(rendered).includes('Create a new key and re-encrypt all content?'), `attempt ${attempt + 1}:\n${frame(rendered)}`);
+		rendered.unmount();
+	}
 });
 
 test.serial('a page reports to the Results pane, newest last', async t => {

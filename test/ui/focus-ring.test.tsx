@@ -8,7 +8,7 @@ import Checkbox from '../../source/ui/components/Checkbox.tsx';
 import RadioGroup, {radioOptionIds} from '../../source/ui/components/RadioGroup.tsx';
 import TextField from '../../source/ui/components/TextField.tsx';
 import {useFocusRing} from '../../source/ui/hooks/use-focus-ring.ts';
-import {frame, listening, press, settle} from '../helpers/ink.ts';
+import {frame, listening, press, settleUntil} from '../helpers/ink.ts';
 
 const options = [
 	{value: 'none', label: 'No authentication'},
@@ -79,7 +79,7 @@ test('keys that arrive in one read are each handled with the focus the previous 
 	// Tab ×4 then Enter, all in one chunk: lands on OK and presses it.
 	await listening(rendered);
 	rendered.stdin.write('xy\t\t\t\t\r');
-	await settle();
+	await settleUntil(() => pressed.length > 0);
 	t.deepEqual(pressed, ['ok:xy:false:none']);
 	rendered.unmount();
 });

@@ -1,5 +1,5 @@
 import type React from 'react';
-import {useState} from 'react';
+import {useLayoutEffect, useReducer, useState} from 'react';
 import {useInput, type Key} from 'ink';
 import {KeyDispatchContext, type KeyDispatcher, type KeyListener} from '../contexts/key-dispatch-context.ts';
 import {TextEntryContext, type TextEntryRegistry} from '../contexts/text-entry-context.ts';
@@ -15,8 +15,14 @@ export default function KeyDispatchProvider({children}: {children?: React.ReactN
 	const [listeners] = useState(() => new Set<KeyListener>());
 	const [holds] = useState(() => new Set<Promise<unknown>>());
 	const [queue] = useState<Array<[string, Key]>>(() => []);
-	// Whether a drain is already due on a later turn: keys are delivered by one chain of drains, never two.
-	const [turn] = useState({scheduled: false});
+	// Busy from the moment a key is delivered until React has committed what it did: keys that arrive meanwhile
+	// wait in the queue. React 19 renders a key's state updates on a later turn of the event loop, not inside the
+	// handler, so the key after it must wait for that commit, or it reaches the screen before (Enter Enter read in
+	// one go: the second Enter found the list still focused, and was lost).
+	const [turn] = useState({busy: false});
+	// Bumped with every delivered key (and at a hold's release): its commit is the one the next key waits for, even
+	// when the key itself changed nothing.
+	const [commits, countCommit] = useReducer((count: number) => count + 1, 0);
 	const [dispatcher] = useState<KeyDispatcher>(() => ({
 		add(listener) {
 			listeners.add(listener);
@@ -31,12 +37,12 @@ export default function KeyDispatchProvider({children}: {children?: React.ReactN
 			});
 			const held = Promise.race([until, limit]);
 			holds.add(held);
-			// On a later turn, so the component the hold waited for has rendered and listens before the next key.
+			// After the commit that follows, so the component the hold waited for has rendered and listens.
 			const release = () => {
 				holds.delete(held);
-				if (holds.size === 0 && !turn.scheduled) {
-					turn.scheduled = true;
-					setImmediate(drain);
+				if (holds.size === 0 && !turn.busy) {
+					turn.busy = true;
+					countCommit();
 				}
 			};
 			held.then(release, release);
@@ -52,11 +58,15 @@ export default function KeyDispatchProvider({children}: {children?: React.ReactN
 		}
 	};
 
-	function drain() {
-		turn.scheduled = false;
-		if (holds.size > 0) return; // resumed by the last hold's release
-		const next = queue.shift();
-		if (next === undefined) return;
+	function deliverNext() {
+		const next = holds.size > 0 ? undefined : queue.shift();
+		if (next === undefined) {
+			// Idle, or held: the last hold's release resumes.
+			turn.busy = false;
+			return;
+		}
+
+		turn.busy = true;
 		const [input, key] = next;
 		// A run of characters read in one go (a paste, or keys typed while a frame was being drawn) is one insertion
 		// for a text field, but separate keys for everything else: "10" on the list is 1 then 0, not an unknown key.
@@ -69,18 +79,18 @@ export default function KeyDispatchProvider({children}: {children?: React.ReactN
 			deliver(input, key);
 		}
 
-		// One key per turn of the event loop, so React renders between them and each key sees the state the
-		// previous one produced (the text typed before the Enter that presses OK).
-		if (queue.length > 0) {
-			turn.scheduled = true;
-			setImmediate(drain);
-		}
+		countCommit();
 	}
 
+	// Runs after the children's layout effects of the same commit: listeners registered, a page that started
+	// loading has put its hold in place. The next key goes on a later turn, outside React's commit.
+	useLayoutEffect(() => {
+		if (turn.busy) setImmediate(deliverNext);
+	}, [commits]);
+
 	useInput((input, key) => {
-		const wasIdle = queue.length === 0 && !turn.scheduled;
 		queue.push(...splitKeys(input, key));
-		if (wasIdle) drain();
+		if (!turn.busy) deliverNext();
 	});
 	return (
 		<KeyDispatchContext.Provider value={dispatcher}>

@@ -14,8 +14,8 @@ import {splitKeys} from '../key/split-keys.ts';
 export function useKeyInput(handler: (input: string, key: Key) => void, options: {isActive?: boolean} = {}): void {
 	const isActive = options.isActive ?? true;
 	const dispatcher = useContext(KeyDispatchContext);
-	// Written during render on purpose: Ink renders synchronously (legacy root), and the next key must see the
-	// state of the frame on screen, not wait for an effect.
+	// Written during render on purpose: the dispatcher hands out the next key once this render has committed, and
+	// that key must see the state of the frame on screen, not wait for a passive effect.
 	const handlerRef = useRef(handler);
 	handlerRef.current = handler;
 	const activeRef = useRef(isActive);
