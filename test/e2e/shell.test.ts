@@ -53,7 +53,7 @@ const restoredTail = /\u001B\[\?1049l(?:\u001B\[\?25h)+$/;
 const colourCodes = /\u001B\[(?:[\d;]*;)?(?:3\d|9\d|4\d|10\d)(?:;[\d;]*)?m|38;5;|38;2;|48;5;|48;2;/;
 
 test.serial('shows title, page list, first page, Results and the key hints at 80×24', async t => {
-	const term = await start(t, );
+	const term = await start(t);
 	await term.waitForText('Fixture status page');
 	const lines = term.screen().split('\n');
 	t.is(lines.length, 24);
@@ -70,7 +70,7 @@ test.serial('shows title, page list, first page, Results and the key hints at 80
 });
 
 test.serial('moving in the list shows each page at once; digits jump; Enter and Esc move the focus', async t => {
-	const term = await start(t, );
+	const term = await start(t);
 	await term.press('down');
 	await term.waitForText('Account:');
 	await term.press('8');
@@ -105,10 +105,9 @@ test.serial('typing in a page: the masked password never reaches the screen; App
 });
 
 test.serial('? opens the help overlay from the table; Esc closes it', async t => {
-	const term = await start(t, );
+	const term = await start(t);
 	await term.press('?');
-	// The footer is the frame's last line: once it shows the dialog keys (the overlay is a modal layer), the whole
-	// overlay has arrived. A frame can come in several reads, so nothing is read off the screen before that.
+	// The footer shows the dialog keys once the overlay is the top modal layer.
 	await term.waitForText('Esc cancel');
 	t.regex(term.screen(), /Help — keys/);
 	t.regex(term.screen(), /Page list/);
@@ -121,9 +120,9 @@ test.serial('? opens the help overlay from the table; Esc closes it', async t =>
 });
 
 test.serial('follows resizes: larger, too small, and back', async t => {
-	const term = await start(t, );
+	const term = await start(t);
 	term.resize(100, 30);
-	// Wait for the whole new frame (its last line too): a frame can arrive in several reads.
+	// The frame redrawn at 100×30, top to bottom: the page area grows with the terminal.
 	await term.waitForText(/^┏━{25}┓┌─ Report Server Status ─+┐$[\s\S]*Area 69×19[\s\S]*^↑↓ move/m);
 	let lines = term.screen().split('\n');
 	t.is(lines.length, 30);
@@ -154,14 +153,14 @@ test.serial('NO_COLOR=1 emits no colour codes, only attributes', async t => {
 });
 
 test.serial('without NO_COLOR the same screens are coloured (the check above can fail)', async t => {
-	const term = await start(t, );
+	const term = await start(t);
 	await term.press('q');
 	await term.exit;
 	t.regex(term.rawOutput(), colourCodes);
 });
 
 test.serial('q restores the terminal and exits 0', async t => {
-	const term = await start(t, );
+	const term = await start(t);
 	await term.press('q');
 	const exit = await term.exit;
 	t.is(exit.exitCode, 0);
@@ -199,7 +198,7 @@ test.serial('Ctrl+C from a dialog quits too', async t => {
 
 for (const signal of ['SIGHUP', 'SIGTERM'] as const) {
 	test.serial(`${signal} restores the terminal and exits`, async t => {
-		const term = await start(t, );
+		const term = await start(t);
 		await term.waitForText('↑↓ move');
 		term.kill(signal);
 		const exit = await term.exit;

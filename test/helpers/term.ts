@@ -120,11 +120,16 @@ export function spawnTerm(command: string, args: readonly string[] = [], options
 		return typeof text === 'string' ? current.includes(text) : text.test(current);
 	};
 
+	// Ink draws each frame between "begin/end synchronized update" codes, and a large frame can arrive in several
+	// reads. A terminal shows nothing of a frame until its end; the waits do the same, so a test that found one line
+	// of a frame can read the rest of it at once (unless the program exited half-way through one).
+	const frameComplete = () => !running || !terminal.modes.synchronizedOutputMode;
+
 	const waitUntil = async (condition: () => boolean, describe: () => string, timeoutMs: number) => {
 		const deadline = Date.now() + timeoutMs;
 		for (;;) {
 			await flush();
-			if (condition()) return;
+			if (frameComplete() && condition()) return;
 			if (Date.now() > deadline) throw new Error(`${describe()} within ${timeoutMs} ms. Screen:\n${screen()}`);
 			await delay(20);
 		}
