@@ -3,13 +3,14 @@ import {useLayoutEffect, useReducer, useState} from 'react';
 import {useInput, type Key} from 'ink';
 import {KeyDispatchContext, type KeyDispatcher, type KeyListener} from '../contexts/key-dispatch-context.ts';
 import {TextEntryContext, type TextEntryRegistry} from '../contexts/text-entry-context.ts';
+import {matchesBinding} from '../key/bindings.ts';
 import {splitKeys} from '../key/split-keys.ts';
 
 /**
  * Provides the app-wide key dispatcher (see key-dispatch-context.ts) and the registry of text fields taking typed
  * characters (text-entry-context.ts), which decides how a run of characters read in one go is delivered.
  */
-const holdLimitMs = 1000;
+const holdLimitMs = 3000;
 
 export default function KeyDispatchProvider({children}: {children?: React.ReactNode}) {
 	const [listeners] = useState(() => new Set<KeyListener>());
@@ -31,7 +32,8 @@ export default function KeyDispatchProvider({children}: {children?: React.ReactN
 			};
 		},
 		hold(until) {
-			// A load that never settles must not freeze the keyboard, Ctrl+C included: a hold lasts a second at most.
+			// A load that never settles must not freeze the keyboard: a hold lasts three seconds at most (a page's
+			// code loads in well under one, even on a loaded machine). Ctrl+C is never held, see below.
 			const limit = new Promise(resolve => {
 				setTimeout(resolve, holdLimitMs).unref();
 			});
@@ -89,7 +91,12 @@ export default function KeyDispatchProvider({children}: {children?: React.ReactN
 	}, [commits]);
 
 	useInput((input, key) => {
-		queue.push(...splitKeys(input, key));
+		for (const [oneInput, oneKey] of splitKeys(input, key)) {
+			// Quitting works at once, also while a page is loading.
+			if (holds.size > 0 && matchesBinding('global.quit', oneInput, oneKey)) deliver(oneInput, oneKey);
+			else queue.push([oneInput, oneKey]);
+		}
+
 		if (!turn.busy) deliverNext();
 	});
 	return (

@@ -16,7 +16,8 @@ export type KeyDispatcher = {
 	add: (listener: KeyListener) => () => void;
 	/**
 	 * Keeps the keys that arrive from now on queued until `until` settles: a page whose code is still loading has
-	 * no listeners yet, and the keys typed ahead of it (Enter, then a password) are meant for it.
+	 * no listeners yet, and the keys typed ahead of it (Enter, then a password) are meant for it. Ctrl+C is not
+	 * held.
 	 */
 	hold: (until: Promise<unknown>) => void;
 };
