@@ -1,5 +1,6 @@
 import {setTimeout as delay} from 'node:timers/promises';
 import test from 'ava';
+import type React from 'react';
 import {useState} from 'react';
 import {Text} from 'ink';
 import {render} from 'ink-testing-library';
@@ -7,7 +8,7 @@ import KeyDispatchProvider from '../../source/ui/components/KeyDispatchProvider.
 import {useKeyInput} from '../../source/ui/hooks/use-key-input.ts';
 import {lazyPage} from '../../source/ui/lazy-page.tsx';
 import type {PageProps} from '../../source/ui/page-types.ts';
-import {frame, press, settle} from '../helpers/ink.ts';
+import {frame, press, settle, settleUntil} from '../helpers/ink.ts';
 
 const props: PageProps = {
 	focused: true,
@@ -49,13 +50,19 @@ function gatedPage() {
 	return {Page, open, fail};
 }
 
-test('a lazy page shows Loading… until its code is there, then the page', async t => {
-	const {Page, open} = gatedPage();
-	const rendered = render(
+/** The page under the app's key dispatcher, beside a Listener standing for the shell. */
+function renderInShell(Page: React.ComponentType<PageProps>) {
+	return render(
 		<KeyDispatchProvider>
+			<Listener />
 			<Page {...props} />
 		</KeyDispatchProvider>,
 	);
+}
+
+test('a lazy page shows Loading… until its code is there, then the page', async t => {
+	const {Page, open} = gatedPage();
+	const rendered = renderInShell(Page);
 	await settle();
 	t.true(frame(rendered).includes('Loading…'));
 	open();
@@ -74,28 +81,18 @@ test('a preloaded page renders at once, without Loading…', async t => {
 
 test('keys typed while a page loads wait for it and reach it in order', async t => {
 	const {Page, open} = gatedPage();
-	const rendered = render(
-		<KeyDispatchProvider>
-			<Page {...props} />
-		</KeyDispatchProvider>,
-	);
+	const rendered = renderInShell(Page);
 	await press(rendered, 'a', 'bc');
 	t.true(frame(rendered).includes('Loading…'));
 	open();
-	await settle();
-	await settle();
+	await settleUntil(() => frame(rendered).includes('typed: [abc]'));
 	t.true(frame(rendered).includes('typed: [abc]'), frame(rendered));
 	rendered.unmount();
 });
 
 test('a page that fails to load says so, and the keys held for it are released', async t => {
 	const {Page, fail} = gatedPage();
-	const rendered = render(
-		<KeyDispatchProvider>
-			<Listener />
-			<Page {...props} />
-		</KeyDispatchProvider>,
-	);
+	const rendered = renderInShell(Page);
 	await press(rendered, 'x');
 	t.true(frame(rendered).includes('heard: []'), 'held while the page loads');
 	fail(new Error('chunk missing'));
@@ -108,12 +105,7 @@ test('a page that fails to load says so, and the keys held for it are released',
 
 test('a page whose code never arrives holds the keys for three seconds at most; Ctrl+C is never held', async t => {
 	const {Page} = gatedPage();
-	const rendered = render(
-		<KeyDispatchProvider>
-			<Listener />
-			<Page {...props} />
-		</KeyDispatchProvider>,
-	);
+	const rendered = renderInShell(Page);
 	await press(rendered, 'q');
 	t.true(frame(rendered).includes('heard: []'));
 	await press(rendered, 'ctrlC');
