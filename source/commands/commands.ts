@@ -108,6 +108,8 @@ export const commands: CommandSpec[] = [
 				const report = await getStatus(session);
 				if (!context.json) {
 					const lines = [
+						// First, so a script's log or an admin's glance cannot miss it.
+						...(report.status === 'tampered' ? ['KEYRING TAMPERED: do not use this catalog until it is resolved (see Key status).'] : []),
 						`Instance:        ${report.machine}\\${report.instanceName}`,
 						`Installation id: ${report.installationId ?? '(none)'}`,
 						// Shown so the admin can compare it with what `rscm instance add` on a joined server shows.
@@ -286,17 +288,12 @@ export const commands: CommandSpec[] = [
 				const target = await findInstance(session, context.positionals[0]!);
 				const expected = stringValue(context, 'fingerprint');
 				say(context, `${target.machine}\\${target.instanceName} (${target.installationId}) identity fingerprint: ${target.identityFingerprint}`);
-				if (expected !== undefined) {
-					if (expected.toLowerCase() !== target.identityFingerprint) {
-						throw new RscmError('INVALID_INPUT', 'The identity fingerprint does not match; the key was not given to this instance.', {
-							hint: 'Run `rscm status` on the server you mean to add and compare its fingerprint.',
-						});
-					}
-				} else {
+				// The core compares the fingerprint with the key it wraps to, inside its transaction.
+				if (expected === undefined) {
 					await confirm(context.io, 'Does this fingerprint match what `rscm status` shows on that server?', context.values['yes'] === true);
 				}
 
-				const result = await addInstance(session, target.installationId);
+				const result = await addInstance(session, target.installationId, expected ?? target.identityFingerprint);
 				say(context, `Added ${result.machine}\\${result.instanceName}: it now holds the key.`);
 				return result;
 			}),

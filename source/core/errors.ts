@@ -31,6 +31,7 @@ export const errorCodes = {
 	NOT_INITIALIZED: 'This instance is not initialized.',
 	WAITING_TO_JOIN: 'This instance is waiting to join and holds no key.',
 	KEY_UNAVAILABLE: 'This instance cannot open its copy of the key.',
+	KEYRING_TAMPERED: 'The keyring in the catalog does not verify: it was edited outside rscm.',
 	UNKNOWN_INSTANCE: 'No such instance in this catalog.',
 	AMBIGUOUS_INSTANCE: 'More than one instance matches.',
 	NOT_WAITING: 'The instance is not waiting to join.',

@@ -1,6 +1,7 @@
 import type {InstanceRow} from '../catalog/catalog.ts';
 import {audit} from './audit.ts';
 import {RscmError} from './errors.ts';
+import {fingerprintPublicKey} from './fingerprint.ts';
 import {keyFor, liveVersions, withKeyring, wrapForInstance} from './keyring.ts';
 import {installationIdOf, loadIdentity, type Session} from './session.ts';
 import {instanceStatusLabels} from './status.ts';
@@ -11,22 +12,35 @@ export type InstanceSummary = {
 	instanceName: string;
 	status: 'joined' | 'waiting';
 	statusLabel: string;
+	/** Computed from the public key the catalog holds for it: the key that `instance add` wraps to. */
 	identityFingerprint: string;
+	/**
+	 * The stored fingerprint column disagrees with the public key (or the key is malformed): the row was edited
+	 * outside rscm, typically a public key swapped under a fingerprint the admin would recognise.
+	 */
+	identityTampered: boolean;
 	serviceAccount: string;
 	registeredAt: string;
 	joinedAt: string | undefined;
 	isThisInstance: boolean;
 };
 
+/** The fingerprint of the public key itself, never the stored column; undefined for a key that is not 32 bytes. */
+function computedFingerprint(row: InstanceRow): string | undefined {
+	return row.publicKey.byteLength === 32 ? fingerprintPublicKey(row.publicKey) : undefined;
+}
+
 function summarize(row: InstanceRow, self: string | undefined): InstanceSummary {
 	const status = row.joinedAt === undefined ? 'waiting' : 'joined';
+	const fingerprint = computedFingerprint(row);
 	return {
 		installationId: row.installationId,
 		machine: row.machine,
 		instanceName: row.instanceName,
 		status,
 		statusLabel: instanceStatusLabels[status],
-		identityFingerprint: row.identityFingerprint,
+		identityFingerprint: fingerprint ?? 'invalid public key',
+		identityTampered: fingerprint === undefined || fingerprint !== row.identityFingerprint,
 		serviceAccount: row.serviceAccount,
 		registeredAt: row.registeredAt,
 		joinedAt: row.joinedAt,
@@ -72,11 +86,12 @@ export async function findWaitingInstanceByName(session: Session, machine: strin
 
 /**
  * Scale-out "Add Server": wraps every live key version for a waiting instance's public key. Run on a joined
- * instance. The caller must have shown the waiting instance's identity fingerprint to the admin first: the catalog
- * is shared, so anyone who can write to it can register an instance, and the fingerprint is how the admin knows the
+ * instance. `fingerprint` is the identity fingerprint the admin compared (shown by the UI or the command, or given
+ * with --fingerprint): the catalog is shared, so anyone who can write to it can register an instance or swap its
+ * public key, and the fingerprint — computed here from the very key that is wrapped to — is how the admin knows the
  * key goes to the server they mean.
  */
-export async function addInstance(session: Session, idOrPrefix: string): Promise<InstanceSummary> {
+export async function addInstance(session: Session, idOrPrefix: string, fingerprint: string): Promise<InstanceSummary> {
 	const installationId = installationIdOf(session);
 	const target = await findInstance(session, idOrPrefix);
 	const identity = await loadIdentity(session);
@@ -88,9 +103,19 @@ export async function addInstance(session: Session, idOrPrefix: string): Promise
 				throw new RscmError('NOT_WAITING', `${row.machine}\\${row.instanceName} has already joined.`);
 			}
 
-			// The fingerprint shown to the admin must be the key we wrap to, even if the row changed since.
-			if (row.identityFingerprint !== target.identityFingerprint) {
-				throw new RscmError('INVALID_INPUT', `The identity of ${row.machine}\\${row.instanceName} changed; compare fingerprints again.`);
+			// The fingerprint the admin compared must be that of the key we wrap to, read in this transaction.
+			const wrappedTo = computedFingerprint(row);
+			if (wrappedTo !== fingerprint.trim().toLowerCase()) {
+				throw new RscmError('INVALID_INPUT', `The identity fingerprint of ${row.installationId} is not ${fingerprint}; the key was not given to it.`, {
+					hint: 'Run `rscm status` on the server you mean to add and compare its identity fingerprint.',
+				});
+			}
+
+			// A stored column that disagrees with the key is not a mistake rscm makes: someone edited the row.
+			if (wrappedTo !== row.identityFingerprint) {
+				throw new RscmError('KEYRING_TAMPERED', `The public key of ${row.installationId} does not match its recorded fingerprint: the row was edited outside rscm.`, {
+					hint: 'Have that server register again (remove it, then run `rscm init` there) and compare fingerprints before adding it.',
+				});
 			}
 
 			for (const version of liveVersions(keyring.versions)) {
@@ -98,7 +123,7 @@ export async function addInstance(session: Session, idOrPrefix: string): Promise
 			}
 
 			await tx.updateInstance(row.installationId, {joinedAt: new Date().toISOString()});
-			await audit(tx, installationId, 'add-instance', [keyring.primary.fingerprint], `${row.installationId} (${row.identityFingerprint})`);
+			await audit(tx, installationId, 'add-instance', [keyring.primary.fingerprint], `${row.installationId} (${wrappedTo})`);
 		}),
 	);
 	return {...target, status: 'joined', statusLabel: instanceStatusLabels.joined};

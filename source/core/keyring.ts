@@ -1,7 +1,7 @@
 import {randomBytes} from 'node:crypto';
 import type {CatalogTx, KeyVersionRow} from '../catalog/catalog.ts';
 import {RscmError} from './errors.ts';
-import {fingerprintKey, keyCheckValue} from './fingerprint.ts';
+import {fingerprintKey, keyCheckValue, verifyKeyCheckValue} from './fingerprint.ts';
 import {unwrapKey, wrapKey} from './key-wrap.ts';
 import type {Identity} from '../instance/identity-file.ts';
 
@@ -60,7 +60,9 @@ export async function unlockKeyring(tx: CatalogTx, installationId: string, ident
 				});
 			}
 
-			keys.set(row.version, unwrapKey(copy, identity.privateKey, catalogId, row.version));
+			const key = unwrapKey(copy, identity.privateKey, catalogId, row.version);
+			keys.set(row.version, key);
+			assertKeyMatchesRecord(key, catalogId, row);
 		}
 	} catch (error) {
 		for (const key of keys.values()) key.fill(0);
@@ -71,13 +73,26 @@ export async function unlockKeyring(tx: CatalogTx, installationId: string, ident
 	if (!primaryRow) throw new RscmError('CATALOG_CORRUPT', 'The catalog has no primary key version.');
 	return {
 		catalogId,
-		primary: {version: primaryRow.version, key: keys.get(primaryRow.version)!, fingerprint: primaryRow.fingerprint},
+		// Computed from the key, not read from the fingerprint column: what the admin compares is the key in use.
+		primary: {version: primaryRow.version, key: keys.get(primaryRow.version)!, fingerprint: fingerprintKey(keys.get(primaryRow.version)!)},
 		keys,
 		versions,
 		close() {
 			for (const key of keys.values()) key.fill(0);
 		},
 	};
+}
+
+/**
+ * A wrapped copy opened, but is it the key the catalog records for that version? Anyone who can write the catalog
+ * can wrap a key of their own choosing to this instance's public key (wrapping needs only the public key), so a copy
+ * that opens proves nothing by itself. Its key-check value and fingerprint columns must agree with the key.
+ */
+function assertKeyMatchesRecord(key: Buffer, catalogId: string, row: KeyVersionRow): void {
+	if (verifyKeyCheckValue(key, catalogId, row.version, row.keyCheck) && fingerprintKey(key) === row.fingerprint) return;
+	throw new RscmError('KEYRING_TAMPERED', `This instance's copy of key version ${row.version} is not the key the catalog records for that version.`, {
+		hint: 'The catalog was edited outside rscm. Do not use it: restore the key from a backup (rscm key restore --file PATH) or the catalog from a database backup.',
+	});
 }
 
 /** Runs `work` with an unlocked keyring and zeroes it afterwards, whatever happens. */

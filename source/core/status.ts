@@ -5,13 +5,15 @@ import {liveVersions, primaryVersion, unlockKeyring} from './keyring.ts';
 import {loadIdentity, machineName, type Session} from './session.ts';
 
 /** SSRS's vocabulary for an instance's relation to the key, plus "not initialized" for a fresh install. */
-export type InstanceStatus = 'not-initialized' | 'joined' | 'waiting' | 'key-unavailable';
+export type InstanceStatus = 'not-initialized' | 'joined' | 'waiting' | 'key-unavailable' | 'tampered';
 
 export const instanceStatusLabels: Record<InstanceStatus, string> = {
 	'not-initialized': 'Not initialized',
 	joined: 'Joined',
 	waiting: 'Waiting to Join',
 	'key-unavailable': 'Key unavailable',
+	// Not an SSRS state: the key this instance opened is not the one the catalog records (KEYRING_TAMPERED).
+	tampered: 'Keyring tampered',
 };
 
 export type StatusReport = {
@@ -56,6 +58,7 @@ async function statusInTransaction(
 	} catch (error) {
 		if (isRscmError(error, 'WAITING_TO_JOIN')) return {status: 'waiting', detail: error.hint};
 		if (isRscmError(error, 'KEY_UNAVAILABLE')) return {status: 'key-unavailable', detail: error.message};
+		if (isRscmError(error, 'KEYRING_TAMPERED')) return {status: 'tampered', detail: `${error.message} ${error.hint ?? ''}`.trim()};
 		throw error;
 	}
 }
@@ -108,7 +111,8 @@ export async function getStatus(session: Session): Promise<StatusReport> {
 			catalog: {...info, exists: true as const},
 			status,
 			statusDetail: detail,
-			primaryKey: primaryRow && summarizeVersion(primaryRow),
+			// A keyring that does not verify has no primary key to show: its columns are what the tamperer wrote.
+			primaryKey: status === 'tampered' ? undefined : primaryRow && summarizeVersion(primaryRow),
 			keyVersions: liveVersions(versions).map(summarizeVersion),
 			secrets: await tx.countSecretsByKind(),
 			rotation: await tx.getRotation(),

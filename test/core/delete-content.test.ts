@@ -14,7 +14,7 @@ test('delete encrypted content erases secrets, keeps clear fields, resets other 
 	const {deployment, session, init} = await joinedInstance(t);
 	const other = await deployment.open('b');
 	const otherInit = await initialize(other, {name: 'B', machine: 'NODE2'});
-	await addInstance(session, otherInit.installationId);
+	await addInstance(session, otherInit.installationId, otherInit.identityFingerprint);
 	t.is(await instanceStatus(other), 'joined');
 
 	await setDataSource(session, 'Sales', {connectionString: 'Server=sql01;Database=Sales', username: 'rs_sales', password: 'sales-pw'});

@@ -145,7 +145,7 @@ test('a live lease makes a second change refuse with BUSY; an expired or dead on
 	const {deployment, session, init} = await joinedInstance(t);
 	const other = await deployment.open('b');
 	const otherInit = await initialize(other);
-	await addInstance(session, otherInit.installationId);
+	await addInstance(session, otherInit.installationId, otherInit.identityFingerprint);
 	await loadDataSources(session, 1000);
 
 	// A rotation that stopped after one batch, then given the lease of a live process by hand: what a second

@@ -37,18 +37,18 @@ test('scale-out on one SQLite file with three instance directories', async t => 
 	t.deepEqual((await getStatus(a)).instances, {joined: 1, waiting: 2, total: 3});
 
 	// Id lookup: ambiguous prefix, unknown id, too-short prefix; a waiting instance cannot add anyone.
-	const ambiguous = await rejectsWithCode(t, addInstance(a, 'abcd'), 'AMBIGUOUS_INSTANCE');
+	const ambiguous = await rejectsWithCode(t, addInstance(a, 'abcd', bInit.identityFingerprint), 'AMBIGUOUS_INSTANCE');
 	t.regex(ambiguous.message, /2 instances/);
-	await rejectsWithCode(t, addInstance(a, 'ffffffff-0000-4000-8000-000000000000'), 'UNKNOWN_INSTANCE');
-	await rejectsWithCode(t, addInstance(a, 'abc'), 'UNKNOWN_INSTANCE');
-	await rejectsWithCode(t, addInstance(b, idC), 'WAITING_TO_JOIN');
+	await rejectsWithCode(t, addInstance(a, 'ffffffff-0000-4000-8000-000000000000', bInit.identityFingerprint), 'UNKNOWN_INSTANCE');
+	await rejectsWithCode(t, addInstance(a, 'abc', bInit.identityFingerprint), 'UNKNOWN_INSTANCE');
+	await rejectsWithCode(t, addInstance(b, idC, cInit.identityFingerprint), 'WAITING_TO_JOIN');
 	t.is(await instanceStatus(c), 'waiting');
 
 	// Add by full id, and by an unambiguous prefix (upper case, as someone might paste it).
-	const added = await addInstance(a, idB);
+	const added = await addInstance(a, idB, bInit.identityFingerprint);
 	t.like(added, {installationId: idB, status: 'joined'});
-	await rejectsWithCode(t, addInstance(a, idB), 'NOT_WAITING');
-	t.is((await addInstance(a, 'ABCD2')).installationId, idC);
+	await rejectsWithCode(t, addInstance(a, idB, bInit.identityFingerprint), 'NOT_WAITING');
+	t.is((await addInstance(a, 'ABCD2', cInit.identityFingerprint)).installationId, idC);
 	t.is(await instanceStatus(b), 'joined');
 	t.is(await instanceStatus(c), 'joined');
 	t.is((await showDataSource(b, 'Sales')).password, 'sales-pw');
@@ -84,7 +84,7 @@ test('a waiting instance can be found by machine and instance name (rskeymgmt -j
 	const bInit = await initialize(b, {name: 'SSRS2', machine: 'NODE-B'});
 	t.is((await findWaitingInstanceByName(a, 'node-b', 'ssrs2')).installationId, bInit.installationId);
 	await rejectsWithCode(t, findWaitingInstanceByName(a, 'NODE-B', 'OTHER'), 'UNKNOWN_INSTANCE');
-	await addInstance(a, bInit.installationId);
+	await addInstance(a, bInit.installationId, bInit.identityFingerprint);
 	// Joined instances are not "waiting": -j does not match them any more.
 	await rejectsWithCode(t, findWaitingInstanceByName(a, 'NODE-B', 'SSRS2'), 'UNKNOWN_INSTANCE');
 });

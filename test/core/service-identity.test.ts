@@ -30,7 +30,8 @@ test('changing the service identity gives a new fingerprint and the values stay 
 	const {deployment, session, init} = await joinedInstance(t);
 	await setDataSource(session, 'Sales', {password: 'sales-pw'});
 	const other = await deployment.open('b');
-	await addInstance(session, (await initialize(other)).installationId);
+	const otherInit = await initialize(other);
+	await addInstance(session, otherInit.installationId, otherInit.identityFingerprint);
 
 	t.false(await primaryKeyBackedUp(session));
 	await rejectsWithCode(t, changeServiceIdentity(session), 'NO_BACKUP');

@@ -316,7 +316,7 @@ test.serial('no buffer created during a key operation still holds a key when it 
 		['restore', async () => restoreKey(session, {file: file('b1.snk'), password: backupPassword})],
 		['set value', async () => setDataSource(session, 'Sales', {password: 'another value'})],
 		['show value', async () => showDataSource(session, 'Sales')],
-		['add instance', async () => addInstance(session, waiting.installationId)],
+		['add instance', async () => addInstance(session, waiting.installationId, waiting.identityFingerprint)],
 		['identity change', async () => changeServiceIdentity(session, {allowWithoutBackup: true})],
 		['key change', async () => changeKey(session)],
 	];

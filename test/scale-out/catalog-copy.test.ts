@@ -44,7 +44,7 @@ async function richSource(t: ExecutionContext): Promise<{deployment: Deployment;
 	const c = await deployment.open('c');
 	await initialize(b, {name: 'B', machine: 'HOST-B'});
 	const cInit = await initialize(c, {name: 'C', machine: 'HOST-C'});
-	await addInstance(a, cInit.installationId);
+	await addInstance(a, cInit.installationId, cInit.identityFingerprint);
 	await loadDataSources(a, dataSourceCount);
 	await setExecutionAccount(a, {enabled: true, account: 'CORP\\rs-exec', password: 'exec-pw-ü'});
 	await setEmailSettings(a, {

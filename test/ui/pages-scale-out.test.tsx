@@ -1,4 +1,7 @@
 import test from 'ava';
+import Database from 'better-sqlite3';
+import {fingerprintPublicKey} from '../../source/core/fingerprint.ts';
+import {generateIdentity} from '../../source/core/key-wrap.ts';
 import {initialize} from '../../source/core/initialize.ts';
 import {listInstances} from '../../source/core/instances.ts';
 import {joinedInstance} from '../helpers/catalog-fixtures.ts';
@@ -61,4 +64,29 @@ test.serial('Scale-out: a waiting instance sees its own fingerprint and what to 
 	await waitForFrame(rendered, 'Waiting to Join (fingerprint');
 	t.regex(pageText(rendered), new RegExp(`Waiting to Join \\(fingerprint ${bInit.identityFingerprint}\\)\\. Ask an admin on a joined server to add it`));
 	t.false(frame(rendered).includes('[ Add Server ]'));
+});
+
+test.serial('Scale-out: a public key swapped in the catalog shows its own fingerprint, flagged, and Add Server refuses it', async t => {
+	const {deployment, session} = await joinedInstance(t);
+	const b = await deployment.open('b');
+	const bInit = await initialize(b, {name: 'SSRS', machine: 'NODE-B'});
+	// The attack, from outside: raw SQL on the catalog file replaces the waiting server's public key only.
+	const attacker = generateIdentity();
+	const database = new Database(deployment.catalogPath);
+	database.prepare('UPDATE instances SET public_key = ? WHERE installation_id = ?').run(attacker.publicKey, bInit.installationId);
+	database.close();
+
+	const rendered = await renderPage(t, session, 'scale-out');
+	await waitForFrame(rendered, 'NODE-B');
+	const flagged = frame(rendered).split('\n').find(line => line.includes(fingerprintPublicKey(attacker.publicKey)));
+	t.regex(flagged ?? '', /✖ edited/, frame(rendered));
+	t.false(frame(rendered).includes(bInit.identityFingerprint));
+	await press(rendered, 'down');
+	await waitForFrame(rendered, '[ Add Server ]');
+	await press(rendered, 'down', 'enter');
+	await waitForFrame(rendered, 'Identity fingerprint:');
+	t.true(pageText(rendered).includes(`Identity fingerprint: ${fingerprintPublicKey(attacker.publicKey)}`));
+	await press(rendered, 'shiftTab', 'enter');
+	await waitForFrame(rendered, '[KEYRING_TAMPERED]');
+	t.is((await listInstances(session)).find(row => row.machine === 'NODE-B')?.status, 'waiting');
 });

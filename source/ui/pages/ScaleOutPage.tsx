@@ -85,7 +85,7 @@ export default function ScaleOutPage({focused, visible, width, height, report}: 
 		const name = `${row.machine}\\${row.instanceName}`;
 		const outcome =
 			action === 'add'
-				? await run(async () => addInstance(session, row.installationId), () => `Added ${name} (${row.identityFingerprint}): it holds the key now`)
+				? await run(async () => addInstance(session, row.installationId, row.identityFingerprint), () => `Added ${name} (${row.identityFingerprint}): it holds the key now`)
 				: await run(async () => removeInstance(session, row.installationId), () => `Removed ${name} from the deployment`);
 		if (outcome && !outcome.ok) {
 			setActionError(
@@ -166,8 +166,10 @@ export default function ScaleOutPage({focused, visible, width, height, report}: 
 							<Text {...theme.text(row.status === 'joined' ? 'success' : 'warning')}>{row.statusLabel}</Text>
 							{row.isThisInstance ? <Text {...theme.text('accent')}> (this)</Text> : null}
 						</Text>
-						<Text wrap="truncate-end" {...theme.text('muted')}>
-							{`    ${id}  ${row.identityFingerprint}`}
+						<Text wrap="truncate-end">
+							<Text {...theme.text('muted')}>{`    ${id}  ${row.identityFingerprint}`}</Text>
+							{/* The stored fingerprint column disagrees with the public key: the row was edited outside rscm. */}
+							{row.identityTampered ? <Text {...theme.text('error')}> ✖ edited</Text> : null}
 						</Text>
 					</Box>
 				);

@@ -15,6 +15,7 @@ const statusRoles: Record<InstanceStatus, ColorRole> = {
 	waiting: 'warning',
 	'key-unavailable': 'error',
 	'not-initialized': 'warning',
+	tampered: 'error',
 };
 
 function Row({label, children, role, wrap = 'truncate-end'}: {label: string; children: React.ReactNode; role?: ColorRole; wrap?: 'truncate-end' | 'truncate-middle' | 'wrap'}) {
@@ -70,6 +71,12 @@ export default function StatusPage({visible, width}: PageProps) {
 	const reentry = describeSecretCounts(status.secrets, 'needsReentry');
 	return (
 		<Box flexDirection="column" width={width}>
+			{status.status === 'tampered' ? (
+				// First line of the page: nothing below it should be trusted until this is resolved.
+				<Text wrap="wrap" {...theme.text('error')}>
+					✖ Keyring tampered [KEYRING_TAMPERED]: do not use this catalog until it is resolved.
+				</Text>
+			) : null}
 			<Row label="Machine">{status.machine}</Row>
 			<Row label="Instance">{status.instanceName}</Row>
 			<Row label="Install ID">{status.installationId ?? '—'}</Row>
