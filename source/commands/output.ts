@@ -1,7 +1,7 @@
 import {toRscmError, type RscmError} from '../core/errors.ts';
 import type {CommandIo} from './command-io.ts';
 
-/** Exit codes of DESIGN §6: 0 success, 1 the operation failed, 2 usage error. */
+/** Exit codes (README, Commands): 0 success, 1 the operation failed, 2 usage error. */
 export function exitCodeFor(error: RscmError): number {
 	return error.code === 'USAGE' || error.code === 'NOT_A_TERMINAL' ? 2 : 1;
 }

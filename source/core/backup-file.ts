@@ -58,7 +58,7 @@ const beginLine = '-----BEGIN RSCM ENCRYPTION KEY BACKUP-----';
 const endLine = '-----END RSCM ENCRYPTION KEY BACKUP-----';
 const bodyColumns = 64;
 
-/** Written parameters (DESIGN §3): about half a second on a server core, 128 MiB of memory. */
+/** Written parameters (docs/FORMATS.md): about half a second on a server core, 128 MiB of memory. */
 const scryptWrite = {N: 2 ** 17, r: 8, p: 1} as const;
 /** Caps on what a file may ask for, checked before the KDF runs. */
 const scryptCaps = {minimumN: 2 ** 14, maximumN: 2 ** 20, maximumR: 32, maximumP: 16} as const;

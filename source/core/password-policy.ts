@@ -2,7 +2,7 @@ import {RscmError} from './errors.ts';
 
 /**
  * The backup password policy of the SSRS Backup Encryption Key dialog: "at least 8 characters and include a
- * combination of uppercase and lowercase alphanumeric characters and at least one symbol character" (DESIGN §4).
+ * combination of uppercase and lowercase alphanumeric characters and at least one symbol character", the SSRS Backup dialog's rule.
  * Enforced on every backup, in the UI and in the commands; the strength estimate below only warns.
  *
  * Everything is measured on the NFC form, the same form the KDF receives: a password typed on a terminal that

@@ -49,7 +49,7 @@ export type PageDefinition = {
 };
 
 /**
- * The pages of DESIGN §5, in the order of the SSRS Configuration Manager. The registry handed to the shell should
+ * The pages of the Configuration Manager, in the order of the SSRS Configuration Manager. The registry handed to the shell should
  * use these ids, numbers and titles so an SSRS admin finds each page where they expect it.
  */
 export const designPages = [

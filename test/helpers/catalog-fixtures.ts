@@ -7,7 +7,7 @@ import {isRscmError, type ErrorCode} from '../../source/core/errors.ts';
 import {initialize, type InitializeResult} from '../../source/core/initialize.ts';
 import {openSession, type Session} from '../../source/core/session.ts';
 
-/** Meets every rule of the backup password policy (DESIGN §4). */
+/** Meets every rule of the backup password policy (8+ characters, upper, lower, symbol). */
 export const strongPassword = 'Str0ng!Backup#Pass';
 
 /** A private temp directory, removed when the test ends (whatever its outcome). */

@@ -127,7 +127,7 @@ export async function buildCorpus(): Promise<FuzzCorpus> {
 	return {original: original!, sameShape: sameShape!, otherShape: otherShape!, largest: largest!, realKdfMs};
 }
 
-/** What the parser tolerates (DESIGN §3: CRLF, trailing blanks, blank lines around, a BOM) folded away. */
+/** What the parser tolerates (docs/FORMATS.md, Reading leniency: CRLF, trailing blanks, blank lines around, a BOM) folded away. */
 export function canonicalForm(bytes: Uint8Array): string | undefined {
 	let text: string;
 	try {

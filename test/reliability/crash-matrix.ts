@@ -1,6 +1,6 @@
 /**
  * The crash matrix (issue 6): SIGKILL the built `rscm` at random moments during the five operations that change key
- * material or write a key to disk, then check what DESIGN §2 promises — the catalog opens, every value decrypts
+ * material or write a key to disk, then check what the key operations promise — the catalog opens, every value decrypts
  * (after Delete: every value needs re-entry, never a mix), the same command run again completes, and no file is left
  * that could pass for a good backup.
  *

@@ -19,7 +19,7 @@ import {identityPath, readIdentity} from '../../source/instance/identity-file.ts
 import {joinedInstance, newDeployment} from '../helpers/catalog-fixtures.ts';
 import {assertBuilt, cliPath, collect, parseJson, rskeymgmtPath, root, runCli, type CliResult} from '../helpers/run-cli.ts';
 
-// Secrets never leak (issue 6, DESIGN §3): not in argv, the audit log, --json output, error messages, the settings
+// Secrets never leak (issue 6, SECURITY.md): not in argv, the audit log, --json output, error messages, the settings
 // file or the catalog file in clear; key buffers are zeroed after use. (The screen is the UI's part.)
 
 const backupPassword = 'Leak!Check#Backup-7731';

@@ -16,7 +16,7 @@ test('every binding has keys, a label and a description; ids are unique', t => {
 	}
 });
 
-test('the DESIGN §5 keys are in the table', t => {
+test('the documented keys (README, Keys) are in the table', t => {
 	t.true(matchesBinding('list.previous', 'k', noKey));
 	t.true(matchesBinding('list.next', 'j', noKey));
 	t.true(matchesBinding('list.next', '', {...noKey, downArrow: true}));

@@ -16,7 +16,7 @@ function selectedLine(output: string): string | undefined {
 	return output.split('\n').find(line => line.startsWith('›'));
 }
 
-test('lists the ten pages in DESIGN order, numbered, the selection marked', t => {
+test('lists the ten pages in SSRS order, numbered, the selection marked', t => {
 	const rendered = render(<Harness />);
 	const lines = frame(rendered).split('\n');
 	t.is(lines.length, 10);

@@ -64,7 +64,7 @@ export function describeSecretOwner(kind: SecretKind, owner: string, field: stri
 }
 
 /**
- * Which field of the key dialogs an error belongs to, so it is shown next to that field (DESIGN §5: validation
+ * Which field of the key dialogs an error belongs to, so it is shown next to that field (validation
  * errors sit next to the field that caused them). The core names the field where it knows it; file-system errors
  * come from a shared writer that does not, so they are placed by their code.
  */
