@@ -15,4 +15,12 @@ export default tseslint.config(
 			eqeqeq: ['error', 'always'],
 		},
 	},
+	{
+		// The UI draws text only through its own Text, which makes control characters visible (SECURITY.md).
+		files: ['source/ui/**/*.tsx', 'source/ui/**/*.ts'],
+		ignores: ['source/ui/components/Text.tsx'],
+		rules: {
+			'no-restricted-imports': ['error', {paths: [{name: 'ink', importNames: ['Text'], message: "Use Text from source/ui/components/Text.tsx: it keeps control characters off the terminal."}]}],
+		},
+	},
 );

@@ -10,6 +10,7 @@ import {estimatePasswordStrength} from '../core/password-policy.ts';
 import {changeServiceIdentity, noBackupError, primaryKeyBackedUp} from '../core/service-identity.ts';
 import type {Session} from '../core/session.ts';
 import {getStatus, instanceStatusLabels} from '../core/status.ts';
+import {displayText} from '../core/terminal-text.ts';
 import type {CommandIo} from './command-io.ts';
 import {formatTable} from './output.ts';
 import {confirm, readPassword} from './prompts.ts';
@@ -49,8 +50,10 @@ const yesOption: Record<string, OptionSpec> = {
 const jsonOption: Record<string, OptionSpec> = {json: {type: 'boolean', description: 'Print the result as one JSON document.'}};
 
 function say(context: CommandContext, text: string): void {
-	// Human progress and results go to stderr under --json, so stdout holds exactly one JSON document.
-	(context.json ? context.io.stderr : context.io.stdout).write(text.endsWith('\n') ? text : text + '\n');
+	// Human progress and results go to stderr under --json, so stdout holds exactly one JSON document. Every human
+	// line passes here and quotes catalog text (names, locations, details): its control characters are made visible.
+	const safe = displayText(text, {keepLineBreaks: true});
+	(context.json ? context.io.stderr : context.io.stdout).write(safe.endsWith('\n') ? safe : safe + '\n');
 }
 
 function stringValue(context: CommandContext, name: string): string | undefined {

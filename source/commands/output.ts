@@ -1,4 +1,5 @@
 import {toRscmError, type RscmError} from '../core/errors.ts';
+import {displayText} from '../core/terminal-text.ts';
 import type {CommandIo} from './command-io.ts';
 
 /** Exit codes (README, Commands): 0 success, 1 the operation failed, 2 usage error. */
@@ -12,8 +13,10 @@ export function printError(io: CommandIo, error: unknown, json: boolean): number
 	if (json) {
 		io.stdout.write(JSON.stringify({error: rscmError.toJSON()}) + '\n');
 	} else {
-		io.stderr.write(`rscm: ${rscmError.message} [${rscmError.code}]\n`);
-		if (rscmError.hint) io.stderr.write(`${rscmError.hint}\n`);
+		// Messages quote names and paths from the catalog, files and the command line: never print their control
+		// characters. (JSON output needs nothing: JSON.stringify escapes C0 controls; the data stays as stored.)
+		io.stderr.write(`rscm: ${displayText(rscmError.message, {keepLineBreaks: true})} [${rscmError.code}]\n`);
+		if (rscmError.hint) io.stderr.write(`${displayText(rscmError.hint, {keepLineBreaks: true})}\n`);
 	}
 
 	return exitCodeFor(rscmError);
@@ -24,7 +27,9 @@ export function printJson(io: CommandIo, value: unknown): void {
 }
 
 /** A fixed-width table for list commands; columns sized to their content. */
-export function formatTable(headers: string[], rows: string[][]): string {
+export function formatTable(headers: string[], rawRows: string[][]): string {
+	// Cells are catalog text (names): one line each, control characters made visible before the widths are measured.
+	const rows = rawRows.map(row => row.map(cell => displayText(cell)));
 	const widths = headers.map((header, index) => Math.max(header.length, ...rows.map(row => (row[index] ?? '').length)));
 	const line = (cells: string[]) => cells.map((cell, index) => cell.padEnd(widths[index]!)).join('  ').trimEnd();
 	return [line(headers), ...rows.map(line)].join('\n') + '\n';

@@ -1,5 +1,6 @@
 import {readFile} from 'node:fs/promises';
 import {RscmError} from '../core/errors.ts';
+import {displayText} from '../core/terminal-text.ts';
 import {fileError} from '../files/file-error.ts';
 import {stdinIsTerminal, type CommandIo} from './command-io.ts';
 import {readLine} from './stdin-lines.ts';
@@ -80,7 +81,8 @@ export async function confirm(io: CommandIo, question: string, yes: boolean | un
 		throw new RscmError('CONFIRMATION_REQUIRED', `${question} Refused: stdin is not a terminal.`, {hint: 'Pass --yes to confirm.'});
 	}
 
-	io.stderr.write(`${question} [y/N] `);
+	// The question names the instance at stake, which comes from the catalog.
+	io.stderr.write(`${displayText(question, {keepLineBreaks: true})} [y/N] `);
 	const answer = (await readLine(io.stdin)) ?? '';
 	if (!/^y(es)?$/i.test(answer.trim())) throw new RscmError('CANCELLED', 'Nothing was changed.');
 }

@@ -3,6 +3,7 @@ import {parseArgs} from 'node:util';
 import {isRscmError, RscmError} from '../core/errors.ts';
 import {findWaitingInstanceByName} from '../core/instances.ts';
 import {openSession} from '../core/session.ts';
+import {displayText} from '../core/terminal-text.ts';
 import type {CommandIo} from './command-io.ts';
 import {printError} from './output.ts';
 import {runCommand} from './run-cli.ts';
@@ -131,6 +132,7 @@ export async function runRskeymgmt(argv: string[], io: CommandIo): Promise<numbe
 		return printError(io, error, Boolean(flags.json));
 	}
 
-	if (flags.t) io.stderr.write(`trace: rscm ${[...rscmArgv, ...common].join(' ')}\n`);
+	// The arguments are the user's, echoed to the terminal: their control characters are made visible.
+	if (flags.t) io.stderr.write(`trace: rscm ${displayText([...rscmArgv, ...common].join(' '))}\n`);
 	return runCommand([...rscmArgv, ...common], commandIo);
 }

@@ -3,6 +3,7 @@ import {RscmError} from './errors.ts';
 import {withKeyring, type Keyring} from './keyring.ts';
 import {readSecret, secretState, writeSecret, type SecretState} from './secret-values.ts';
 import {installationIdOf, loadIdentity, type Session} from './session.ts';
+import {hasControlCharacters} from './terminal-text.ts';
 
 /** The three fields of a shared data source, all secret: a connection string often embeds credentials too. */
 export const dataSourceFields = ['connectionString', 'username', 'password'] as const;
@@ -26,8 +27,8 @@ export function validateDataSourceName(name: unknown): string {
 		throw new RscmError('INVALID_INPUT', 'A data source needs a name.', {field: 'name'});
 	}
 
-	// eslint-disable-next-line no-control-regex
-	if (name.length > 256 || /[\u0000-\u001f\u007f]/.test(name)) {
+	// Control characters (C0, DEL, C1) and bidi overrides would reach every terminal that lists the name.
+	if (name.length > 256 || hasControlCharacters(name)) {
 		throw new RscmError('INVALID_INPUT', 'A data source name has at most 256 characters and no control characters.', {field: 'name'});
 	}
 

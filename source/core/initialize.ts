@@ -4,8 +4,10 @@ import {audit} from './audit.ts';
 import {fingerprintPublicKey} from './fingerprint.ts';
 import {generateIdentity} from './key-wrap.ts';
 import {createKeyVersion, liveVersions, wrapForInstance} from './keyring.ts';
+import {RscmError} from './errors.ts';
 import {ensureInstallationId, loadIdentity, machineName, type Session} from './session.ts';
 import {instanceStatus, type InstanceStatus} from './status.ts';
+import {hasControlCharacters} from './terminal-text.ts';
 import os from 'node:os';
 
 export type InitializeOptions = {
@@ -24,16 +26,31 @@ export type InitializeResult = {
 };
 
 /**
+ * The names an admin gives are stored in the catalog and shown by every instance's `status`, `instance list` and UI:
+ * one with a control character (an ESC sequence, a bidi override) is refused here rather than printed everywhere.
+ */
+function validateName(field: 'name' | 'machine', value: string | undefined): string | undefined {
+	if (value !== undefined && (value.trim() === '' || hasControlCharacters(value))) {
+		throw new RscmError('INVALID_INPUT', `The ${field === 'name' ? 'instance name' : 'machine name'} must not be empty or hold control characters.`, {field});
+	}
+
+	return value;
+}
+
+/**
  * SSRS "initialize": creates the catalog if needed and registers this instance. The first instance of a catalog
  * generates key version 1 and joins; any later one registers its public key and waits until a joined instance adds
  * it (or a backup is restored on it). Safe to run again: an initialized instance is left as it is.
  */
 export async function initialize(session: Session, options: InitializeOptions = {}): Promise<InitializeResult> {
+	// Checked before anything is created, so a refused name leaves no catalog behind.
+	const givenMachine = validateName('machine', options.machine);
+	const givenName = validateName('name', options.name);
 	const catalogCreated = (await session.catalog.probe()) === undefined;
 	await session.catalog.create();
 	const installationId = await ensureInstallationId(session);
-	const machine = options.machine ?? session.settings.get('machine') ?? machineName();
-	const instanceName = options.name ?? session.settings.get('instanceName') ?? 'SSRS';
+	const machine = givenMachine ?? session.settings.get('machine') ?? machineName();
+	const instanceName = givenName ?? session.settings.get('instanceName') ?? 'SSRS';
 	await session.settings.set({machine, instanceName});
 	const identity = (await loadIdentity(session)) ?? (await createIdentity(session));
 

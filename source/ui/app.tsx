@@ -1,5 +1,6 @@
 import {useCallback, useContext, useEffect, useMemo, useRef, useState} from 'react';
-import {Box, Text, useApp} from 'ink';
+import {Box, useApp} from 'ink';
+import {Text} from './components/Text.tsx';
 import HelpOverlay from './components/HelpOverlay.tsx';
 import KeyDispatchProvider from './components/KeyDispatchProvider.tsx';
 import KeyHints from './components/KeyHints.tsx';

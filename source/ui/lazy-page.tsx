@@ -1,6 +1,6 @@
 import type React from 'react';
 import {useContext, useLayoutEffect, useState} from 'react';
-import {Text} from 'ink';
+import {Text} from './components/Text.tsx';
 import {KeyDispatchContext} from './contexts/key-dispatch-context.ts';
 import type {PageProps} from './page-types.ts';
 import {theme} from './theme.ts';

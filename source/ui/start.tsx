@@ -2,6 +2,7 @@ import {parseArgs} from 'node:util';
 import {claimTerminationSignals} from '../commands/termination-signals.ts';
 import {openSession, machineName, type SessionOptions} from '../core/session.ts';
 import {getStatus} from '../core/status.ts';
+import {displayText} from '../core/terminal-text.ts';
 
 /**
  * Opens the Configuration Manager: one core session for the life of the UI, the status loaded before the first
@@ -38,7 +39,7 @@ export async function startConfigurationManager(argv: string[]): Promise<number>
 
 	return runUi({
 		pages,
-		title: {machine: status?.machine ?? machineName(), instance: status?.instanceName ?? 'SSRS'},
+		title: {machine: displayText(status?.machine ?? machineName()), instance: displayText(status?.instanceName ?? 'SSRS')},
 		initialPage,
 		// First run: the focus starts on the Database page's "Create catalog" button, one Enter creates the catalog.
 		initialFocus: firstRun ? 'page' : 'list',

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import test from 'ava';
+import Database from 'better-sqlite3';
 import {assertBuilt, cliPath, parseJson, runCli} from '../helpers/run-cli.ts';
 import {pageText, spawnTerm} from '../helpers/term.ts';
 
@@ -60,4 +61,34 @@ test.serial('Scale-out lists a second instance as Waiting to Join and adds it af
 	t.is((Array.isArray(afterRows) ? afterRows : afterRows.instances).find(row => row.instanceName === 'B')?.status, 'joined');
 	const bStatus = await runCli(['--instance-dir', path.join(root, 'B'), 'status', '--json'], {env: base});
 	t.regex(bStatus.stdout, /"status":\s*"joined"/);
+});
+
+test.serial('names planted in the catalog with escape sequences reach the screen as visible stand-ins, never as escapes', async t => {
+	const root = mkdtempSync(path.join(os.tmpdir(), 'ro-'));
+	t.teardown(() => rmSync(root, {recursive: true, force: true}));
+	const catalog = path.join(root, 'catalog.db');
+	const base = {RSCM_CATALOG: catalog, XDG_DATA_HOME: path.join(root, 'data'), XDG_CONFIG_HOME: path.join(root, 'config')};
+	t.is((await runCli(['--instance-dir', path.join(root, 'A'), 'init', '--name', 'A'], {env: base})).code, 0);
+	const b = parseJson<Row>(await runCli(['--instance-dir', path.join(root, 'B'), 'init', '--name', 'B', '--json'], {env: base}));
+	// The catalog writer's edit: OSC 52 (set the clipboard, ended by BEL) and ESC[8m (conceal) in B's names.
+	const database = new Database(catalog);
+	const rename = database.prepare('UPDATE instances SET machine = ?, instance_name = ? WHERE installation_id = ?');
+	rename.run('NB\u001B]52;c;eA==\u0007', 'B\u001B[8m', b.installationId);
+	database.close();
+
+	const term = spawnTerm(process.execPath, [cliPath], {env: {...base, RSCM_INSTANCE_DIR: path.join(root, 'A')}});
+	t.teardown(() => term.dispose());
+	await term.waitForText('Report Server Configuration Manager —');
+	await term.press('0', 'enter');
+	await term.waitForText('┏━ Scale-out Deployment');
+	await term.waitForText('NB␛]52');
+	await term.press('down');
+	await term.waitForText('[ Add Server ]');
+	await term.press('down', 'enter');
+	await term.waitForText('Identity fingerprint:');
+	t.true(pageText(term.screen()).includes('Add NB␛]52;c;eA==␇\\B␛[8m to the'), term.screen());
+	const raw = term.rawOutput();
+	t.false(raw.includes('\u001B]52'));
+	t.false(raw.includes('\u0007'));
+	t.false(raw.includes('\u001B[8m'));
 });

@@ -153,4 +153,45 @@ for (const [backend, maybe] of [
 		t.regex(status.stdout.split('\n')[0]!, /^KEYRING TAMPERED/);
 		t.like(parseJson(await cli('a', ['status', '--json'])), {status: 'tampered', primaryKey: undefined});
 	});
+
+	maybe(`${backend.name}: escape sequences planted in names reach no terminal: status, instance list and datasource list show them as visible stand-ins`, async t => {
+		const {sql, cli} = await deployment(t, backend);
+		const init = parseJson<{installationId: string}>(await cli('a', ['init', '--name', 'A', '--json']));
+		t.is((await cli('a', ['datasource', 'set', 'Sales'], JSON.stringify({password: 'sales-pw'}))).code, 0);
+
+		// OSC 52 sets the clipboard; ESC[8m conceals what follows; a bidi override reverses it; BEL ends the OSC.
+		const hostile = 'VM\u001B]52;c;cm0gLXJmIH4=\u0007\u001B[8m\u202E';
+		await sql.run('UPDATE instances SET machine = $1, instance_name = $2 WHERE installation_id = $3', hostile, `A\u001B[2J`, init.installationId);
+		await sql.run("UPDATE data_sources SET name = $1 WHERE name = 'Sales'", `Sales\u001B[31m\u009B`);
+
+		for (const args of [['status'], ['instance', 'list'], ['datasource', 'list']]) {
+			const result = await cli('a', args);
+			t.is(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+			const printed = result.stdout + result.stderr;
+			// eslint-disable-next-line no-control-regex -- the point: no C0/C1 control or bidi override but line breaks
+			t.notRegex(printed, /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/, args.join(' '));
+		}
+
+		t.regex((await cli('a', ['instance', 'list'])).stdout, /VM␛]52;c;cm0gLXJmIH4=␇␛\[8m<U\+202E>/);
+		t.regex((await cli('a', ['datasource', 'list'])).stdout, /Sales␛\[31m<U\+009B>/);
+	});
 }
+
+test('names with control characters are refused at input with INVALID_INPUT, and nothing is created', async t => {
+	assertBuilt();
+	const root = await tempDirectory(t);
+	const catalog = path.join(root, 'catalog.db');
+	const instance = ['--catalog', catalog, '--instance-dir', path.join(root, 'a')];
+	for (const args of [['init', '--name', 'A\u001B[8m'], ['init', '--name', 'VM\u202E'], ['init', '--name', '  ']]) {
+		const result = await runCli([...args, ...instance, '--json']);
+		t.is(result.code, 1, args.join(' '));
+		t.like(parseJson<JsonError>(result).error, {code: 'INVALID_INPUT'});
+	}
+
+	t.is((await runCli(['status', ...instance, '--json'])).code, 0);
+	t.like(parseJson(await runCli(['status', ...instance, '--json'])), {catalog: {exists: false}});
+	t.is((await runCli(['init', '--name', 'A', ...instance])).code, 0);
+	const named = await runCli(['datasource', 'set', 'Sales\u0007', ...instance, '--json'], {stdin: JSON.stringify({password: 'x'})});
+	t.like(parseJson<JsonError>(named).error, {code: 'INVALID_INPUT'});
+});
+

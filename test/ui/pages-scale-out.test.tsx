@@ -90,3 +90,27 @@ test.serial('Scale-out: a public key swapped in the catalog shows its own finger
 	await waitForFrame(rendered, '[KEYRING_TAMPERED]');
 	t.is((await listInstances(session)).find(row => row.machine === 'NODE-B')?.status, 'waiting');
 });
+
+test.serial('Scale-out: escape sequences planted in a name are drawn as visible stand-ins, in the list and in the Add Server dialog', async t => {
+	const {deployment, session} = await joinedInstance(t);
+	const b = await deployment.open('b');
+	const bInit = await initialize(b, {name: 'SSRS', machine: 'NODE-B'});
+	// From outside: OSC 52 (set the clipboard, ended by BEL) and ESC[8m (conceal) in the waiting row's names.
+	const database = new Database(deployment.catalogPath);
+	database
+		.prepare('UPDATE instances SET machine = ?, instance_name = ? WHERE installation_id = ?')
+		.run('NB\u001B]52;c;eA==\u0007', 'S\u001B[8m', bInit.installationId);
+	database.close();
+
+	const rendered = await renderPage(t, session, 'scale-out');
+	await waitForFrame(rendered, 'NB␛]52');
+	t.regex(frame(rendered), /NB␛]52;c;eA==…S␛\[8m\s+Waiting to Join/);
+	await press(rendered, 'down');
+	await waitForFrame(rendered, '[ Add Server ]');
+	await press(rendered, 'down', 'enter');
+	await waitForFrame(rendered, 'Identity fingerprint:');
+	t.true(pageText(rendered).includes('Add NB␛]52;c;eA==␇\\S␛[8m to the'));
+	for (const shown of rendered.frames) {
+		t.false(shown.includes('\u001B]') || shown.includes('\u0007') || shown.includes('\u001B[8m'), shown);
+	}
+});

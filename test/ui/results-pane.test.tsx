@@ -28,7 +28,7 @@ test('empty pane says so', t => {
 });
 
 test('messages are one line with no control characters, long ones truncated', t => {
-	t.is(toOneLine('bad\u001B[31m file\nname\t!'), 'bad [31m file name !');
+	t.is(toOneLine('bad\u001B[31m file\nname\t!'), 'bad␛[31m file name !');
 	const rendered = render(<ResultsPane entries={[{id: 1, ok: false, message: 'x'.repeat(100)}]} width={30} height={3} />);
 	const lines = frame(rendered).split('\n');
 	t.is(lines.length, 3);

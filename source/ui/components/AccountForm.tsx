@@ -1,5 +1,6 @@
 import {useCallback, useEffect, useState} from 'react';
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './Text.tsx';
 import type {SecretState} from '../../core/secret-values.ts';
 import {applyExecutionAccount, applyFileShareAccount, type AccountForm as AccountFormInput} from '../../core/settings-forms.ts';
 import {getSharedSettings, type AccountSettings} from '../../core/shared-settings.ts';

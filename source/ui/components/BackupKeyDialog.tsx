@@ -1,5 +1,6 @@
 import {useEffect, useRef, useState} from 'react';
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './Text.tsx';
 import {toRscmError, type RscmError} from '../../core/errors.ts';
 import {backupKey, suggestedBackupFile, type BackupResult} from '../../core/key-backup.ts';
 import {

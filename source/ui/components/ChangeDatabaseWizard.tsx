@@ -1,5 +1,6 @@
 import {useState} from 'react';
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './Text.tsx';
 import {
 	assertActionFits,
 	connectCatalog,

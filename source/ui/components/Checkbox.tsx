@@ -1,4 +1,4 @@
-import {Text} from 'ink';
+import {Text} from './Text.tsx';
 import {useContext} from 'react';
 import {LayerContext} from '../contexts/modal-context.ts';
 import type {FocusRing} from '../hooks/use-focus-ring.ts';

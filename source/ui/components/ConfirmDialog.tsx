@@ -1,5 +1,6 @@
 import {useState} from 'react';
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './Text.tsx';
 import {useFocusRing} from '../hooks/use-focus-ring.ts';
 import Button from './Button.tsx';
 import Dialog from './Dialog.tsx';

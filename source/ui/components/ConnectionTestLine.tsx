@@ -1,4 +1,4 @@
-import {Text} from 'ink';
+import {Text} from './Text.tsx';
 import type {CatalogConnectionTest} from '../../core/catalog-connection.ts';
 import {theme} from '../theme.ts';
 

@@ -1,5 +1,6 @@
 import {useEffect, useRef, useState} from 'react';
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './Text.tsx';
 import {assertActionFits, normalizeCatalogLocation, testCatalogConnection, type CatalogConnectionTest} from '../../core/catalog-connection.ts';
 import {copyCatalog, type CopyCatalogResult, type CopyProgress} from '../../core/catalog-copy.ts';
 import {toRscmError} from '../../core/errors.ts';

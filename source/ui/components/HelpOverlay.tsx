@@ -1,4 +1,5 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './Text.tsx';
 import {LayerContext} from '../contexts/modal-context.ts';
 import {useModalLayer} from '../hooks/use-modal-layer.ts';
 import {bindingsByScope, matchesBinding} from '../key/bindings.ts';

@@ -1,4 +1,4 @@
-import {Text} from 'ink';
+import {Text} from './Text.tsx';
 import {hintsFor, type Scope} from '../key/bindings.ts';
 import {theme} from '../theme.ts';
 

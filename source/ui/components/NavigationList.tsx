@@ -1,5 +1,6 @@
 import {useRef} from 'react';
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './Text.tsx';
 import {matchesBinding} from '../key/bindings.ts';
 import {theme} from '../theme.ts';
 import {useKeyInput} from '../hooks/use-key-input.ts';

@@ -1,5 +1,6 @@
 import type React from 'react';
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './Text.tsx';
 import {theme} from '../theme.ts';
 
 export type PanelProps = {

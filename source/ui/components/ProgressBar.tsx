@@ -1,4 +1,4 @@
-import {Text} from 'ink';
+import {Text} from './Text.tsx';
 import {formatCount} from '../pages/key-display.ts';
 import {theme} from '../theme.ts';
 

@@ -1,4 +1,5 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './Text.tsx';
 import {useContext} from 'react';
 import {LayerContext} from '../contexts/modal-context.ts';
 import type {FocusRing} from '../hooks/use-focus-ring.ts';

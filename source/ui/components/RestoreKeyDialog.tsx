@@ -1,5 +1,6 @@
 import {useEffect, useRef, useState} from 'react';
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './Text.tsx';
 import {toRscmError} from '../../core/errors.ts';
 import {restoreKey, type RestoreResult} from '../../core/key-backup.ts';
 import {useSession} from '../contexts/session-context.ts';

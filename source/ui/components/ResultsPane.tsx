@@ -1,4 +1,5 @@
-import {Text} from 'ink';
+import {Text} from './Text.tsx';
+import {displayText} from '../../core/terminal-text.ts';
 import {theme} from '../theme.ts';
 import Panel from './Panel.tsx';
 
@@ -18,11 +19,9 @@ export type ResultsPaneProps = {
 
 // Control characters (escape codes in a file name, a newline in an error) must not reach the terminal: one entry
 // is one line, and nothing in a message may move the cursor or recolour the screen.
-// eslint-disable-next-line no-control-regex
-const controlCharacters = /[\u0000-\u001F\u007F-\u009F]+/g;
-
+// Line breaks become spaces; every other control character (and bidi override) is made visible by displayText.
 export function toOneLine(message: string): string {
-	return message.replace(controlCharacters, ' ').replace(/ {2,}/g, ' ').trim();
+	return displayText(message.replace(/[\r\n\t]+/g, ' ')).replace(/ {2,}/g, ' ').trim();
 }
 
 /** The Results pane: each action with ✔ or ✖ and a one-line message, newest last, only the last that fit. */

@@ -1,4 +1,4 @@
-import {Text} from 'ink';
+import {Text} from './Text.tsx';
 import type {SecretState} from '../../core/secret-values.ts';
 import {theme} from '../theme.ts';
 

@@ -1,6 +1,7 @@
 import type React from 'react';
 import {useRef, useState} from 'react';
-import {Box, Text, type Key} from 'ink';
+import {Box, type Key} from 'ink';
+import {Text} from './Text.tsx';
 import type {FocusRing} from '../hooks/use-focus-ring.ts';
 import {useFocusable} from '../hooks/use-focusable.ts';
 import {useClaimTextEntry} from '../hooks/use-text-entry.ts';

@@ -1,4 +1,5 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './Text.tsx';
 import {useModalLayer} from '../hooks/use-modal-layer.ts';
 import type {TerminalSize} from '../hooks/use-terminal-size.ts';
 import {theme} from '../theme.ts';

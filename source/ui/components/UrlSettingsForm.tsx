@@ -1,5 +1,6 @@
 import {useMemo, useState} from 'react';
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './Text.tsx';
 import {
 	applyUrlSettings,
 	getUrlSettings,

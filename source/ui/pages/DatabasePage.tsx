@@ -1,5 +1,6 @@
 import {useState} from 'react';
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from '../components/Text.tsx';
 import {initialize} from '../../core/initialize.ts';
 import Button from '../components/Button.tsx';
 import ChangeDatabaseWizard, {joinInstructions} from '../components/ChangeDatabaseWizard.tsx';

@@ -1,5 +1,6 @@
 import {useCallback, useEffect, useState} from 'react';
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from '../components/Text.tsx';
 import {applyEmailSettings, type EmailForm} from '../../core/settings-forms.ts';
 import {getSharedSettings, type EmailSettings} from '../../core/shared-settings.ts';
 import Button from '../components/Button.tsx';

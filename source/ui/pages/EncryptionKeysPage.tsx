@@ -1,5 +1,6 @@
 import {useEffect, useRef, useState} from 'react';
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from '../components/Text.tsx';
 import type {SecretKind} from '../../catalog/catalog.ts';
 import {deleteEncryptedContent, previewDeleteContent, type DeleteContentPreview} from '../../core/delete-content.ts';
 import {toRscmError} from '../../core/errors.ts';
@@ -16,6 +17,7 @@ import {useFocusRing} from '../hooks/use-focus-ring.ts';
 import {useOperation} from '../hooks/use-operation.ts';
 import type {PageProps} from '../page-types.ts';
 import {theme} from '../theme.ts';
+import {displayText} from '../../core/terminal-text.ts';
 import {
 	describeSecretOwner,
 	encryptedValueCount,
@@ -66,7 +68,7 @@ function deleteMessage(preview: DeleteContentPreview): string[] {
 	lines.push(
 		preview.instancesReset.length === 0
 			? 'No other instance is affected.'
-			: `Back to Waiting to Join: ${preview.instancesReset.map(row => `${row.machine}\\${row.instanceName}`).join(', ')}.`,
+			: `Back to Waiting to Join: ${preview.instancesReset.map(row => displayText(`${row.machine}\\${row.instanceName}`)).join(', ')}.`,
 	);
 	return lines;
 }

@@ -1,5 +1,6 @@
 import {useCallback, useEffect, useState} from 'react';
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from '../components/Text.tsx';
 import {addInstance, isLastJoinedInstance, listInstances, removeInstance, type InstanceSummary} from '../../core/instances.ts';
 import Button from '../components/Button.tsx';
 import ConfirmDialog from '../components/ConfirmDialog.tsx';
@@ -8,11 +9,14 @@ import {useFocusRing} from '../hooks/use-focus-ring.ts';
 import {useOperation} from '../hooks/use-operation.ts';
 import type {PageProps} from '../page-types.ts';
 import {theme} from '../theme.ts';
+import {displayText} from '../../core/terminal-text.ts';
 
 type Pending = {action: 'add' | 'remove'; row: InstanceSummary; lastJoined: boolean};
 
 const rowId = (row: InstanceSummary) => `row:${row.installationId}`;
 const columns = {server: 14, instance: 10};
+// Machine and instance names come from the catalog: one line, control characters made visible.
+const serverName = (row: InstanceSummary) => displayText(`${row.machine}\\${row.instanceName}`);
 
 function pad(text: string, width: number): string {
 	return text.length >= width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
@@ -82,7 +86,7 @@ export default function ScaleOutPage({focused, visible, width, height, report}: 
 		if (!pending) return;
 		const {action, row} = pending;
 		setPending(undefined);
-		const name = `${row.machine}\\${row.instanceName}`;
+		const name = serverName(row);
 		const outcome =
 			action === 'add'
 				? await run(async () => addInstance(session, row.installationId, row.identityFingerprint), () => `Added ${name} (${row.identityFingerprint}): it holds the key now`)
@@ -100,7 +104,7 @@ export default function ScaleOutPage({focused, visible, width, height, report}: 
 
 	if (pending) {
 		const {row} = pending;
-		const name = `${row.machine}\\${row.instanceName}`;
+		const name = serverName(row);
 		const message =
 			pending.action === 'add'
 				? [
@@ -161,7 +165,7 @@ export default function ScaleOutPage({focused, visible, width, height, report}: 
 					<Box key={row.installationId} flexDirection="column">
 						<Text wrap="truncate-end">
 							<Text {...style}>
-								{(isFocused || isSelected ? '›' : ' ') + ' ' + pad(row.machine, columns.server) + pad(row.instanceName, columns.instance)}
+								{(isFocused || isSelected ? '›' : ' ') + ' ' + pad(displayText(row.machine), columns.server) + pad(displayText(row.instanceName), columns.instance)}
 							</Text>
 							<Text {...theme.text(row.status === 'joined' ? 'success' : 'warning')}>{row.statusLabel}</Text>
 							{row.isThisInstance ? <Text {...theme.text('accent')}> (this)</Text> : null}

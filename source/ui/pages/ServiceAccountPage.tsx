@@ -1,6 +1,7 @@
 import type React from 'react';
 import {useState} from 'react';
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from '../components/Text.tsx';
 import {changeServiceIdentity} from '../../core/service-identity.ts';
 import BackupKeyDialog from '../components/BackupKeyDialog.tsx';
 import Button from '../components/Button.tsx';

@@ -1,11 +1,13 @@
 import type React from 'react';
 import {useEffect, useRef} from 'react';
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from '../components/Text.tsx';
 import {instanceStatusLabels, type InstanceStatus, type StatusReport} from '../../core/status.ts';
 import {useSession} from '../contexts/session-context.ts';
 import type {PageProps} from '../page-types.ts';
 import {theme, type ColorRole} from '../theme.ts';
 import {describeSecretCounts, formatCount, formatTime} from './key-display.ts';
+import {displayText} from '../../core/terminal-text.ts';
 
 /** Label column: "Installation ID" does not fit 80 columns next to a UUID, so the labels stay within 12. */
 const labelWidth = 13;
@@ -77,8 +79,8 @@ export default function StatusPage({visible, width}: PageProps) {
 					✖ Keyring tampered [KEYRING_TAMPERED]: do not use this catalog until it is resolved.
 				</Text>
 			) : null}
-			<Row label="Machine">{status.machine}</Row>
-			<Row label="Instance">{status.instanceName}</Row>
+			<Row label="Machine">{displayText(status.machine)}</Row>
+			<Row label="Instance">{displayText(status.instanceName)}</Row>
 			<Row label="Install ID">{status.installationId ?? '—'}</Row>
 			<Row label="Catalog" wrap="truncate-middle">
 				{catalogKindLabels[catalog.kind] ?? catalog.kind} · {catalog.location}
