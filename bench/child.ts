@@ -16,8 +16,8 @@ import {initialize} from '../source/core/initialize.ts';
 import {kdfMeasure} from '../source/core/backup-file.ts';
 import {backupKey, restoreKey} from '../source/core/key-backup.ts';
 import {changeKey} from '../source/core/key-change.ts';
-import {withKeyring} from '../source/core/keyring.ts';
-import {installationIdOf, loadIdentity, openSession, type Session} from '../source/core/session.ts';
+import {keyHolder, withKeyring} from '../source/core/keyring.ts';
+import {openSession, type Session} from '../source/core/session.ts';
 import {associatedData, encryptValue, envelopeVersion} from '../source/core/value-crypto.ts';
 
 export const benchPassword = 'Bench!Backup#Pass-2024';
@@ -64,15 +64,14 @@ function print(result: unknown): void {
 async function load(catalog: string, instanceDirectory: string, count: number): Promise<void> {
 	const session = await open(catalog, instanceDirectory);
 	await initialize(session, {name: 'BENCH', machine: 'BENCHHOST'});
-	const installationId = installationIdOf(session);
-	const identity = await loadIdentity(session);
+	const holder = await keyHolder(session);
 	// A multiple of three: every data source's three values fall in one chunk, so each chunk inserts its owners.
 	const chunk = 24_999;
 	const now = new Date().toISOString();
 	for (let start = 0; start < count; start += chunk) {
 		const end = Math.min(count, start + chunk);
 		await session.catalog.write(async tx =>
-			withKeyring(tx, installationId, identity, async keyring => {
+			withKeyring(tx, holder, async keyring => {
 				const rows: SecretRow[] = [];
 				const owners = new Set<string>();
 				for (let index = start; index < end; index++) {

@@ -104,6 +104,17 @@ export type RotationRow = {
 	leaseExpiresAt: string | undefined;
 };
 
+/**
+ * The keyring seal: one record naming every key version, its state, the rotation and the joined instances, signed
+ * by the primary key version's signing key (source/core/keyring-seal.ts builds and checks it). The catalog stores
+ * it as opaque bytes; `sequence` is kept in clear so a rolled-back seal can be told from a newer one.
+ */
+export type KeyringSealRow = {
+	sequence: number;
+	body: Uint8Array;
+	signature: Uint8Array;
+};
+
 export type AuditEntry = {
 	id: number;
 	at: string;
@@ -112,9 +123,15 @@ export type AuditEntry = {
 	fingerprints: string[];
 	outcome: 'success' | 'failure';
 	detail: string;
+	/** SHA-256 over the previous entry's chainHash and this entry (source/core/audit.ts); undefined for an entry written before the chain existed. */
+	chainHash: Uint8Array | undefined;
+	/** The key version whose signing key signed chainHash; undefined when the entry is unsigned. */
+	keyVersion: number | undefined;
+	signature: Uint8Array | undefined;
 };
 
-export type NewAuditEntry = Omit<AuditEntry, 'id' | 'at'> & {at?: string};
+/** The core sets every field but the id (the time is part of the chained hash, so it is never defaulted). */
+export type NewAuditEntry = Omit<AuditEntry, 'id'>;
 
 /** Rows per table, for `rscm catalog copy` to check that the copy holds what the source held. */
 export type CatalogCounts = {
@@ -128,6 +145,8 @@ export type CatalogCounts = {
 	auditEntries: number;
 	/** 1 when a key change is pending. */
 	rotation: number;
+	/** 1 once the keyring has been sealed. */
+	keyringSeal: number;
 };
 
 /** What create() gives a catalog it creates: a copy keeps its source's id, so backups and wrapped keys still match. */
@@ -200,8 +219,15 @@ export type CatalogTx = {
 	getRotation(): Promise<RotationRow | undefined>;
 	putRotation(row: RotationRow | undefined): Promise<void>;
 
-	appendAudit(entry: NewAuditEntry): Promise<void>;
+	getKeyringSeal(): Promise<KeyringSealRow | undefined>;
+	/** Replaces the one seal record (undefined: removes it). */
+	putKeyringSeal(row: KeyringSealRow | undefined): Promise<void>;
+
+	/** Stores the entry as given (its `at` too) and returns its id. */
+	appendAudit(entry: NewAuditEntry): Promise<number>;
 	listAudit(limit: number): Promise<AuditEntry[]>;
+	/** The entry with the highest id: the one a new entry chains onto. undefined when the log is empty. */
+	lastAuditEntry(): Promise<AuditEntry | undefined>;
 
 	/*
 	 * Catalog copy (`rscm catalog copy`): keyset paging over whole tables, and bulk inserts that keep every field
@@ -243,6 +269,11 @@ export type Catalog = {
 	 * proves the location is reachable; nothing is written.
 	 */
 	serverVersion(): Promise<string>;
+	/**
+	 * Who else may write the catalog's storage, when the backend can tell (a SQLite file group or others can write:
+	 * such a user can destroy its data, though not read a secret). undefined when nothing is wrong or not knowable.
+	 */
+	sharedWriteAccess(): Promise<string | undefined>;
 	/**
 	 * Creates the schema and the catalog id (random, or `options.catalogId`) if missing, and runs pending
 	 * migrations. Idempotent: an existing catalog keeps its id and creation time whatever the options say.

@@ -1,6 +1,9 @@
 import os from 'node:os';
 import path from 'node:path';
-import type {Catalog} from './catalog.ts';
+import type {Catalog, CatalogKind} from './catalog.ts';
+import {postgresMigrations} from './migrations/postgres.ts';
+import {sqliteMigrations} from './migrations/sqlite.ts';
+import {latestVersion} from './schema.ts';
 import {SqliteCatalog} from './sqlite.ts';
 
 export type OpenCatalogOptions = {
@@ -26,6 +29,11 @@ export async function openCatalog(location: string, options: OpenCatalogOptions 
 	}
 
 	return new SqliteCatalog(expandHome(location), {busyTimeout: options.busyTimeout});
+}
+
+/** The schema version this rscm brings a catalog of that kind to (the catalogs openCatalog opens use these steps). */
+export function knownSchemaVersion(kind: CatalogKind): number {
+	return latestVersion(kind === 'postgres' ? postgresMigrations : sqliteMigrations);
 }
 
 function expandHome(file: string): string {

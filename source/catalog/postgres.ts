@@ -12,6 +12,7 @@ import type {
 	CreateCatalogOptions,
 	DataSourceRow,
 	InstanceRow,
+	KeyringSealRow,
 	KeyVersionRow,
 	KeyVersionState,
 	NewAuditEntry,
@@ -33,6 +34,7 @@ import {
 	isoTimestamp,
 	keyVersionColumns,
 	latestVersion,
+	optionalBuffer,
 	optionalIsoTimestamp,
 	secretKinds,
 	timestampFields,
@@ -166,23 +168,21 @@ export class PostgresCatalog implements Catalog {
 	}
 
 	async probe(): Promise<CatalogInfo | undefined> {
-		return this.#session('read', async (client, connection) => {
+		return this.#session('read', async client => {
 			const present = await client.query<{present: boolean}>(
 				'SELECT to_regclass(format($1::text, $2::text)) IS NOT NULL AND to_regclass(format($3::text, $2::text)) IS NOT NULL AS present',
 				['%I.schema_migrations', this.#parsed.schema, '%I.meta'],
 			);
 			if (!present.rows[0]?.present) return undefined;
-			await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-			try {
-				const version = await this.#schemaVersion(client);
-				const info = await this.#info(client, version);
-				await client.query('COMMIT');
-				return info;
-			} catch (error) {
-				await connection.rollback();
-				throw error;
-			}
+			// The version and the meta row in one statement, so one snapshot, without BEGIN and COMMIT around it: every
+			// session's opening probes (source/core/session.ts), so each round trip saved here is saved on every command.
+			return this.#info(client);
 		});
+	}
+
+	async sharedWriteAccess(): Promise<string | undefined> {
+		// Roles and grants are the DBA's to review; rscm cannot tell a legitimate role from another.
+		return undefined;
 	}
 
 	async serverVersion(): Promise<string> {
@@ -345,9 +345,11 @@ export class PostgresCatalog implements Catalog {
 		return result.rows[0]?.version ?? 0;
 	}
 
-	async #info(client: pg.PoolClient, schemaVersion: number): Promise<CatalogInfo> {
-		const meta = await client.query<{catalog_id: string; created_at: Date; server_version: string}>(
-			"SELECT catalog_id, created_at, current_setting('server_version') AS server_version FROM meta",
+	/** `schemaVersion`: the version the caller already knows; read with the meta row when not given. */
+	async #info(client: pg.PoolClient, schemaVersion?: number): Promise<CatalogInfo> {
+		const meta = await client.query<{catalog_id: string; created_at: Date; server_version: string; version: number | null}>(
+			`SELECT catalog_id, created_at, current_setting('server_version') AS server_version,
+				(SELECT max(version) FROM schema_migrations) AS version FROM meta`,
 		);
 		const row = meta.rows[0];
 		if (!row) throw catalogNotFound(this.location);
@@ -356,7 +358,7 @@ export class PostgresCatalog implements Catalog {
 			kind: 'postgres',
 			location: this.location,
 			catalogId: row.catalog_id,
-			schemaVersion,
+			schemaVersion: schemaVersion ?? row.version ?? 0,
 			createdAt: isoTimestamp(row.created_at),
 			serverVersion: this.#serverVersion,
 		};
@@ -884,24 +886,56 @@ class PostgresTx implements CatalogTx {
 		);
 	}
 
-	async appendAudit(entry: NewAuditEntry): Promise<void> {
+	async getKeyringSeal(): Promise<KeyringSealRow | undefined> {
+		const [row] = await this.#rows('SELECT sequence, body, signature FROM keyring_seal');
+		if (!row) return undefined;
+		// bigint comes back as a string.
+		return {sequence: Number(row.sequence), body: row.body as Buffer, signature: row.signature as Buffer};
+	}
+
+	async putKeyringSeal(row: KeyringSealRow | undefined): Promise<void> {
+		if (!row) {
+			await this.#query('DELETE FROM keyring_seal');
+			return;
+		}
+
 		await this.#query(
-			`INSERT INTO audit_log (at, installation_id, operation, fingerprints, outcome, detail)
-				VALUES ($1, $2, $3, $4, $5, $6)`,
+			`INSERT INTO keyring_seal (singleton, sequence, body, signature) VALUES (true, $1, $2, $3)
+				ON CONFLICT (singleton) DO UPDATE SET sequence = excluded.sequence, body = excluded.body,
+					signature = excluded.signature`,
+			[row.sequence, asBuffer(row.body), asBuffer(row.signature)],
+		);
+	}
+
+	async appendAudit(entry: NewAuditEntry): Promise<number> {
+		// `at` is stored as given, never replaced by the server's now(): the chained hash covers it.
+		const [row] = await this.#rows(
+			`INSERT INTO audit_log (at, installation_id, operation, fingerprints, outcome, detail, chain_hash, key_version,
+				signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
 			[
-				isoTimestamp(entry.at ?? new Date()),
+				isoTimestamp(entry.at),
 				entry.installationId ?? null,
 				entry.operation,
 				JSON.stringify(entry.fingerprints),
 				entry.outcome,
 				entry.detail,
+				optionalBuffer(entry.chainHash),
+				entry.keyVersion ?? null,
+				optionalBuffer(entry.signature),
 			],
 		);
+		// bigserial comes back as a string.
+		return Number(row!.id);
 	}
 
 	async listAudit(limit: number): Promise<AuditEntry[]> {
 		const rows = await this.#rows('SELECT * FROM audit_log ORDER BY id DESC LIMIT $1', [limit]);
 		return rows.map(row => auditFromRow(row));
+	}
+
+	async lastAuditEntry(): Promise<AuditEntry | undefined> {
+		const [row] = await this.#rows('SELECT * FROM audit_log ORDER BY id DESC LIMIT 1');
+		return row ? auditFromRow(row) : undefined;
 	}
 
 	async secretsAfter(afterId: number, limit: number): Promise<SecretRow[]> {
@@ -957,8 +991,10 @@ class PostgresTx implements CatalogTx {
 	async insertAuditEntries(entries: AuditEntry[]): Promise<void> {
 		if (entries.length === 0) return this.#guard(async () => undefined);
 		await this.#query(
-			`INSERT INTO audit_log (id, at, installation_id, operation, fingerprints, outcome, detail)
-				SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])`,
+			`INSERT INTO audit_log (id, at, installation_id, operation, fingerprints, outcome, detail, chain_hash, key_version,
+				signature)
+				SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+					$8::bytea[], $9::integer[], $10::bytea[])`,
 			[
 				entries.map(entry => entry.id),
 				entries.map(entry => isoTimestamp(entry.at)),
@@ -967,6 +1003,9 @@ class PostgresTx implements CatalogTx {
 				entries.map(entry => JSON.stringify(entry.fingerprints)),
 				entries.map(entry => entry.outcome),
 				entries.map(entry => entry.detail),
+				entries.map(entry => optionalBuffer(entry.chainHash)),
+				entries.map(entry => entry.keyVersion ?? null),
+				entries.map(entry => optionalBuffer(entry.signature)),
 			],
 		);
 		await this.#advanceSequence('audit_log');
@@ -978,7 +1017,7 @@ class PostgresTx implements CatalogTx {
 				(SELECT count(*) FROM wrapped_keys) AS "wrappedKeys", (SELECT count(*) FROM secrets) AS "secrets",
 				(SELECT count(*) FROM data_sources) AS "dataSources", (SELECT count(*) FROM subscriptions) AS "subscriptions",
 				(SELECT count(*) FROM settings) AS "settings", (SELECT count(*) FROM audit_log) AS "auditEntries",
-				(SELECT count(*) FROM rotation) AS "rotation"`,
+				(SELECT count(*) FROM rotation) AS "rotation", (SELECT count(*) FROM keyring_seal) AS "keyringSeal"`,
 		);
 		// count(*) is bigint, which pg returns as a string.
 		return Object.fromEntries(Object.entries(row!).map(([name, value]) => [name, Number(value)])) as CatalogCounts;
@@ -1025,6 +1064,9 @@ function auditFromRow(row: Row): AuditEntry {
 		fingerprints: JSON.parse(row.fingerprints as string) as string[],
 		outcome: row.outcome as AuditEntry['outcome'],
 		detail: row.detail as string,
+		chainHash: (row.chain_hash as Buffer | null) ?? undefined,
+		keyVersion: (row.key_version as number | null) ?? undefined,
+		signature: (row.signature as Buffer | null) ?? undefined,
 	};
 }
 

@@ -33,7 +33,9 @@ export function catalogNotFound(location: string): RscmError {
 /**
  * Checks the version a catalog records against the version this code knows. An older rscm must not write a newer
  * schema (it would ignore or break columns it does not know); a newer rscm upgrades an older catalog only in
- * create() (`rscm init`), never behind the back of a read.
+ * create(), which `rscm init` and the opening of every session (source/core/session.ts) call, never inside a read
+ * or write transaction. An older catalog met here is one that upgrade could not run on (read-only, locked, or an
+ * account without the right to create tables).
  */
 export function checkSchemaVersion(location: string, found: number | undefined, known: number): number {
 	if (found === undefined || found === 0) throw catalogNotFound(location);
@@ -73,6 +75,11 @@ export function optionalIsoTimestamp(value: string | Date | null | undefined): s
 /** A view of the same memory, no copy: both drivers bind Buffers. */
 export function asBuffer(bytes: Uint8Array): Buffer {
 	return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** For a nullable bytes column: undefined is NULL, and an empty array stays an empty value, not NULL. */
+export function optionalBuffer(bytes: Uint8Array | undefined): Buffer | null {
+	return bytes === undefined ? null : asBuffer(bytes);
 }
 
 /** Row fields → column names, for the partial updates both backends build (updateInstance, updateKeyVersion). */

@@ -14,6 +14,7 @@ import type {
 	CreateCatalogOptions,
 	DataSourceRow,
 	InstanceRow,
+	KeyringSealRow,
 	KeyVersionRow,
 	KeyVersionState,
 	NewAuditEntry,
@@ -36,6 +37,7 @@ import {
 	isoTimestamp,
 	keyVersionColumns,
 	latestVersion,
+	optionalBuffer,
 	optionalIsoTimestamp,
 	secretKinds,
 	timestampFields,
@@ -113,6 +115,19 @@ export class SqliteCatalog implements Catalog {
 				}
 			});
 		});
+	}
+
+	async sharedWriteAccess(): Promise<string | undefined> {
+		let mode: number;
+		try {
+			mode = (await fs.promises.stat(this.location)).mode;
+		} catch {
+			return undefined;
+		}
+
+		const who = [mode & 0o020 ? 'its group' : undefined, mode & 0o002 ? 'every user' : undefined].filter(Boolean);
+		if (who.length === 0) return undefined;
+		return `The catalog file ${this.location} can be written by ${who.join(' and ')} (mode ${(mode & 0o777).toString(8)}): they can destroy its data. Run \`chmod 600\` on it.`;
 	}
 
 	async serverVersion(): Promise<string> {
@@ -521,6 +536,9 @@ function auditFromRow(row: Row): AuditEntry {
 		fingerprints: JSON.parse(row.fingerprints as string) as string[],
 		outcome: row.outcome as AuditEntry['outcome'],
 		detail: row.detail as string,
+		chainHash: (row.chain_hash as Buffer | null) ?? undefined,
+		keyVersion: (row.key_version as number | null) ?? undefined,
+		signature: (row.signature as Buffer | null) ?? undefined,
 	};
 }
 
@@ -878,19 +896,47 @@ class SqliteTx implements CatalogTx {
 		});
 	}
 
-	async appendAudit(entry: NewAuditEntry): Promise<void> {
+	async getKeyringSeal(): Promise<KeyringSealRow | undefined> {
 		return this.#run(() => {
-			this.#sql(
-				`INSERT INTO audit_log (at, installation_id, operation, fingerprints, outcome, detail)
-					VALUES (?, ?, ?, ?, ?, ?)`,
-			).run(
-				isoTimestamp(entry.at ?? new Date()),
+			const row = this.#get('SELECT sequence, body, signature FROM keyring_seal');
+			if (!row) return undefined;
+			return {sequence: row.sequence as number, body: row.body as Buffer, signature: row.signature as Buffer};
+		});
+	}
+
+	async putKeyringSeal(row: KeyringSealRow | undefined): Promise<void> {
+		return this.#run(() => {
+			if (!row) {
+				this.#sql('DELETE FROM keyring_seal').run();
+				return;
+			}
+
+			this.#sql('INSERT OR REPLACE INTO keyring_seal (singleton, sequence, body, signature) VALUES (1, ?, ?, ?)').run(
+				row.sequence,
+				asBuffer(row.body),
+				asBuffer(row.signature),
+			);
+		});
+	}
+
+	async appendAudit(entry: NewAuditEntry): Promise<number> {
+		return this.#run(() => {
+			// `at` is stored as given, never replaced by the time of the insert: the chained hash covers it.
+			const row = this.#sql(
+				`INSERT INTO audit_log (at, installation_id, operation, fingerprints, outcome, detail, chain_hash, key_version,
+					signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			).get(
+				isoTimestamp(entry.at),
 				entry.installationId ?? null,
 				entry.operation,
 				JSON.stringify(entry.fingerprints),
 				entry.outcome,
 				entry.detail,
-			);
+				optionalBuffer(entry.chainHash),
+				entry.keyVersion ?? null,
+				optionalBuffer(entry.signature),
+			) as {id: number};
+			return row.id;
 		});
 	}
 
@@ -898,6 +944,13 @@ class SqliteTx implements CatalogTx {
 		return this.#run(() =>
 			this.#all('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?', limit).map(row => auditFromRow(row)),
 		);
+	}
+
+	async lastAuditEntry(): Promise<AuditEntry | undefined> {
+		return this.#run(() => {
+			const row = this.#get('SELECT * FROM audit_log ORDER BY id DESC LIMIT 1');
+			return row ? auditFromRow(row) : undefined;
+		});
 	}
 
 	async secretsAfter(afterId: number, limit: number): Promise<SecretRow[]> {
@@ -953,8 +1006,8 @@ class SqliteTx implements CatalogTx {
 	async insertAuditEntries(entries: AuditEntry[]): Promise<void> {
 		return this.#run(() => {
 			const statement = this.#sql(
-				`INSERT INTO audit_log (id, at, installation_id, operation, fingerprints, outcome, detail)
-					VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				`INSERT INTO audit_log (id, at, installation_id, operation, fingerprints, outcome, detail, chain_hash,
+					key_version, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			);
 			for (const entry of entries) {
 				statement.run(
@@ -965,6 +1018,9 @@ class SqliteTx implements CatalogTx {
 					JSON.stringify(entry.fingerprints),
 					entry.outcome,
 					entry.detail,
+					optionalBuffer(entry.chainHash),
+					entry.keyVersion ?? null,
+					optionalBuffer(entry.signature),
 				);
 			}
 		});
@@ -977,7 +1033,7 @@ class SqliteTx implements CatalogTx {
 					(SELECT count(*) FROM wrapped_keys) AS wrappedKeys, (SELECT count(*) FROM secrets) AS secrets,
 					(SELECT count(*) FROM data_sources) AS dataSources, (SELECT count(*) FROM subscriptions) AS subscriptions,
 					(SELECT count(*) FROM settings) AS settings, (SELECT count(*) FROM audit_log) AS auditEntries,
-					(SELECT count(*) FROM rotation) AS rotation`,
+					(SELECT count(*) FROM rotation) AS rotation, (SELECT count(*) FROM keyring_seal) AS keyringSeal`,
 			)!;
 			return row as CatalogCounts;
 		});

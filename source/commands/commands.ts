@@ -15,6 +15,8 @@ import type {CommandIo} from './command-io.ts';
 import {formatTable} from './output.ts';
 import {confirm, readPassword} from './prompts.ts';
 import {readAll, remainingLines} from './stdin-lines.ts';
+import {acceptKey, proposedKey} from '../core/key-accept.ts';
+import {listAuditLog, verifyAudit} from '../core/audit-log.ts';
 
 export type OptionSpec = {type: 'string' | 'boolean'; short?: string; description: string; value?: string};
 
@@ -113,6 +115,8 @@ export const commands: CommandSpec[] = [
 					const lines = [
 						// First, so a script's log or an admin's glance cannot miss it.
 						...(report.status === 'tampered' ? ['KEYRING TAMPERED: do not use this catalog until it is resolved (see Key status).'] : []),
+						...(report.status === 'unconfirmed' ? ['KEY NOT CONFIRMED: compare the key fingerprint with a joined server, then `rscm key accept` (see Key status).'] : []),
+						...report.warnings.map(warning => `Warning: ${warning}`),
 						`Instance:        ${report.machine}\\${report.instanceName}`,
 						`Installation id: ${report.installationId ?? '(none)'}`,
 						// Shown so the admin can compare it with what `rscm instance add` on a joined server shows.
@@ -214,6 +218,29 @@ export const commands: CommandSpec[] = [
 			}),
 	},
 	{
+		words: ['key', 'accept'],
+		summary: 'Confirm the key this instance was given, after comparing its fingerprint',
+		options: {
+			fingerprint: {type: 'string', value: 'FP', description: 'The Primary key fingerprint shown on a joined server (instead of confirming on a terminal).'},
+			...yesOption,
+			...jsonOption,
+		},
+		examples: ['rscm key accept', 'rscm key accept --fingerprint 3f2a-91c0-77de-0b14'],
+		run: async context =>
+			withSession(context, async session => {
+				const expected = stringValue(context, 'fingerprint');
+				const proposed = await proposedKey(session);
+				say(context, `This instance was given key version ${proposed.version}, fingerprint ${proposed.fingerprint}.`);
+				if (expected === undefined) {
+					await confirm(context.io, 'Does it match the Primary key line of `rscm status` on a joined server?', context.values['yes'] === true);
+				}
+
+				const result = await acceptKey(session, expected ?? proposed.fingerprint);
+				say(context, `Accepted key version ${result.version} (${result.fingerprint}): this instance uses it now.`);
+				return result;
+			}),
+	},
+	{
 		words: ['key', 'change'],
 		summary: 'Create a new key and re-encrypt all content (resumable)',
 		options: {...yesOption, ...jsonOption},
@@ -252,6 +279,64 @@ export const commands: CommandSpec[] = [
 				await confirm(context.io, 'Delete all encrypted content?', context.values['yes'] === true);
 				const result = await deleteEncryptedContent(session);
 				say(context, `Deleted ${result.cleared} encrypted values; new key ${result.fingerprint}. ${result.instancesReset} instance(s) now wait to join.`);
+				return result;
+			}),
+	},
+	{
+		words: ['audit'],
+		summary: 'Show the audit log, newest first: who did what with which key version',
+		options: {limit: {type: 'string', value: 'N', description: 'How many entries (default 50).'}, ...jsonOption},
+		examples: ['rscm audit', 'rscm audit --limit 500 --json'],
+		run: async context =>
+			withSession(context, async session => {
+				const limitText = stringValue(context, 'limit') ?? '50';
+				const limit = Number(limitText);
+				if (!/^\d+$/.test(limitText) || limit < 1 || limit > 1_000_000) {
+					throw new RscmError('USAGE', `--limit takes a whole number from 1 to 1000000, not "${limitText}".`);
+				}
+
+				const entries = await listAuditLog(session, limit);
+				if (!context.json) {
+					say(
+						context,
+						formatTable(
+							['Id', 'Time', 'Operation', 'Outcome', 'Signed', 'Instance', 'Detail'],
+							entries.map(entry => [
+								String(entry.id),
+								entry.at,
+								entry.operation,
+								entry.outcome,
+								entry.signed ? `v${entry.keyVersion}` : entry.chained ? 'no' : 'before chain',
+								entry.installationId?.slice(0, 8) ?? '',
+								entry.detail,
+							]),
+						),
+					);
+				}
+
+				return entries;
+			}),
+	},
+	{
+		words: ['audit', 'verify'],
+		summary: 'Check the audit log for altered, forged or removed entries',
+		options: {...jsonOption},
+		examples: ['rscm audit verify', 'rscm audit verify --json'],
+		run: async context =>
+			withSession(context, async session => {
+				const result = await verifyAudit(session);
+				for (const finding of result.findings) say(context, `Entry ${finding.id}: ${finding.problem}: ${finding.detail}`);
+				say(
+					context,
+					`${result.entries} entries: ${result.signed} signed, ${result.unsignedTail} unsigned since the last signed entry, ${result.unchained} from before the chain; ${result.findings.length} problems.`,
+				);
+				if (result.findings.length > 0) {
+					const first = result.findings[0]!;
+					throw new RscmError('AUDIT_TAMPERED', `The audit log does not verify: ${result.findings.length} problems, the first at entry ${first.id} (${first.problem}: ${first.detail}).`, {
+						hint: 'The catalog was edited outside rscm. Keep a copy of it for investigation; restore the catalog from a database backup to recover the log.',
+					});
+				}
+
 				return result;
 			}),
 	},
@@ -468,5 +553,7 @@ export const commands: CommandSpec[] = [
 ];
 
 export function findCommand(words: string[]): CommandSpec | undefined {
-	return commands.find(command => command.words.every((word, index) => words[index] === word));
+	// The longest match: `audit verify` is not `audit` with a stray word.
+	const matches = commands.filter(command => command.words.every((word, index) => words[index] === word));
+	return matches.sort((a, b) => b.words.length - a.words.length)[0];
 }

@@ -1,13 +1,12 @@
 import {createHash, type Hash} from 'node:crypto';
-import type {Catalog, CatalogCounts, CatalogTx, SecretRow} from '../catalog/catalog.ts';
+import type {Catalog, CatalogCounts, CatalogTx, KeyringSealRow, SecretRow} from '../catalog/catalog.ts';
 import {isPostgresLocation, openCatalog} from '../catalog/open-catalog.ts';
-import type {Identity} from '../instance/identity-file.ts';
 import {expandHome} from '../instance/paths.ts';
-import {auditFailure} from './audit.ts';
+import {appendAuditEntry, auditFailure} from './audit.ts';
 import {RscmError, isRscmError} from './errors.ts';
-import {unlockKeyring, withKeyring} from './keyring.ts';
+import {keyHolder, unlockKeyring, withKeyring, type KeyHolder} from './keyring.ts';
 import {readSecret} from './secret-values.ts';
-import {loadIdentity, type Session} from './session.ts';
+import type {Session} from './session.ts';
 import path from 'node:path';
 
 export type CopyPhase = 'copying' | 'verifying';
@@ -29,7 +28,7 @@ export type CopyCatalogOptions = {
 	 * The instance whose keyring verifies the copy when `source` is a bare catalog. With a session, the session's
 	 * instance is used. Without either, the copy is checked by counts and a digest of every ciphertext only.
 	 */
-	verifyWith?: {installationId: string; identity: Identity | undefined} | undefined;
+	verifyWith?: KeyHolder | undefined;
 };
 
 export type CopyCatalogResult = {
@@ -51,7 +50,7 @@ const defaultBatchSize = 500;
  * machine, and back — with everything that makes it the same catalog: its id (every ciphertext's associated data
  * and every wrapped key is bound to it), the keyring (versions, key-check values, wrapped copies), the instances,
  * every encrypted value byte for byte (the associated data names kind, owner and field, never a row id, so nothing
- * is re-encrypted), data sources, subscriptions, settings, a pending key change and the audit log.
+ * is re-encrypted), data sources, subscriptions, settings, a pending key change, the keyring seal and the audit log.
  *
  * - The source is read in ONE read transaction, a consistent snapshot (SQLite WAL snapshot, PostgreSQL REPEATABLE
  *   READ), paged by key, so a key change or an edit on another server during the copy cannot tear it. Changes made
@@ -61,7 +60,7 @@ const defaultBatchSize = 500;
  *   copy accepts), never half a catalog that servers could start to use.
  * - A target that already holds a catalog is refused (CATALOG_EXISTS): copy never merges or overwrites.
  * - Afterwards the target is opened with this instance's keyring, in a new transaction: every value must decrypt,
- *   the counts of every table and a digest of every ciphertext must match the source.
+ *   the counts of every table, a digest of every ciphertext and the keyring seal must match the source.
  */
 export async function copyCatalog(
 	source: Session | Catalog,
@@ -89,7 +88,7 @@ export async function copyCatalog(
 		// Before any work: a copy that could not be verified by this instance is refused up front, not after it ran.
 		if (verifier) {
 			await sourceCatalog.read(async tx => {
-				(await unlockKeyring(tx, verifier.installationId, verifier.identity)).close();
+				(await unlockKeyring(tx, verifier)).close();
 			});
 		}
 
@@ -128,7 +127,7 @@ function isSession(value: Session | Catalog): value is Session {
 	return 'catalog' in value && 'settings' in value;
 }
 
-async function sessionVerifier(session: Session): Promise<{installationId: string; identity: Identity | undefined}> {
+async function sessionVerifier(session: Session): Promise<KeyHolder> {
 	const installationId = session.settings.get('installationId');
 	if (!installationId) {
 		throw new RscmError('NOT_INITIALIZED', `No instance is initialized in ${session.instanceDirectory}.`, {
@@ -136,7 +135,7 @@ async function sessionVerifier(session: Session): Promise<{installationId: strin
 		});
 	}
 
-	return {installationId, identity: await loadIdentity(session)};
+	return keyHolder(session);
 }
 
 /** A SQLite path is resolved (and `~` expanded) so messages and the same-file check see the real file. */
@@ -166,7 +165,7 @@ async function assertTargetUsable(target: Catalog, catalogId: string): Promise<v
 	if (Object.values(counts).some(count => count > 0)) throw catalogExists(target.location);
 }
 
-type Copied = {counts: CatalogCounts; digest: string};
+type Copied = {counts: CatalogCounts; digest: string; seal: string | undefined};
 
 async function copyInTransactions(
 	from: CatalogTx,
@@ -229,12 +228,29 @@ async function copyInTransactions(
 		afterAudit = page.at(-1)!.id;
 	}
 
-	// Last, so the copy carries the rotation exactly as the snapshot had it (its lastId names the same row ids).
+	// Last, so the copy carries the rotation exactly as the snapshot had it (its lastId names the same row ids), and
+	// the keyring seal of that same snapshot: it names the key versions, their states, the rotation and the joined
+	// instances just copied. Copied byte for byte, like the wrapped keys.
 	await to.putRotation(await from.getRotation());
+	const seal = await from.getKeyringSeal();
+	await to.putKeyringSeal(seal);
 
 	const counts = await to.countRows();
 	assertCountsMatch(expected, counts, 'copied');
-	return {counts, digest: digest.hex()};
+	return {counts, digest: digest.hex(), seal: sealDigest(seal)};
+}
+
+/** SHA-256 over the seal's fields: the verification compares the target's seal with the source's, not only its count. */
+function sealDigest(row: KeyringSealRow | undefined): string | undefined {
+	if (!row) return undefined;
+	const hash = createHash('sha256');
+	const length = Buffer.alloc(4);
+	for (const bytes of [Buffer.from(String(row.sequence), 'utf8'), row.body, row.signature]) {
+		length.writeUInt32BE(bytes.length);
+		hash.update(length).update(bytes);
+	}
+
+	return hash.digest('hex');
 }
 
 /** SHA-256 over every secret row in id order: proves the target holds the same bytes without keeping them. */
@@ -281,6 +297,12 @@ async function verify(
 ): Promise<{decrypted: number | undefined; needsReentry: number}> {
 	return target.read(async tx => {
 		assertCountsMatch(copied.counts, await tx.countRows(), 'target');
+		if (sealDigest(await tx.getKeyringSeal()) !== copied.seal) {
+			throw new RscmError('INTERNAL', 'The keyring seal in the target differs from the seal read from the source.', {
+				hint: 'Nothing points at the copy yet; drop it and run the copy again.',
+			});
+		}
+
 		const check = async (decrypt: ((row: SecretRow) => boolean) | undefined) => {
 			options.onProgress?.({phase: 'verifying', done: 0, total: copied.counts.secrets});
 			const digest = secretDigest();
@@ -312,7 +334,7 @@ async function verify(
 
 		if (!verifier) return check(undefined);
 		// Unlocking from the TARGET's wrapped keys proves the keyring came across, not just the values.
-		return withKeyring(tx, verifier.installationId, verifier.identity, async keyring =>
+		return withKeyring(tx, verifier, async keyring =>
 			check(row => readSecret(keyring, keyring.catalogId, row) !== undefined),
 		);
 	});
@@ -320,7 +342,7 @@ async function verify(
 
 async function recordCopy(catalog: Catalog, installationId: string | undefined, detail: string): Promise<void> {
 	await catalog.write(async tx =>
-		tx.appendAudit({installationId, operation: 'catalog-copy', fingerprints: [], outcome: 'success', detail}),
+		appendAuditEntry(tx, {installationId, operation: 'catalog-copy', fingerprints: [], outcome: 'success', detail}),
 	);
 }
 

@@ -1,8 +1,8 @@
 import type {CatalogTx} from '../catalog/catalog.ts';
 import {RscmError} from './errors.ts';
-import {withKeyring, type Keyring} from './keyring.ts';
+import {keyHolder, keyringTransaction, type Keyring} from './keyring.ts';
 import {readSecret, secretState, writeSecret, type SecretState} from './secret-values.ts';
-import {installationIdOf, loadIdentity, type Session} from './session.ts';
+import type {Session} from './session.ts';
 import {hasControlCharacters} from './terminal-text.ts';
 
 /** The three fields of a shared data source, all secret: a connection string often embeds credentials too. */
@@ -71,11 +71,7 @@ async function writeDataSource(tx: CatalogTx, keyring: Keyring, name: string, in
 export async function setDataSource(session: Session, name: string, input: DataSourceInput): Promise<DataSourceSummary> {
 	const validName = validateDataSourceName(name);
 	const fields = validateDataSourceInput(input);
-	const installationId = installationIdOf(session);
-	const identity = await loadIdentity(session);
-	await session.catalog.write(async tx =>
-		withKeyring(tx, installationId, identity, async keyring => writeDataSource(tx, keyring, validName, fields)),
-	);
+	await keyringTransaction(session, 'write', async (tx, keyring) => writeDataSource(tx, keyring, validName, fields));
 	return (await listDataSources(session)).find(row => row.name === validName)!;
 }
 
@@ -88,8 +84,8 @@ export async function importDataSources(
 	records: AsyncIterable<{name: string} & DataSourceInput>,
 	options: {batchSize?: number; onProgress?: (imported: number) => void} = {},
 ): Promise<{imported: number}> {
-	const installationId = installationIdOf(session);
-	const identity = await loadIdentity(session);
+	// Read once: the trust file is this instance's, and every batch is its own transaction.
+	const holder = await keyHolder(session);
 	const batchSize = options.batchSize ?? 1000;
 	let imported = 0;
 	let batch: Array<{name: string; input: DataSourceInput}> = [];
@@ -97,10 +93,13 @@ export async function importDataSources(
 		if (batch.length === 0) return;
 		const pending = batch;
 		batch = [];
-		await session.catalog.write(async tx =>
-			withKeyring(tx, installationId, identity, async keyring => {
+		await keyringTransaction(
+			session,
+			'write',
+			async (tx, keyring) => {
 				for (const record of pending) await writeDataSource(tx, keyring, record.name, record.input);
-			}),
+			},
+			{holder},
 		);
 		imported += pending.length;
 		options.onProgress?.(imported);
@@ -138,24 +137,20 @@ export async function listDataSources(session: Session): Promise<DataSourceSumma
 
 /** The decrypted values of one data source: only for `rscm datasource show --reveal`. */
 export async function showDataSource(session: Session, name: string): Promise<DataSourceValues> {
-	const installationId = installationIdOf(session);
-	const identity = await loadIdentity(session);
-	return session.catalog.read(async tx => {
+	return keyringTransaction(session, 'read', async (tx, keyring) => {
 		if (!(await tx.getDataSource(name))) {
 			throw new RscmError('UNKNOWN_DATA_SOURCE', `No data source named "${name}".`, {hint: 'See `rscm datasource list`.'});
 		}
 
-		return withKeyring(tx, installationId, identity, async keyring => {
-			const result: DataSourceValues = {name, needsReentry: []};
-			for (const row of await tx.listSecrets({kind: 'datasource', owner: name})) {
-				const field = row.field as DataSourceField;
-				const value = readSecret(keyring, keyring.catalogId, row);
-				if (value === undefined) result.needsReentry.push(field);
-				else result[field] = value;
-			}
+		const result: DataSourceValues = {name, needsReentry: []};
+		for (const row of await tx.listSecrets({kind: 'datasource', owner: name})) {
+			const field = row.field as DataSourceField;
+			const value = readSecret(keyring, keyring.catalogId, row);
+			if (value === undefined) result.needsReentry.push(field);
+			else result[field] = value;
+		}
 
-			return result;
-		});
+		return result;
 	});
 }
 
@@ -164,18 +159,14 @@ export async function showDataSource(session: Session, name: string): Promise<Da
  * readers that check a rotation never breaks them, and by `rscm catalog verify`-style checks.
  */
 export async function readAllSecrets(session: Session): Promise<{readable: number; needsReentry: number}> {
-	const installationId = installationIdOf(session);
-	const identity = await loadIdentity(session);
-	return session.catalog.read(async tx =>
-		withKeyring(tx, installationId, identity, async keyring => {
-			let readable = 0;
-			let needsReentry = 0;
-			for (const row of await tx.listSecrets({})) {
-				if (readSecret(keyring, keyring.catalogId, row) === undefined) needsReentry++;
-				else readable++;
-			}
+	return keyringTransaction(session, 'read', async (tx, keyring) => {
+		let readable = 0;
+		let needsReentry = 0;
+		for (const row of await tx.listSecrets({})) {
+			if (readSecret(keyring, keyring.catalogId, row) === undefined) needsReentry++;
+			else readable++;
+		}
 
-			return {readable, needsReentry};
-		}),
-	);
+		return {readable, needsReentry};
+	});
 }

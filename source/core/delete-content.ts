@@ -1,6 +1,6 @@
 import type {SecretAddress} from '../catalog/catalog.ts';
 import {audit} from './audit.ts';
-import {createKeyVersion, liveVersions, nextVersionNumber, wrapForInstance} from './keyring.ts';
+import {createKeyVersion, keyHolder, liveVersions, nextVersionNumber, saveTrust, sealOrigin, signerFor, wrapForInstance} from './keyring.ts';
 import {installationIdOf, loadIdentity, type Session} from './session.ts';
 import {RscmError} from './errors.ts';
 
@@ -48,7 +48,8 @@ export async function deleteEncryptedContent(session: Session): Promise<DeleteCo
 		});
 	}
 
-	return session.catalog.write(async tx => {
+	const holder = await keyHolder(session);
+	const result = await session.catalog.write(async tx => {
 		const {catalogId} = await tx.getInfo();
 		const self = await tx.getInstance(installationId);
 		if (!self) throw new RscmError('NOT_INITIALIZED', 'This instance is not registered in the catalog.', {hint: 'Run `rscm init`.'});
@@ -70,12 +71,17 @@ export async function deleteEncryptedContent(session: Session): Promise<DeleteCo
 		try {
 			await tx.insertKeyVersion(row);
 			await wrapForInstance(tx, catalogId, installationId, identity.publicKey, row.version, key);
+			await tx.updateInstance(installationId, {joinedAt: self.joinedAt ?? now});
+			// A new origin, sealed by its maker alone. The other servers are back to Waiting to Join; once added again,
+			// each is shown this key's fingerprint to confirm, since no key they trusted endorses it.
+			await sealOrigin(tx, holder, catalogId, new Map([[row.version, key]]));
+			await audit(tx, installationId, 'delete-content', [row.fingerprint], `${cleared} values erased; ${instancesReset} instances reset`, signerFor(holder, catalogId, row.version, key));
 		} finally {
 			key.fill(0);
 		}
 
-		await tx.updateInstance(installationId, {joinedAt: self.joinedAt ?? now});
-		await audit(tx, installationId, 'delete-content', [row.fingerprint], `${cleared} values erased; ${instancesReset} instances reset`);
 		return {cleared, fingerprint: row.fingerprint, instancesReset};
 	});
+	await saveTrust(session, holder);
+	return result;
 }

@@ -32,6 +32,8 @@ export const errorCodes = {
 	WAITING_TO_JOIN: 'This instance is waiting to join and holds no key.',
 	KEY_UNAVAILABLE: 'This instance cannot open its copy of the key.',
 	KEYRING_TAMPERED: 'The keyring in the catalog does not verify: it was edited outside rscm.',
+	KEY_NOT_CONFIRMED: 'This instance has not confirmed the key it was given.',
+	AUDIT_TAMPERED: 'The audit log does not verify: entries were altered, forged or removed.',
 	UNKNOWN_INSTANCE: 'No such instance in this catalog.',
 	AMBIGUOUS_INSTANCE: 'More than one instance matches.',
 	NOT_WAITING: 'The instance is not waiting to join.',

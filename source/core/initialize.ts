@@ -3,7 +3,7 @@ import {writeIdentity, type Identity} from '../instance/identity-file.ts';
 import {audit} from './audit.ts';
 import {fingerprintPublicKey} from './fingerprint.ts';
 import {generateIdentity} from './key-wrap.ts';
-import {createKeyVersion, liveVersions, wrapForInstance} from './keyring.ts';
+import {createKeyVersion, keyHolder, liveVersions, saveTrust, sealOrigin, signerFor, wrapForInstance} from './keyring.ts';
 import {RscmError} from './errors.ts';
 import {ensureInstallationId, loadIdentity, machineName, type Session} from './session.ts';
 import {instanceStatus, type InstanceStatus} from './status.ts';
@@ -53,6 +53,7 @@ export async function initialize(session: Session, options: InitializeOptions = 
 	const instanceName = givenName ?? session.settings.get('instanceName') ?? 'SSRS';
 	await session.settings.set({machine, instanceName});
 	const identity = (await loadIdentity(session)) ?? (await createIdentity(session));
+	const holder = await keyHolder(session);
 
 	const keyFingerprint = await session.catalog.write(async tx => {
 		const {catalogId} = await tx.getInfo();
@@ -93,6 +94,8 @@ export async function initialize(session: Session, options: InitializeOptions = 
 		// that nothing encrypted so far would open.
 		if (liveVersions(versions).length > 0 || instances.length > 0) {
 			await tx.insertInstance(row);
+			// It will be given a key by another server: until the admin confirms that key, this instance uses none.
+			if (holder.trust.catalogs[catalogId] === undefined) holder.nextHead = {catalogId, head: {state: 'awaiting', since: now}};
 			await audit(tx, installationId, 'register', [], 'waiting to join');
 			return undefined;
 		}
@@ -102,13 +105,16 @@ export async function initialize(session: Session, options: InitializeOptions = 
 		try {
 			await tx.insertKeyVersion(versionRow);
 			await wrapForInstance(tx, catalogId, installationId, identity.publicKey, 1, key);
+			// An origin: this instance made the key, so it trusts it without asking anyone.
+			await sealOrigin(tx, holder, catalogId, new Map([[1, key]]));
+			await audit(tx, installationId, 'initialize', [versionRow.fingerprint], 'key version 1 created', signerFor(holder, catalogId, 1, key));
 		} finally {
 			key.fill(0);
 		}
 
-		await audit(tx, installationId, 'initialize', [versionRow.fingerprint], 'key version 1 created');
 		return versionRow.fingerprint;
 	});
+	await saveTrust(session, holder);
 
 	return {
 		installationId,

@@ -1,9 +1,9 @@
-import type {InstanceRow} from '../catalog/catalog.ts';
-import {audit} from './audit.ts';
+import type {CatalogTx, InstanceRow} from '../catalog/catalog.ts';
+import {audit, type AuditSigner} from './audit.ts';
 import {RscmError} from './errors.ts';
 import {fingerprintPublicKey} from './fingerprint.ts';
-import {keyFor, liveVersions, withKeyring, wrapForInstance} from './keyring.ts';
-import {installationIdOf, loadIdentity, type Session} from './session.ts';
+import {keyFor, keyringTransaction, liveVersions, resealKeyring, signerOf, wrapForInstance} from './keyring.ts';
+import {installationIdOf, type Session} from './session.ts';
 import {instanceStatusLabels} from './status.ts';
 
 export type InstanceSummary = {
@@ -94,38 +94,37 @@ export async function findWaitingInstanceByName(session: Session, machine: strin
 export async function addInstance(session: Session, idOrPrefix: string, fingerprint: string): Promise<InstanceSummary> {
 	const installationId = installationIdOf(session);
 	const target = await findInstance(session, idOrPrefix);
-	const identity = await loadIdentity(session);
-	await session.catalog.write(async tx =>
-		withKeyring(tx, installationId, identity, async keyring => {
-			const row = await tx.getInstance(target.installationId);
-			if (!row) throw new RscmError('UNKNOWN_INSTANCE', `Instance ${target.installationId} was removed meanwhile.`);
-			if (row.joinedAt !== undefined) {
-				throw new RscmError('NOT_WAITING', `${row.machine}\\${row.instanceName} has already joined.`);
-			}
+	await keyringTransaction(session, 'write', async (tx, keyring, holder) => {
+		const row = await tx.getInstance(target.installationId);
+		if (!row) throw new RscmError('UNKNOWN_INSTANCE', `Instance ${target.installationId} was removed meanwhile.`);
+		if (row.joinedAt !== undefined) {
+			throw new RscmError('NOT_WAITING', `${row.machine}\\${row.instanceName} has already joined.`);
+		}
 
-			// The fingerprint the admin compared must be that of the key we wrap to, read in this transaction.
-			const wrappedTo = computedFingerprint(row);
-			if (wrappedTo !== fingerprint.trim().toLowerCase()) {
-				throw new RscmError('INVALID_INPUT', `The identity fingerprint of ${row.installationId} is not ${fingerprint}; the key was not given to it.`, {
-					hint: 'Run `rscm status` on the server you mean to add and compare its identity fingerprint.',
-				});
-			}
+		// The fingerprint the admin compared must be that of the key we wrap to, read in this transaction.
+		const wrappedTo = computedFingerprint(row);
+		if (wrappedTo !== fingerprint.trim().toLowerCase()) {
+			throw new RscmError('INVALID_INPUT', `The identity fingerprint of ${row.installationId} is not ${fingerprint}; the key was not given to it.`, {
+				hint: 'Run `rscm status` on the server you mean to add and compare its identity fingerprint.',
+			});
+		}
 
-			// A stored column that disagrees with the key is not a mistake rscm makes: someone edited the row.
-			if (wrappedTo !== row.identityFingerprint) {
-				throw new RscmError('KEYRING_TAMPERED', `The public key of ${row.installationId} does not match its recorded fingerprint: the row was edited outside rscm.`, {
-					hint: 'Have that server register again (remove it, then run `rscm init` there) and compare fingerprints before adding it.',
-				});
-			}
+		// A stored column that disagrees with the key is not a mistake rscm makes: someone edited the row.
+		if (wrappedTo !== row.identityFingerprint) {
+			throw new RscmError('KEYRING_TAMPERED', `The public key of ${row.installationId} does not match its recorded fingerprint: the row was edited outside rscm.`, {
+				hint: 'Have that server register again (remove it, then run `rscm init` there) and compare fingerprints before adding it.',
+			});
+		}
 
-			for (const version of liveVersions(keyring.versions)) {
-				await wrapForInstance(tx, keyring.catalogId, row.installationId, row.publicKey, version.version, keyFor(keyring, version.version));
-			}
+		for (const version of liveVersions(keyring.versions)) {
+			await wrapForInstance(tx, keyring.catalogId, row.installationId, row.publicKey, version.version, keyFor(keyring, version.version));
+		}
 
-			await tx.updateInstance(row.installationId, {joinedAt: new Date().toISOString()});
-			await audit(tx, installationId, 'add-instance', [keyring.primary.fingerprint], `${row.installationId} (${wrappedTo})`);
-		}),
-	);
+		await tx.updateInstance(row.installationId, {joinedAt: new Date().toISOString()});
+		// The new member is part of the sealed membership: a key change wraps only to sealed members.
+		await resealKeyring(tx, holder, keyring);
+		await audit(tx, installationId, 'add-instance', [keyring.primary.fingerprint], `${row.installationId} (${wrappedTo})`, signerOf(keyring, holder));
+	});
 	return {...target, status: 'joined', statusLabel: instanceStatusLabels.joined};
 }
 
@@ -136,7 +135,7 @@ export async function addInstance(session: Session, idOrPrefix: string, fingerpr
 export async function removeInstance(session: Session, idOrPrefix: string): Promise<InstanceSummary> {
 	const target = await findInstance(session, idOrPrefix);
 	const self = session.settings.get('installationId');
-	await session.catalog.write(async tx => {
+	const remove = async (tx: CatalogTx, signer?: AuditSigner) => {
 		const rows = await tx.listInstances();
 		const row = rows.find(entry => entry.installationId === target.installationId);
 		if (!row) throw new RscmError('UNKNOWN_INSTANCE', `Instance ${target.installationId} was removed meanwhile.`);
@@ -153,8 +152,19 @@ export async function removeInstance(session: Session, idOrPrefix: string): Prom
 		}
 
 		await tx.deleteInstance(row.installationId);
-		await audit(tx, self, 'remove-instance', [], `${row.installationId} (${row.machine}\\${row.instanceName})`);
-	});
+		await audit(tx, self, 'remove-instance', [], `${row.installationId} (${row.machine}\\${row.instanceName})`, signer);
+	};
+
+	// A waiting instance is no member: removing it changes nothing sealed. A joined one leaves the sealed membership,
+	// so a row put back later with its old public key is not a member again.
+	if (target.status === 'waiting') await session.catalog.write(async tx => remove(tx));
+	else {
+		await keyringTransaction(session, 'write', async (tx, keyring, holder) => {
+			await remove(tx, signerOf(keyring, holder));
+			await resealKeyring(tx, holder, keyring);
+		});
+	}
+
 	return target;
 }
 

@@ -7,7 +7,8 @@ import {decodeBackup, encodeBackup, readBackupFile, type BackupContents} from '.
 import {isRscmError, RscmError} from './errors.ts';
 import {fingerprintKey, fingerprintPublicKey, verifyKeyCheckValue} from './fingerprint.ts';
 import {generateIdentity} from './key-wrap.ts';
-import {liveVersions, withKeyring, wrapForInstance} from './keyring.ts';
+import {keyHolder, keyringTransaction, liveVersions, recordOwnSeal, resealKeyring, saveTrust, signerFor, signerOf, wrapForInstance} from './keyring.ts';
+import {primaryOf, sealSignedBy, writeSeal} from './keyring-seal.ts';
 import {assertBackupPassword} from './password-policy.ts';
 import {installationIdOf, loadIdentity, type Session} from './session.ts';
 
@@ -49,10 +50,12 @@ export async function backupKey(session: Session, options: BackupOptions): Promi
 	const file = path.resolve(options.file);
 	await assertWritableTarget(file, options.overwrite ?? false);
 	const installationId = installationIdOf(session);
-	const identity = await loadIdentity(session);
+	const holder = await keyHolder(session);
 
-	const contents = await session.catalog.read(async tx =>
-		withKeyring(tx, installationId, identity, async keyring => {
+	const contents = await keyringTransaction(
+		session,
+		'read',
+		async (_tx, keyring) => {
 			const keys = liveVersions(keyring.versions).map(row => ({
 				version: row.version,
 				createdAt: row.createdAt,
@@ -61,7 +64,8 @@ export async function backupKey(session: Session, options: BackupOptions): Promi
 				primary: row.state === 'primary',
 			}));
 			return {catalogId: keyring.catalogId, createdAt: new Date().toISOString(), keys} satisfies BackupContents;
-		}),
+		},
+		{holder},
 	);
 
 	const versions = contents.keys.map(entry => ({version: entry.version, fingerprint: fingerprintKey(entry.key)}));
@@ -77,11 +81,18 @@ export async function backupKey(session: Session, options: BackupOptions): Promi
 
 	throwIfCancelled(options.signal);
 	await writeFileAtomic(file, text, {overwrite: options.overwrite ?? false, mode: 0o600});
-	await session.catalog.write(async tx => {
-		const now = new Date().toISOString();
-		for (const {version} of versions) await tx.updateKeyVersion(version, {backedUpAt: now});
-		await audit(tx, installationId, 'backup', versions.map(entry => entry.fingerprint), path.basename(file));
-	});
+	// The backup time is sealed too: "Last backup" is what tells the admin the key is safe.
+	await keyringTransaction(
+		session,
+		'write',
+		async (tx, keyring) => {
+			const now = new Date().toISOString();
+			for (const {version} of versions) await tx.updateKeyVersion(version, {backedUpAt: now});
+			await resealKeyring(tx, holder, keyring);
+			await audit(tx, installationId, 'backup', versions.map(entry => entry.fingerprint), path.basename(file), signerOf(keyring, holder));
+		},
+		{holder},
+	);
 	return {file, primaryFingerprint, versions};
 }
 
@@ -223,6 +234,7 @@ export async function restoreKey(session: Session, options: {file: string; passw
 		}
 
 		const publicKey = identity.publicKey;
+		const holder = await keyHolder(session);
 		const fingerprints = await session.catalog.write(async tx => {
 			const {catalogId} = await tx.getInfo();
 			const versions = await tx.listKeyVersions();
@@ -233,23 +245,41 @@ export async function restoreKey(session: Session, options: {file: string; passw
 				throw new RscmError('NOT_INITIALIZED', 'This instance is not registered in the catalog.', {hint: 'Run `rscm init` first.'});
 			}
 
-			await tx.deleteWrappedKeys({installationId});
 			const live = liveVersions(versions);
-			for (const row of live) {
-				const entry = contents.keys.find(key => key.version === row.version)!;
-				await wrapForInstance(tx, catalogId, installationId, publicKey, row.version, entry.key);
+			const keys = new Map(live.map(row => [row.version, contents.keys.find(key => key.version === row.version)!.key]));
+			// The backup's keys, opened with its password, are what the admin trusts. The seal in the catalog is kept if
+			// those keys sign it and the tables agree with it; otherwise the keyring is rebuilt from the backup, and the
+			// other instances, whose membership nothing vouches for any more, go back to Waiting to Join.
+			const sealRow = await tx.getKeyringSeal();
+			const tables = {versions, rotation: await tx.getRotation(), instances: await tx.listInstances()};
+			const kept = sealRow && sealSignedBy(sealRow, catalogId, keys, tables);
+			let instancesReset = 0;
+			if (!kept) {
+				for (const other of tables.instances) {
+					if (other.installationId === installationId || other.joinedAt === undefined) continue;
+					await tx.deleteWrappedKeys({installationId: other.installationId});
+					await tx.updateInstance(other.installationId, {joinedAt: undefined});
+					instancesReset++;
+				}
 			}
 
+			await tx.deleteWrappedKeys({installationId});
+			for (const [version, key] of keys) await wrapForInstance(tx, catalogId, installationId, publicKey, version, key);
 			await tx.updateInstance(installationId, {
 				publicKey,
 				identityFingerprint: identity.fingerprint,
 				identityCreatedAt: identity.createdAt,
 				joinedAt: instance.joinedAt ?? new Date().toISOString(),
 			});
+			const body = await writeSeal(tx, {catalogId, sealedBy: installationId, previous: kept, previousSequence: sealRow?.sequence ?? 0, keys});
+			await recordOwnSeal(holder, catalogId, body);
 			const restored = live.map(row => row.fingerprint);
-			await audit(tx, installationId, 'restore', restored, path.basename(file));
+			const rebuilt = kept ? '' : `; keyring rebuilt from the backup, ${instancesReset} instances reset to Waiting to Join`;
+			const primary = primaryOf(body)!;
+			await audit(tx, installationId, 'restore', restored, path.basename(file) + rebuilt, signerFor(holder, catalogId, primary.version, keys.get(primary.version)!));
 			return restored;
 		});
+		await saveTrust(session, holder);
 		return {file, fingerprints, identityCreated};
 	} finally {
 		for (const entry of contents.keys) entry.key.fill(0);

@@ -6,8 +6,9 @@ import type {CatalogTx, RotationRow} from '../catalog/catalog.ts';
 import {audit} from './audit.ts';
 import {RscmError} from './errors.ts';
 import {verifyKeyCheckValue} from './fingerprint.ts';
-import {createKeyVersion, keyFor, nextVersionNumber, withKeyring, wrapForInstance, type Keyring} from './keyring.ts';
-import {installationIdOf, loadIdentity, type Session} from './session.ts';
+import {createKeyVersion, keyFor, keyHolder, keyringTransaction, nextVersionNumber, resealKeyring, signerOf, wrapForInstance, type KeyHolder, type Keyring} from './keyring.ts';
+import {endorse} from './keyring-seal.ts';
+import {installationIdOf, type Session} from './session.ts';
 import type {WorkerAnswer, WorkerBatch, WorkerKeys, WorkerRequest} from './reencrypt-worker.ts';
 import {processAlive} from '../files/process-alive.ts';
 
@@ -63,7 +64,7 @@ const fairnessPause = 55;
  */
 export async function changeKey(session: Session, options: ChangeKeyOptions = {}): Promise<ChangeKeyResult> {
 	const installationId = installationIdOf(session);
-	const identity = await loadIdentity(session);
+	const holder = await keyHolder(session);
 	// The random part tells two key changes of one process apart (two sessions in one UI, say): only the one that
 	// holds the lease may continue; host and pid let another process see that the holder died.
 	const leaseOwner = `${installationId}@${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -81,22 +82,25 @@ export async function changeKey(session: Session, options: ChangeKeyOptions = {}
 	let current: RotationRow;
 	let resumed: boolean;
 	try {
-		({rotation: current, resumed} = await session.catalog.write(async tx =>
-			withKeyring(tx, installationId, identity, async keyring => {
+		({rotation: current, resumed} = await keyringTransaction(
+			session,
+			'write',
+			async (tx, keyring) => {
 				const pending = await tx.getRotation();
 				if (pending) {
 					assertLeaseFree(pending, leaseOwner);
 					const taken = {...pending, ...lease(leaseOwner)};
 					await tx.putRotation(taken);
-					await audit(tx, installationId, 'change-resume', fingerprintsOf(keyring, pending));
+					await audit(tx, installationId, 'change-resume', fingerprintsOf(keyring, pending), '', signerOf(keyring, holder));
 					keys = rotationKeys(keyring, taken);
 					return {rotation: taken, resumed: true};
 				}
 
-				const started = await startRotation(tx, keyring, installationId, leaseOwner);
+				const started = await startRotation(tx, keyring, holder, leaseOwner);
 				keys = started.keys;
 				return {rotation: started.rotation, resumed: false};
-			}),
+			},
+			{holder},
 		));
 		const batchKeys = keys!;
 		const fromVersion = current.fromVersion;
@@ -162,18 +166,17 @@ export async function changeKey(session: Session, options: ChangeKeyOptions = {}
 		keys?.to.fill(0);
 	}
 
-	const fingerprint = await session.catalog.write(async tx =>
-		withKeyring(tx, installationId, identity, async keyring => retireOldVersion(tx, keyring, installationId, current)),
-	);
+	const fingerprint = await keyringTransaction(session, 'write', async (tx, keyring) => retireOldVersion(tx, keyring, holder, current), {holder});
 	return {fromVersion: current.fromVersion, toVersion: current.toVersion, fingerprint, reencrypted: current.done, resumed};
 }
 
 async function startRotation(
 	tx: CatalogTx,
 	keyring: Keyring,
-	installationId: string,
+	holder: KeyHolder,
 	leaseOwner: string,
 ): Promise<{rotation: RotationRow; keys: RotationKeys}> {
+	const {installationId} = holder;
 	const fromVersion = keyring.primary.version;
 	const toVersion = nextVersionNumber(keyring.versions);
 	const {key, row} = createKeyVersion(keyring.catalogId, toVersion, 'primary');
@@ -182,9 +185,9 @@ async function startRotation(
 	try {
 		await tx.updateKeyVersion(fromVersion, {state: 'active'});
 		await tx.insertKeyVersion(row);
-		for (const instance of await tx.listInstances()) {
-			if (instance.joinedAt === undefined) continue;
-			await wrapForInstance(tx, keyring.catalogId, instance.installationId, instance.publicKey, toVersion, key);
+		// To the sealed members only (the tables agree with the seal: unlocking checked it), by their sealed public keys.
+		for (const member of keyring.seal!.members) {
+			await wrapForInstance(tx, keyring.catalogId, member.installationId, Buffer.from(member.publicKey, 'base64'), toVersion, key);
 		}
 
 		const rotation: RotationRow = {
@@ -197,7 +200,10 @@ async function startRotation(
 			...lease(leaseOwner),
 		};
 		await tx.putRotation(rotation);
-		await audit(tx, installationId, 'change-start', [keyring.primary.fingerprint, row.fingerprint], `version ${fromVersion} → ${toVersion}`);
+		// The old primary endorses the new one: instances that trust version N follow it to N+1 without asking anyone.
+		const endorsement = endorse(keyFor(keyring, fromVersion), keyring.catalogId, fromVersion, {version: toVersion, keyCheck: row.keyCheck, key});
+		await resealKeyring(tx, holder, keyring, {keys: new Map([[toVersion, key]]), endorsements: new Map([[toVersion, endorsement]])});
+		await audit(tx, installationId, 'change-start', [keyring.primary.fingerprint, row.fingerprint], `version ${fromVersion} → ${toVersion}`, signerOf(keyring, holder));
 		return {rotation, keys};
 	} catch (error) {
 		keys.from.fill(0);
@@ -387,7 +393,7 @@ function startWorker(): Worker {
 	return new Worker(`import(${JSON.stringify(api)}).then(tsx => { tsx.register(); return import(${JSON.stringify(worker)}); });`, {eval: true, resourceLimits});
 }
 
-async function retireOldVersion(tx: CatalogTx, keyring: Keyring, installationId: string, rotation: RotationRow): Promise<string> {
+async function retireOldVersion(tx: CatalogTx, keyring: Keyring, holder: KeyHolder, rotation: RotationRow): Promise<string> {
 	const remaining = await tx.countSecrets({keyVersion: rotation.fromVersion});
 	const toRow = keyring.versions.find(row => row.version === rotation.toVersion);
 	if (remaining > 0 || !toRow || !verifyKeyCheckValue(keyFor(keyring, rotation.toVersion), keyring.catalogId, toRow.version, toRow.keyCheck)) {
@@ -399,8 +405,9 @@ async function retireOldVersion(tx: CatalogTx, keyring: Keyring, installationId:
 	await tx.updateKeyVersion(rotation.fromVersion, {state: 'retired', retiredAt: new Date().toISOString()});
 	await tx.deleteWrappedKeys({version: rotation.fromVersion});
 	await tx.putRotation(undefined);
+	await resealKeyring(tx, holder, keyring);
 	const fromRow = keyring.versions.find(row => row.version === rotation.fromVersion);
-	await audit(tx, installationId, 'change', [fromRow?.fingerprint ?? '', toRow.fingerprint], `${rotation.done} values re-encrypted; version ${rotation.fromVersion} retired`);
+	await audit(tx, holder.installationId, 'change', [fromRow?.fingerprint ?? '', toRow.fingerprint], `${rotation.done} values re-encrypted; version ${rotation.fromVersion} retired`, signerOf(keyring, holder));
 	return toRow.fingerprint;
 }
 

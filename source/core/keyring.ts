@@ -1,22 +1,167 @@
 import {randomBytes} from 'node:crypto';
-import type {CatalogTx, KeyVersionRow} from '../catalog/catalog.ts';
+import type {CatalogTx, KeyringSealRow, KeyVersionRow, WriteOptions} from '../catalog/catalog.ts';
+import type {Identity} from '../instance/identity-file.ts';
+import {readTrustFile, writeTrustHeads, type TrustFile, type TrustHead} from '../instance/trust-head.ts';
+import {audit, type AuditHead, type AuditSigner} from './audit.ts';
 import {RscmError} from './errors.ts';
 import {fingerprintKey, keyCheckValue, verifyKeyCheckValue} from './fingerprint.ts';
 import {unwrapKey, wrapKey} from './key-wrap.ts';
-import type {Identity} from '../instance/identity-file.ts';
+import {keyMatchesSeal, sealFindings, trustedHead, verifySeal, writeSeal, type SealBody, type SealVerdict} from './keyring-seal.ts';
+import {installationIdOf, loadIdentity, type Session} from './session.ts';
 
 /**
- * The unlocked keyring of one instance: every live key version, opened with the instance's identity. Live means
- * primary, or active (a rotation is still moving values off it). Callers must call `close()` so the key bytes are
- * zeroed as soon as the operation ends.
+ * The unlocked keyring of one instance: every live key version, opened with the instance's identity and checked
+ * against the keyring seal (keyring-seal.ts). Live means primary, or active (a rotation is still moving values off
+ * it). Callers must call `close()` so the key bytes are zeroed as soon as the operation ends.
  */
 export type Keyring = {
 	catalogId: string;
 	primary: {version: number; key: Buffer; fingerprint: string};
 	keys: Map<number, Buffer>;
 	versions: KeyVersionRow[];
+	/** The verified seal; undefined only for a catalog sealed by no one yet (before the upgrade, see SECURITY.md). */
+	seal: SealBody | undefined;
+	/** Sequence of the seal record in the catalog (0: none). */
+	sealSequence: number;
 	close(): void;
 };
+
+/**
+ * Who opens the keyring: this instance's id and identity, and what it trusted before (its trust file, read before
+ * the transaction). The transaction leaves in `nextHead` what the instance trusts now; `saveTrust` writes it after
+ * the commit — never before, or a transaction that rolled back would leave a head no seal in the catalog reaches.
+ */
+export type KeyHolder = {
+	installationId: string;
+	instanceDirectory: string;
+	identity: Identity | undefined;
+	trust: TrustFile;
+	nextHead?: {catalogId: string; head: TrustHead} | undefined;
+	/** Set when this transaction signed an audit entry: saved into the trust head with it. */
+	auditHead?: {catalogId: string; head: AuditHead} | undefined;
+	/** `rscm key accept`: the primary key fingerprint the admin compared with a joined server's Status page. */
+	acceptFingerprint?: string | undefined;
+};
+
+export async function keyHolder(session: Session): Promise<KeyHolder> {
+	return {
+		installationId: installationIdOf(session),
+		instanceDirectory: session.instanceDirectory,
+		identity: await loadIdentity(session),
+		trust: await readTrustFile(session.instanceDirectory),
+	};
+}
+
+export async function saveTrust(session: Session, holder: KeyHolder): Promise<void> {
+	const updates: Record<string, TrustHead> = {};
+	if (holder.nextHead) {
+		const {catalogId, head} = holder.nextHead;
+		const before = holder.trust.catalogs[catalogId];
+		// A newer seal does not forget the audit head.
+		updates[catalogId] = head.state === 'trusted' && before?.state === 'trusted' ? {auditHead: before.auditHead, ...head} : head;
+	}
+
+	if (holder.auditHead) {
+		const {catalogId, head} = holder.auditHead;
+		const base = updates[catalogId] ?? holder.trust.catalogs[catalogId];
+		if (base?.state === 'trusted') updates[catalogId] = {...base, auditHead: head};
+	}
+
+	holder.nextHead = undefined;
+	holder.auditHead = undefined;
+	if (Object.keys(updates).length === 0) return;
+	await writeTrustHeads(session.instanceDirectory, updates);
+	holder.trust = {...holder.trust, catalogs: {...holder.trust.catalogs, ...updates}};
+}
+
+/** Audit entries written with the keyring are signed by its primary version, and become this instance's audit head. */
+export function signerOf(keyring: Keyring, holder: KeyHolder): AuditSigner {
+	return signerFor(holder, keyring.catalogId, keyring.primary.version, keyring.primary.key);
+}
+
+/** The same for a key at hand outside an unlocked keyring (init, Delete Encrypted Content, restore). */
+export function signerFor(holder: KeyHolder, catalogId: string, version: number, key: Uint8Array): AuditSigner {
+	return {
+		catalogId,
+		version,
+		key,
+		onWritten(head) {
+			holder.auditHead = {catalogId, head};
+		},
+	};
+}
+
+/**
+ * The usual way to work with the keyring: one transaction (read or write) with the keyring unlocked and verified,
+ * then the trust head saved. A write on a catalog that no one has sealed yet seals it first (the upgrade).
+ */
+export async function keyringTransaction<T>(
+	session: Session,
+	mode: 'read' | 'write',
+	work: (tx: CatalogTx, keyring: Keyring, holder: KeyHolder) => Promise<T>,
+	options?: WriteOptions & {holder?: KeyHolder},
+): Promise<T> {
+	const holder = options?.holder ?? (await keyHolder(session));
+	const run = async (tx: CatalogTx) =>
+		withKeyring(tx, holder, async keyring => {
+			if (mode === 'write' && keyring.seal === undefined) await upgradeSeal(tx, holder, keyring);
+			return work(tx, keyring, holder);
+		});
+	const result = mode === 'write' ? await session.catalog.write(run, options) : await session.catalog.read(run);
+	await saveTrust(session, holder);
+	return result;
+}
+
+/**
+ * First use of a catalog that was never sealed, by an instance that kept no trust head (both made by an rscm before
+ * the seal existed): the keyring it holds, whose keys passed their key checks, is sealed as it stands. This is the
+ * one point where an instance trusts the catalog's word (trust on first use), recorded in the audit log.
+ */
+async function upgradeSeal(tx: CatalogTx, holder: KeyHolder, keyring: Keyring): Promise<void> {
+	await resealKeyring(tx, holder, keyring);
+	await audit(tx, holder.installationId, 'keyring-upgrade', [keyring.primary.fingerprint], `keyring sealed (seal ${keyring.sealSequence})`, signerOf(keyring, holder));
+}
+
+/** Seals the tables as this transaction left them; see writeSeal. `extra` holds keys and endorsements made here. */
+export async function resealKeyring(
+	tx: CatalogTx,
+	holder: KeyHolder,
+	keyring: Keyring,
+	extra: {keys?: ReadonlyMap<number, Uint8Array>; endorsements?: ReadonlyMap<number, string>} = {},
+): Promise<void> {
+	const body = await writeSeal(tx, {
+		catalogId: keyring.catalogId,
+		sealedBy: holder.installationId,
+		previous: keyring.seal,
+		previousSequence: keyring.sealSequence,
+		keys: new Map<number, Uint8Array>([...keyring.keys, ...(extra.keys ?? [])]),
+		endorsements: extra.endorsements,
+	});
+	keyring.seal = body;
+	keyring.sealSequence = body.sequence;
+	holder.nextHead = {catalogId: keyring.catalogId, head: trustedHead(body)};
+}
+
+/** A new origin (init, Delete Encrypted Content): sealed with only `keys`. */
+export async function sealOrigin(tx: CatalogTx, holder: KeyHolder, catalogId: string, keys: ReadonlyMap<number, Uint8Array>): Promise<SealBody> {
+	const previousSequence = (await tx.getKeyringSeal())?.sequence ?? 0;
+	const body = await writeSeal(tx, {catalogId, sealedBy: holder.installationId, previous: undefined, previousSequence, keys});
+	await recordOwnSeal(holder, catalogId, body);
+	return body;
+}
+
+/**
+ * A seal this instance wrote that nothing it trusted endorses (an origin, or a restore's): recorded as pending in the
+ * trust file now, before the commit, so that a crash between the commit and saveTrust cannot leave the instance
+ * unable to trust its own key; promoted to the head by saveTrust, or by the next unlock that finds it in the catalog.
+ */
+export async function recordOwnSeal(holder: KeyHolder, catalogId: string, body: SealBody): Promise<void> {
+	const head = trustedHead(body);
+	const pending = {version: head.version, verifyingKey: head.verifyingKey, keyFingerprint: head.keyFingerprint, sealSequence: head.sealSequence};
+	const current = holder.trust.catalogs[catalogId] ?? {state: 'awaiting' as const, since: new Date().toISOString()};
+	await writeTrustHeads(holder.instanceDirectory, {[catalogId]: {...current, pending}});
+	holder.nextHead = {catalogId, head};
+}
 
 export function liveVersions(versions: KeyVersionRow[]): KeyVersionRow[] {
 	return versions.filter(row => row.state !== 'retired');
@@ -26,7 +171,8 @@ export function primaryVersion(versions: KeyVersionRow[]): KeyVersionRow | undef
 	return versions.find(row => row.state === 'primary');
 }
 
-export async function unlockKeyring(tx: CatalogTx, installationId: string, identity: Identity | undefined): Promise<Keyring> {
+export async function unlockKeyring(tx: CatalogTx, holder: KeyHolder): Promise<Keyring> {
+	const {installationId, identity} = holder;
 	const {catalogId} = await tx.getInfo();
 	const instance = await tx.getInstance(installationId);
 	if (!instance) {
@@ -50,6 +196,12 @@ export async function unlockKeyring(tx: CatalogTx, installationId: string, ident
 		});
 	}
 
+	const sealRow = await tx.getKeyringSeal();
+	const seal = sealRow && (await verifiedSeal(tx, holder, catalogId, sealRow));
+	if (!sealRow && holder.trust.catalogs[catalogId] !== undefined) {
+		throw tampered('the keyring seal is missing from the catalog');
+	}
+
 	const keys = new Map<number, Buffer>();
 	try {
 		for (const row of live) {
@@ -63,6 +215,10 @@ export async function unlockKeyring(tx: CatalogTx, installationId: string, ident
 			const key = unwrapKey(copy, identity.privateKey, catalogId, row.version);
 			keys.set(row.version, key);
 			assertKeyMatchesRecord(key, catalogId, row);
+			const sealed = seal?.versions.find(version => version.version === row.version);
+			if (seal && (!sealed || !keyMatchesSeal(key, catalogId, sealed))) {
+				throw tampered(`this instance's copy of key version ${row.version} is not the key the keyring seal names`);
+			}
 		}
 	} catch (error) {
 		for (const key of keys.values()) key.fill(0);
@@ -71,16 +227,74 @@ export async function unlockKeyring(tx: CatalogTx, installationId: string, ident
 
 	const primaryRow = primaryVersion(live);
 	if (!primaryRow) throw new RscmError('CATALOG_CORRUPT', 'The catalog has no primary key version.');
+	const head = holder.trust.catalogs[catalogId];
+	if (seal && (head?.state !== 'trusted' || head.sealSequence !== sealRow.sequence)) {
+		holder.nextHead = {catalogId, head: trustedHead(seal)};
+	}
+
 	return {
 		catalogId,
 		// Computed from the key, not read from the fingerprint column: what the admin compares is the key in use.
 		primary: {version: primaryRow.version, key: keys.get(primaryRow.version)!, fingerprint: fingerprintKey(keys.get(primaryRow.version)!)},
 		keys,
 		versions,
+		seal,
+		sealSequence: sealRow?.sequence ?? 0,
 		close() {
 			for (const key of keys.values()) key.fill(0);
 		},
 	};
+}
+
+function tampered(reason: string): RscmError {
+	return new RscmError('KEYRING_TAMPERED', `The keyring does not verify: ${reason}.`, {
+		hint:
+			'The catalog was edited outside rscm; nothing was read, written or wrapped with it. Restore the key from a backup ' +
+			'(rscm key restore --file PATH), or the catalog from a database backup. If an admin really restored an older ' +
+			'database, confirm its key with `rscm key accept --fingerprint FP` after comparing FP on a joined server.',
+	});
+}
+
+/**
+ * The seal as this instance can trust it, or the refusal. An instance with no trust head at all (joined by an rscm
+ * before the seal) takes a seal that verifies by itself on first use; `rscm key accept` takes one whose primary
+ * fingerprint the admin compared, whatever this instance trusted before (the recovery after a rebuilt catalog).
+ */
+async function verifiedSeal(tx: CatalogTx, holder: KeyHolder, catalogId: string, row: KeyringSealRow): Promise<SealBody> {
+	const head = holder.trust.catalogs[catalogId];
+	const accepting = holder.acceptFingerprint !== undefined;
+	const verdict = accepting ? verifySeal(row, catalogId, undefined) : verifySealFromHead(row, catalogId, head);
+	if (verdict.kind === 'tampered') throw tampered(verdict.reason);
+	if (verdict.kind === 'unconfirmed') {
+		const primary = verdict.body.versions.find(version => version.state === 'primary')!;
+		const legacy = head === undefined && !accepting;
+		const accepted = accepting && holder.acceptFingerprint === primary.fingerprint;
+		if (accepting && !accepted) {
+			throw new RscmError('INVALID_INPUT', `The primary key in the catalog is ${primary.fingerprint}, not ${holder.acceptFingerprint}; nothing was accepted.`, {
+				hint: 'Compare with the Primary key line of `rscm status` on a joined server, and do not accept a key you cannot match.',
+			});
+		}
+
+		if (!legacy && !accepted) {
+			throw new RscmError('KEY_NOT_CONFIRMED', `This server has not confirmed its key: ${verdict.reason}.`, {
+				hint: `Compare ${primary.fingerprint} with the Primary key line of \`rscm status\` on a joined server; if they match, run \`rscm key accept --fingerprint ${primary.fingerprint}\`.`,
+			});
+		}
+	}
+
+	const findings = sealFindings(verdict.body, {versions: await tx.listKeyVersions(), rotation: await tx.getRotation(), instances: await tx.listInstances()});
+	if (findings.length > 0) throw tampered(findings.join('; '));
+	return verdict.body;
+}
+
+/** The seal against the trust head, or against the origin this instance sealed just before a crash (PendingOrigin). */
+function verifySealFromHead(row: KeyringSealRow, catalogId: string, head: TrustHead | undefined): SealVerdict {
+	const verdict = verifySeal(row, catalogId, head);
+	const pending = head?.pending;
+	if (verdict.kind !== 'unconfirmed' || !pending) return verdict;
+	const asHead: TrustHead = {state: 'trusted', ...pending, membershipDigest: '', trustedAt: ''};
+	const fromPending = verifySeal(row, catalogId, asHead);
+	return fromPending.kind === 'trusted' ? fromPending : verdict;
 }
 
 /**
@@ -90,19 +304,12 @@ export async function unlockKeyring(tx: CatalogTx, installationId: string, ident
  */
 function assertKeyMatchesRecord(key: Buffer, catalogId: string, row: KeyVersionRow): void {
 	if (verifyKeyCheckValue(key, catalogId, row.version, row.keyCheck) && fingerprintKey(key) === row.fingerprint) return;
-	throw new RscmError('KEYRING_TAMPERED', `This instance's copy of key version ${row.version} is not the key the catalog records for that version.`, {
-		hint: 'The catalog was edited outside rscm. Do not use it: restore the key from a backup (rscm key restore --file PATH) or the catalog from a database backup.',
-	});
+	throw tampered(`this instance's copy of key version ${row.version} is not the key the catalog records for that version`);
 }
 
 /** Runs `work` with an unlocked keyring and zeroes it afterwards, whatever happens. */
-export async function withKeyring<T>(
-	tx: CatalogTx,
-	installationId: string,
-	identity: Identity | undefined,
-	work: (keyring: Keyring) => Promise<T>,
-): Promise<T> {
-	const keyring = await unlockKeyring(tx, installationId, identity);
+export async function withKeyring<T>(tx: CatalogTx, holder: KeyHolder, work: (keyring: Keyring) => Promise<T>): Promise<T> {
+	const keyring = await unlockKeyring(tx, holder);
 	try {
 		return await work(keyring);
 	} finally {

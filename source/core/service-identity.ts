@@ -3,7 +3,7 @@ import {audit} from './audit.ts';
 import {RscmError} from './errors.ts';
 import {fingerprintPublicKey} from './fingerprint.ts';
 import {generateIdentity} from './key-wrap.ts';
-import {keyFor, liveVersions, primaryVersion, withKeyring, wrapForInstance} from './keyring.ts';
+import {keyFor, keyHolder, keyringTransaction, liveVersions, primaryVersion, resealKeyring, signerOf, wrapForInstance} from './keyring.ts';
 import {installationIdOf, requireIdentity, type Session} from './session.ts';
 
 export type ChangeIdentityResult = {
@@ -35,12 +35,16 @@ export async function changeServiceIdentity(session: Session, options: {allowWit
 	const current = await requireIdentity(session);
 	if (!options.allowWithoutBackup && !(await primaryKeyBackedUp(session))) throw noBackupError();
 
+	// Read before identity.next.key exists: loading the identity settles (discards) a next key the catalog lacks.
+	const holder = await keyHolder(session);
 	const pair = generateIdentity();
 	const next: Identity = {...pair, createdAt: new Date().toISOString(), fingerprint: fingerprintPublicKey(pair.publicKey)};
 	await writeIdentity(session.instanceDirectory, next, 'next');
 	try {
-		await session.catalog.write(async tx =>
-			withKeyring(tx, installationId, current, async keyring => {
+		await keyringTransaction(
+			session,
+			'write',
+			async (tx, keyring) => {
 				for (const row of liveVersions(keyring.versions)) {
 					await wrapForInstance(tx, keyring.catalogId, installationId, next.publicKey, row.version, keyFor(keyring, row.version));
 				}
@@ -50,8 +54,11 @@ export async function changeServiceIdentity(session: Session, options: {allowWit
 					identityFingerprint: next.fingerprint,
 					identityCreatedAt: next.createdAt,
 				});
-				await audit(tx, installationId, 'change-identity', [current.fingerprint, next.fingerprint]);
-			}),
+				// The sealed membership names this instance's public key: the new one from now on.
+				await resealKeyring(tx, holder, keyring);
+				await audit(tx, installationId, 'change-identity', [current.fingerprint, next.fingerprint], '', signerOf(keyring, holder));
+			},
+			{holder},
 		);
 	} catch (error) {
 		await discardNextIdentity(session.instanceDirectory);

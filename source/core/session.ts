@@ -3,7 +3,7 @@ import {mkdir, stat} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type {Catalog} from '../catalog/catalog.ts';
-import {isPostgresLocation, openCatalog} from '../catalog/open-catalog.ts';
+import {isPostgresLocation, knownSchemaVersion, openCatalog} from '../catalog/open-catalog.ts';
 import {
 	discardNextIdentity,
 	promoteNextIdentity,
@@ -66,7 +66,27 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
 
 	if (!isPostgresLocation(location)) location = path.resolve(expandHome(location));
 	const catalog = await openCatalog(location);
+	await upgradeSchema(catalog);
 	return {catalog, catalogSource, instanceDirectory, settings, close: async () => catalog.close()};
+}
+
+/**
+ * Brings a catalog written by an older rscm up to this rscm's schema on first use, so that installing a new rscm
+ * needs no separate `rscm init`. create() runs only the missing steps, in one transaction under the catalog's write
+ * lock (a second process upgrading at the same time finds nothing left to do), and keeps the catalog id. The common
+ * case, a current catalog or none, costs one probe on the connection the session uses next anyway.
+ *
+ * Any failure here — the catalog locked, unreachable, read-only, damaged, or an account without the right to create
+ * tables — is left to the operations that follow: they meet the catalog as it is and report it as they would without
+ * this step (an older schema: CATALOG_UNAVAILABLE with "Run `rscm init`").
+ */
+async function upgradeSchema(catalog: Catalog): Promise<void> {
+	try {
+		const info = await catalog.probe();
+		if (info !== undefined && info.schemaVersion < knownSchemaVersion(catalog.kind)) await catalog.create();
+	} catch {
+		// Reported by the next operation on the catalog.
+	}
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -1,9 +1,9 @@
 import type {CatalogTx} from '../catalog/catalog.ts';
 import {audit} from './audit.ts';
 import {RscmError} from './errors.ts';
-import {withKeyring} from './keyring.ts';
+import {keyringTransaction, signerOf} from './keyring.ts';
 import {secretState, writeSecret, type SecretState} from './secret-values.ts';
-import {installationIdOf, loadIdentity, type Session} from './session.ts';
+import {installationIdOf, type Session} from './session.ts';
 
 /**
  * Settings shared by every instance of a deployment. SSRS keeps these per machine in rsreportserver.config, so each
@@ -103,16 +103,13 @@ async function writeSettingsWithPassword(
 	operation: string,
 ): Promise<void> {
 	const installationId = installationIdOf(session);
-	const identity = await loadIdentity(session);
-	await session.catalog.write(async tx =>
-		withKeyring(tx, installationId, identity, async keyring => {
-			await tx.putSettings(clear);
-			const address = {kind: 'setting' as const, owner, field: 'password'};
-			if (password === null) await tx.deleteSecrets({kind: 'setting', owner});
-			else if (password !== undefined) await writeSecret(tx, keyring, address, password);
-			await audit(tx, installationId, operation, []);
-		}),
-	);
+	await keyringTransaction(session, 'write', async (tx, keyring, holder) => {
+		await tx.putSettings(clear);
+		const address = {kind: 'setting' as const, owner, field: 'password'};
+		if (password === null) await tx.deleteSecrets({kind: 'setting', owner});
+		else if (password !== undefined) await writeSecret(tx, keyring, address, password);
+		await audit(tx, installationId, operation, [], '', signerOf(keyring, holder));
+	});
 }
 
 async function storedPassword(session: Session, owner: string): Promise<boolean> {

@@ -1,16 +1,17 @@
 import type {CatalogInfo, CatalogTx, InstanceRow, KeyVersionRow, RotationRow, SecretCounts} from '../catalog/catalog.ts';
-import type {Identity} from '../instance/identity-file.ts';
 import {isRscmError} from './errors.ts';
-import {liveVersions, primaryVersion, unlockKeyring} from './keyring.ts';
+import {keyHolder, keyringTransaction, liveVersions, primaryVersion, saveTrust, unlockKeyring, type KeyHolder} from './keyring.ts';
 import {loadIdentity, machineName, type Session} from './session.ts';
 
 /** SSRS's vocabulary for an instance's relation to the key, plus "not initialized" for a fresh install. */
-export type InstanceStatus = 'not-initialized' | 'joined' | 'waiting' | 'key-unavailable' | 'tampered';
+export type InstanceStatus = 'not-initialized' | 'joined' | 'waiting' | 'unconfirmed' | 'key-unavailable' | 'tampered';
 
 export const instanceStatusLabels: Record<InstanceStatus, string> = {
 	'not-initialized': 'Not initialized',
 	joined: 'Joined',
 	waiting: 'Waiting to Join',
+	// Not an SSRS state: holds a key it was given, not yet confirmed by the admin (KEY_NOT_CONFIRMED).
+	unconfirmed: 'Key not confirmed',
 	'key-unavailable': 'Key unavailable',
 	// Not an SSRS state: the key this instance opened is not the one the catalog records (KEYRING_TAMPERED).
 	tampered: 'Keyring tampered',
@@ -32,6 +33,8 @@ export type StatusReport = {
 	secrets: SecretCounts | undefined;
 	rotation: RotationRow | undefined;
 	instances: {joined: number; waiting: number; total: number};
+	/** Conditions the admin should fix that do not stop rscm (a catalog file others can write). */
+	warnings: string[];
 };
 
 /** A key version as reports show it: the key-check value stays in the catalog. */
@@ -41,33 +44,47 @@ function summarizeVersion({keyCheck: _keyCheck, ...rest}: KeyVersionRow): KeyVer
 	return rest;
 }
 
-/** What the status of this instance is, judged by actually opening its wrapped copies, not by a stored flag. */
-async function statusInTransaction(
-	tx: CatalogTx,
-	installationId: string | undefined,
-	identity: Identity | undefined,
-): Promise<{status: InstanceStatus; detail: string | undefined}> {
-	if (!installationId || !(await tx.getInstance(installationId))) {
-		return {status: 'not-initialized', detail: 'Run `rscm init` to create or join the catalog.'};
+type KeyStatus = {status: InstanceStatus; detail: string | undefined; unsealed: boolean};
+
+/**
+ * What the status of this instance is, judged by actually opening its wrapped copies and checking them against the
+ * keyring seal and its trust head, not by a stored flag.
+ */
+async function statusInTransaction(tx: CatalogTx, holder: KeyHolder | undefined): Promise<KeyStatus> {
+	if (!holder || !(await tx.getInstance(holder.installationId))) {
+		return {status: 'not-initialized', detail: 'Run `rscm init` to create or join the catalog.', unsealed: false};
 	}
 
 	try {
-		const keyring = await unlockKeyring(tx, installationId, identity);
+		const keyring = await unlockKeyring(tx, holder);
 		keyring.close();
-		return {status: 'joined', detail: undefined};
+		return {status: 'joined', detail: undefined, unsealed: keyring.seal === undefined};
 	} catch (error) {
-		if (isRscmError(error, 'WAITING_TO_JOIN')) return {status: 'waiting', detail: error.hint};
-		if (isRscmError(error, 'KEY_UNAVAILABLE')) return {status: 'key-unavailable', detail: error.message};
-		if (isRscmError(error, 'KEYRING_TAMPERED')) return {status: 'tampered', detail: `${error.message} ${error.hint ?? ''}`.trim()};
+		const explained = (status: InstanceStatus, detail: string | undefined) => ({status, detail, unsealed: false});
+		if (isRscmError(error, 'WAITING_TO_JOIN')) return explained('waiting', error.hint);
+		if (isRscmError(error, 'KEY_UNAVAILABLE')) return explained('key-unavailable', error.message);
+		if (isRscmError(error, 'KEY_NOT_CONFIRMED')) return explained('unconfirmed', `${error.message} ${error.hint ?? ''}`.trim());
+		if (isRscmError(error, 'KEYRING_TAMPERED')) return explained('tampered', `${error.message} ${error.hint ?? ''}`.trim());
 		throw error;
 	}
 }
 
+/**
+ * The key status, with what it implies done: a newer seal trusted is recorded in the trust head, and a joined
+ * instance on a catalog nobody sealed yet seals it (the upgrade) and reports again.
+ */
+async function keyStatus(session: Session): Promise<KeyStatus> {
+	const holder = session.settings.get('installationId') ? await keyHolder(session) : undefined;
+	const result = await session.catalog.read(async tx => statusInTransaction(tx, holder));
+	if (holder) await saveTrust(session, holder);
+	if (!result.unsealed || !holder) return result;
+	await keyringTransaction(session, 'write', async () => undefined, {holder});
+	return session.catalog.read(async tx => statusInTransaction(tx, holder));
+}
+
 export async function instanceStatus(session: Session): Promise<InstanceStatus> {
 	if (!(await session.catalog.probe())) return 'not-initialized';
-	const identity = await loadIdentity(session);
-	const installationId = session.settings.get('installationId');
-	return session.catalog.read(async tx => (await statusInTransaction(tx, installationId, identity)).status);
+	return (await keyStatus(session)).status;
 }
 
 export async function getStatus(session: Session): Promise<StatusReport> {
@@ -93,12 +110,14 @@ export async function getStatus(session: Session): Promise<StatusReport> {
 			secrets: undefined,
 			rotation: undefined,
 			instances: {joined: 0, waiting: 0, total: 0},
+			warnings: [],
 		};
 	}
 
 	const identity = installationId ? await loadIdentity(session) : undefined;
+	const {status, detail} = await keyStatus(session);
+	const sharedWrite = await session.catalog.sharedWriteAccess();
 	return session.catalog.read(async tx => {
-		const {status, detail} = await statusInTransaction(tx, installationId, identity);
 		const versions = await tx.listKeyVersions();
 		const primaryRow = primaryVersion(versions);
 		const instances = await tx.listInstances();
@@ -111,12 +130,14 @@ export async function getStatus(session: Session): Promise<StatusReport> {
 			catalog: {...info, exists: true as const},
 			status,
 			statusDetail: detail,
-			// A keyring that does not verify has no primary key to show: its columns are what the tamperer wrote.
-			primaryKey: status === 'tampered' ? undefined : primaryRow && summarizeVersion(primaryRow),
+			// A keyring that does not verify (or is not confirmed) has no primary key to show: its columns may be what a
+			// tamperer wrote. The detail names the fingerprint to compare.
+			primaryKey: status === 'tampered' || status === 'unconfirmed' ? undefined : primaryRow && summarizeVersion(primaryRow),
 			keyVersions: liveVersions(versions).map(summarizeVersion),
 			secrets: await tx.countSecretsByKind(),
 			rotation: await tx.getRotation(),
 			instances: {joined, waiting: instances.length - joined, total: instances.length},
+			warnings: sharedWrite === undefined ? [] : [sharedWrite],
 		};
 	});
 }

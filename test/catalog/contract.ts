@@ -1,7 +1,21 @@
+import {mkdtemp, rm} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
 import test, {type ExecutionContext} from 'ava';
-import type {Catalog, CatalogTx, InstanceRow, KeyVersionRow, RotationRow, SecretAddress} from '../../source/catalog/catalog.ts';
+import type {
+	AuditEntry,
+	Catalog,
+	CatalogTx,
+	InstanceRow,
+	KeyringSealRow,
+	KeyVersionRow,
+	NewAuditEntry,
+	RotationRow,
+	SecretAddress,
+} from '../../source/catalog/catalog.ts';
 import type {ErrorCode} from '../../source/core/errors.ts';
+import {openSession} from '../../source/core/session.ts';
 
 /**
  * The one contract every catalog backend passes. Each backend's test file calls catalogContract with a factory that
@@ -14,6 +28,10 @@ export type CatalogFixture = {
 	second: () => Promise<Catalog>;
 	/** Records schema version `version` in the created catalog, as a newer rscm would. */
 	forgeSchemaVersion: (version: number) => Promise<void>;
+	/** Opens a catalog object on the same location that knows only migration steps 1 to `version`, as an older rscm. */
+	older: (version: number) => Promise<Catalog>;
+	/** The location as `--catalog` takes it (openCatalog, openSession). */
+	location: string;
 	/** Removes the location. Catalog objects are closed before it runs. */
 	cleanup: () => Promise<void>;
 };
@@ -27,6 +45,8 @@ type Context = {
 	catalog: Catalog;
 	second: () => Promise<Catalog>;
 	forgeSchemaVersion: (version: number) => Promise<void>;
+	older: (version: number) => Promise<Catalog>;
+	location: string;
 };
 
 const t0 = '2024-05-01T10:00:00.000Z';
@@ -72,6 +92,27 @@ function keyVersion(version: number, overrides: Partial<KeyVersionRow> = {}): Ke
 
 const password = (owner: string): SecretAddress => ({kind: 'datasource', owner, field: 'password'});
 
+/** An unchained audit entry (as written before the chain existed), with what the test sets. */
+function auditEntry(overrides: Partial<NewAuditEntry> = {}): NewAuditEntry {
+	return {
+		at: t0,
+		installationId: undefined,
+		operation: 'backup',
+		fingerprints: [],
+		outcome: 'success',
+		detail: '',
+		chainHash: undefined,
+		keyVersion: undefined,
+		signature: undefined,
+		...overrides,
+	};
+}
+
+/** An audit entry with its bytes as hex, for deepEqual whatever the container the driver returns (Buffer). */
+function comparableAudit(entry: NewAuditEntry | AuditEntry): Record<string, unknown> {
+	return {...entry, chainHash: hex(entry.chainHash), signature: hex(entry.signature)};
+}
+
 async function rejectsWithCode(t: ExecutionContext, promise: Promise<unknown>, code: ErrorCode): Promise<Error> {
 	const error = await t.throwsAsync(promise);
 	t.is((error as {code?: string} | undefined)?.code, code, error?.message);
@@ -99,10 +140,21 @@ export function catalogContract(
 				opened.push(catalog);
 				return catalog;
 			};
+			const older = async (version: number) => {
+				const catalog = await fixture.older(version);
+				opened.push(catalog);
+				return catalog;
+			};
 
 			try {
 				if (settings.created !== false) await fixture.catalog.create();
-				await body(t, {catalog: fixture.catalog, second, forgeSchemaVersion: fixture.forgeSchemaVersion});
+				await body(t, {
+					catalog: fixture.catalog,
+					second,
+					forgeSchemaVersion: fixture.forgeSchemaVersion,
+					older,
+					location: fixture.location,
+				});
 			} finally {
 				for (const catalog of opened) await catalog.close().catch(() => undefined);
 				await fixture.cleanup();
@@ -558,28 +610,241 @@ export function catalogContract(
 		t.is(await catalog.read(async tx => tx.getRotation()), undefined);
 	});
 
+	contract('keyring seal: one record, replaced and removed', async (t, {catalog}) => {
+		const sealCount = async () => (await catalog.read(async tx => tx.countRows())).keyringSeal;
+		const stored = async () => {
+			const row = await catalog.read(async tx => tx.getKeyringSeal());
+			if (row) {
+				t.true(row.body instanceof Uint8Array && row.signature instanceof Uint8Array);
+				t.is(typeof row.sequence, 'number');
+			}
+
+			return row && {sequence: row.sequence, body: hex(row.body), signature: hex(row.signature)};
+		};
+
+		const comparable = (row: KeyringSealRow) => ({sequence: row.sequence, body: hex(row.body), signature: hex(row.signature)});
+		t.is(await stored(), undefined);
+		t.is(await sealCount(), 0);
+		// Opaque bytes, never text: every byte value, zero bytes and invalid UTF-8 come back exactly.
+		const first: KeyringSealRow = {
+			sequence: 1,
+			body: Uint8Array.from({length: 256}, (_, index) => index),
+			signature: Uint8Array.from({length: 64}, (_, index) => 255 - index),
+		};
+		await catalog.write(async tx => tx.putKeyringSeal(first));
+		t.deepEqual(await stored(), comparable(first));
+		t.is(await sealCount(), 1);
+
+		// A Uint8Array view into a larger buffer stores only its own bytes; the sequence is past 32 bits.
+		const backing = new Uint8Array([0xee, 0xee, 0, 1, 0, 0xff, 0xee]);
+		const next: KeyringSealRow = {sequence: 9_007_199_254, body: backing.subarray(2, 6), signature: bytes(7, 7, 7)};
+		await catalog.write(async tx => tx.putKeyringSeal(next));
+		t.deepEqual(await stored(), {sequence: 9_007_199_254, body: '000100ff', signature: '070707'});
+		t.is(await sealCount(), 1);
+
+		// Rolled back with its transaction; a read transaction cannot write it.
+		await t.throwsAsync(
+			catalog.write(async tx => {
+				await tx.putKeyringSeal(first);
+				throw new Error('the core changed its mind');
+			}),
+		);
+		await rejectsWithCode(t, catalog.read(async tx => tx.putKeyringSeal(undefined)), 'INTERNAL');
+		t.deepEqual(await stored(), comparable(next));
+
+		await catalog.write(async tx => tx.putKeyringSeal(undefined));
+		t.is(await stored(), undefined);
+		t.is(await sealCount(), 0);
+		// Removing what is not there is not an error.
+		await catalog.write(async tx => tx.putKeyringSeal(undefined));
+		t.is(await sealCount(), 0);
+	});
+
+	contract(
+		'a catalog of an older schema is refused by read and write, and create upgrades it in place',
+		async (t, {catalog, older}) => {
+			const old = await older(1);
+			const catalogId = '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9';
+			const created = await old.create({catalogId, createdAt: t1});
+			t.is(created.schemaVersion, 1);
+			await old.write(async tx => {
+				await tx.insertKeyVersion(keyVersion(1));
+				await tx.upsertDataSource('Sales');
+				await tx.putSecret(password('Sales'), bytes(1, 2, 3), 1);
+			});
+
+			t.like(await catalog.probe(), {catalogId, schemaVersion: 1});
+			for (const attempt of [catalog.read(async tx => tx.listInstances()), catalog.write(async tx => tx.listInstances())]) {
+				const error = await rejectsWithCode(t, attempt, 'CATALOG_UNAVAILABLE');
+				t.regex(error.message, /schema version 1/);
+				t.regex((error as {hint?: string}).hint ?? '', /rscm init/);
+			}
+
+			const upgraded = await catalog.create({catalogId: '11111111-2222-4333-8444-555555555555', createdAt: t2});
+			t.true(upgraded.schemaVersion > 1);
+			t.deepEqual(upgraded, {...created, schemaVersion: upgraded.schemaVersion});
+			t.deepEqual(await catalog.probe(), upgraded);
+			await catalog.read(async tx => {
+				t.deepEqual((await tx.listKeyVersions()).map(row => row.version), [1]);
+				t.is(hex((await tx.getSecret(password('Sales')))?.ciphertext), '010203');
+				t.is((await tx.countRows()).keyringSeal, 0);
+			});
+			await catalog.write(async tx => tx.putKeyringSeal({sequence: 1, body: bytes(1), signature: bytes(2)}));
+			t.is((await catalog.read(async tx => tx.countRows())).keyringSeal, 1);
+			// Idempotent: nothing left to run.
+			t.deepEqual(await catalog.create(), upgraded);
+			// The older rscm now meets a newer schema and stops.
+			await rejectsWithCode(t, old.read(async tx => tx.listInstances()), 'CATALOG_TOO_NEW');
+		},
+		{created: false},
+	);
+
+	contract(
+		'openSession upgrades a catalog of an older schema in place, also when two sessions open it at once',
+		async (t, {catalog, older, location}) => {
+			const old = await older(1);
+			const created = await old.create();
+			await old.write(async tx => tx.upsertDataSource('Sales'));
+			const directory = await mkdtemp(path.join(os.tmpdir(), 'rscm-upgrade-'));
+			try {
+				// env: {} keeps RSCM_CATALOG / RSCM_INSTANCE_DIR of the developer's shell out of the test.
+				const sessions = await Promise.all(
+					['a', 'b'].map(async name => openSession({catalog: location, instanceDirectory: path.join(directory, name), env: {}})),
+				);
+				try {
+					for (const session of sessions) {
+						const info = await session.catalog.read(async tx => tx.getInfo());
+						t.true(info.schemaVersion > 1);
+						t.deepEqual(info, {...created, schemaVersion: info.schemaVersion, location: session.catalog.location});
+						t.deepEqual((await session.catalog.read(async tx => tx.listDataSources())).map(row => row.name), ['Sales']);
+					}
+
+					await sessions[0]!.catalog.write(async tx => tx.putKeyringSeal({sequence: 1, body: bytes(1), signature: bytes(2)}));
+					t.is((await sessions[1]!.catalog.read(async tx => tx.countRows())).keyringSeal, 1);
+				} finally {
+					for (const session of sessions) await session.close();
+				}
+
+				// A current catalog is left as it is: opening a session again changes nothing.
+				const before = await catalog.probe();
+				const again = await openSession({catalog: location, instanceDirectory: path.join(directory, 'a'), env: {}});
+				await again.close();
+				t.deepEqual(await catalog.probe(), before);
+			} finally {
+				await rm(directory, {recursive: true, force: true});
+			}
+		},
+		{created: false},
+	);
+
 	contract('audit log: append and list newest first, limited', async (t, {catalog}) => {
 		await catalog.write(async tx => {
-			await tx.appendAudit({at: t0, installationId: 'inst-a', operation: 'initialize', fingerprints: ['1111-2222-3333-4444'], outcome: 'success', detail: ''});
-			await tx.appendAudit({installationId: undefined, operation: 'backup', fingerprints: [], outcome: 'failure', detail: 'WRONG_PASSWORD'});
-			await tx.appendAudit({at: t2, installationId: 'inst-b', operation: 'change', fingerprints: ['a', 'b'], outcome: 'success', detail: 'v1 → v2'});
+			await tx.appendAudit(auditEntry({at: t0, installationId: 'inst-a', operation: 'initialize', fingerprints: ['1111-2222-3333-4444']}));
+			// Times need not increase with ids (clocks of two servers differ); each is kept as given, never now().
+			await tx.appendAudit(auditEntry({at: t1, operation: 'backup', outcome: 'failure', detail: 'WRONG_PASSWORD'}));
+			await tx.appendAudit(auditEntry({at: t2, installationId: 'inst-b', operation: 'change', fingerprints: ['a', 'b'], detail: 'v1 → v2'}));
+			await tx.appendAudit(auditEntry({at: t0, operation: 'restore'}));
 		});
 		const entries = await catalog.read(async tx => tx.listAudit(10));
 		t.deepEqual(
 			entries.map(entry => entry.operation),
-			['change', 'backup', 'initialize'],
+			['restore', 'change', 'backup', 'initialize'],
 		);
-		t.true(entries[0]!.id > entries[1]!.id && entries[1]!.id > entries[2]!.id);
-		t.like(entries[0], {at: t2, installationId: 'inst-b', fingerprints: ['a', 'b'], outcome: 'success', detail: 'v1 → v2'});
-		t.like(entries[1], {installationId: undefined, fingerprints: [], outcome: 'failure', detail: 'WRONG_PASSWORD'});
-		t.true(Math.abs(Date.parse(entries[1]!.at) - Date.now()) < 60_000);
-		t.is(new Date(entries[1]!.at).toISOString(), entries[1]!.at);
-		t.like(entries[2], {at: t0, installationId: 'inst-a', fingerprints: ['1111-2222-3333-4444']});
+		t.true(entries[0]!.id > entries[1]!.id && entries[1]!.id > entries[2]!.id && entries[2]!.id > entries[3]!.id);
+		t.like(entries[0], {at: t0, installationId: undefined});
+		t.like(entries[1], {at: t2, installationId: 'inst-b', fingerprints: ['a', 'b'], outcome: 'success', detail: 'v1 → v2'});
+		t.like(entries[2], {at: t1, installationId: undefined, fingerprints: [], outcome: 'failure', detail: 'WRONG_PASSWORD'});
+		t.like(entries[3], {at: t0, installationId: 'inst-a', fingerprints: ['1111-2222-3333-4444']});
+		for (const entry of entries) t.like(entry, {chainHash: undefined, keyVersion: undefined, signature: undefined});
 		t.deepEqual(
 			(await catalog.read(async tx => tx.listAudit(2))).map(entry => entry.operation),
-			['change', 'backup'],
+			['restore', 'change'],
 		);
 	});
+
+	contract(
+		'audit log: chain fields round-trip, appendAudit returns increasing ids, lastAuditEntry is the newest',
+		async (t, {catalog, second}) => {
+			t.is(await catalog.read(async tx => tx.lastAuditEntry()), undefined);
+			// Opaque bytes: every byte value, zero bytes, invalid UTF-8, and a view into a larger buffer (only its own
+			// bytes are stored).
+			const backing = new Uint8Array([0xee, 0xee, ...Array.from({length: 32}, (_, index) => (index * 37) % 256), 0xee]);
+			const entries: NewAuditEntry[] = [
+				// Written before the chain existed: nothing to chain onto, nothing signed.
+				auditEntry({at: t0, operation: 'initialize', fingerprints: ['1111-2222-3333-4444']}),
+				// Chained but unsigned (no signing key at hand), with a time that has milliseconds.
+				auditEntry({at: t2, installationId: 'inst-a', operation: 'backup', outcome: 'failure', detail: 'WRONG_PASSWORD', chainHash: backing.subarray(2, 34)}),
+				// Chained and signed; the key version is past 16 bits.
+				auditEntry({
+					at: t1,
+					installationId: 'inst-b',
+					operation: 'change',
+					fingerprints: ['a', 'b'],
+					detail: 'v1 → v2',
+					chainHash: Uint8Array.from({length: 32}, (_, index) => 255 - index),
+					keyVersion: 70_000,
+					signature: Uint8Array.from({length: 64}, (_, index) => (index % 2 === 0 ? 0 : 0xff)),
+				}),
+			];
+			const ids = await catalog.write(async tx => {
+				const written: number[] = [];
+				for (const entry of entries) {
+					written.push(await tx.appendAudit(entry));
+					// Inside the same transaction: the entry just written is the one the next chains onto.
+					t.is((await tx.lastAuditEntry())?.id, written.at(-1));
+				}
+
+				return written;
+			});
+			t.true(ids.every(id => Number.isSafeInteger(id) && id > 0));
+			t.true(ids[0]! < ids[1]! && ids[1]! < ids[2]!);
+			const expected = entries.map((entry, index) => comparableAudit({id: ids[index]!, ...entry}));
+			t.is(expected[1]!.chainHash, hex(backing.subarray(2, 34)));
+
+			await catalog.read(async tx => {
+				t.deepEqual((await tx.listAudit(10)).map(entry => comparableAudit(entry)), [...expected].reverse());
+				t.deepEqual((await tx.auditAfter(0, 10)).map(entry => comparableAudit(entry)), expected);
+				t.deepEqual((await tx.auditAfter(ids[0]!, 1)).map(entry => comparableAudit(entry)), [expected[1]]);
+				t.deepEqual(comparableAudit((await tx.lastAuditEntry())!), expected[2]);
+				// Undefined stays undefined, never null or empty bytes.
+				const [, , oldest] = await tx.listAudit(10);
+				t.true(Object.hasOwn(oldest!, 'chainHash') && oldest!.chainHash === undefined);
+				t.is(oldest!.keyVersion, undefined);
+				t.is(oldest!.signature, undefined);
+			});
+
+			// Catalog copy: insertAuditEntries keeps every field as read (the fixture has one location, so the copies
+			// go into the same log under ids of their own), and another connection reads back the same bytes.
+			const source = await catalog.read(async tx => tx.auditAfter(0, 10));
+			const copies = source.map((entry, index) => ({...entry, id: 1000 + index}));
+			await catalog.write(async tx => tx.insertAuditEntries(copies));
+			const other = await second();
+			await other.read(async tx => {
+				t.deepEqual(
+					(await tx.auditAfter(ids[2]!, 10)).map(entry => comparableAudit(entry)),
+					expected.map((entry, index) => ({...entry, id: 1000 + index})),
+				);
+				t.deepEqual(comparableAudit((await tx.lastAuditEntry())!), {...expected[2], id: 1002});
+			});
+
+			// A new entry after the copy gets a higher id and becomes the newest.
+			const next = auditEntry({at: t2, operation: 'restore', chainHash: bytes(), keyVersion: 1, signature: bytes(0)});
+			const nextId = await catalog.write(async tx => tx.appendAudit(next));
+			t.true(nextId > 1002);
+			// Empty bytes are a value, not a missing one.
+			t.deepEqual(comparableAudit((await catalog.read(async tx => tx.lastAuditEntry()))!), comparableAudit({id: nextId, ...next}));
+
+			// Rolled back with its transaction; a read transaction cannot append.
+			await t.throwsAsync(
+				catalog.write(async tx => {
+					await tx.appendAudit(auditEntry({operation: 'discarded'}));
+					throw new Error('the core changed its mind');
+				}),
+			);
+			await rejectsWithCode(t, catalog.read(async tx => tx.appendAudit(auditEntry())), 'INTERNAL');
+			t.is((await catalog.read(async tx => tx.lastAuditEntry()))?.id, nextId);
+		},
+	);
 
 	contract(
 		'create with a catalog id and creation time uses them, and never changes an existing catalog',
@@ -602,7 +867,7 @@ export function catalogContract(
 			for (const [index, name] of ['b', 'A', 'a', 'Z', 'é'].entries()) {
 				await tx.upsertDataSource(name);
 				await tx.putSecret(password(name), bytes(index), index % 2 === 0 ? 1 : 2);
-				await tx.appendAudit({installationId: undefined, operation: `op-${index}`, fingerprints: [], outcome: 'success', detail: ''});
+				await tx.appendAudit(auditEntry({operation: `op-${index}`, chainHash: bytes(index)}));
 			}
 
 			await tx.markSecretNeedsReentry({kind: 'setting', owner: 'email', field: 'password'});
@@ -633,6 +898,7 @@ export function catalogContract(
 		t.deepEqual(names, ['A', 'Z', 'a', 'b', 'é']);
 		const audit = await catalog.read(async tx => tx.auditAfter(0, 3));
 		t.deepEqual(audit.map(entry => entry.operation), ['op-0', 'op-1', 'op-2']);
+		t.deepEqual(audit.map(entry => hex(entry.chainHash)), ['00', '01', '02']);
 		t.deepEqual(
 			(await catalog.read(async tx => tx.auditAfter(audit.at(-1)!.id, 10))).map(entry => entry.operation),
 			['op-3', 'op-4'],
@@ -644,9 +910,15 @@ export function catalogContract(
 			{id: 7, kind: 'datasource' as const, owner: 'Sales', field: 'password', ciphertext: bytes(9, 9), keyVersion: 2, needsReentry: false, updatedAt: t0},
 			{id: 42, kind: 'setting' as const, owner: 'email', field: 'password', ciphertext: undefined, keyVersion: undefined, needsReentry: true, updatedAt: t2},
 		];
-		const audit = [
-			{id: 3, at: t0, installationId: 'inst-a', operation: 'initialize', fingerprints: ['1111-2222'], outcome: 'success' as const, detail: 'v1'},
-			{id: 90, at: t1, installationId: undefined, operation: 'backup', fingerprints: [], outcome: 'failure' as const, detail: 'WRONG_PASSWORD'},
+		const audit: AuditEntry[] = [
+			{id: 3, ...auditEntry({at: t0, installationId: 'inst-a', operation: 'initialize', fingerprints: ['1111-2222'], detail: 'v1'})},
+			{
+				id: 90,
+				...auditEntry({at: t1, operation: 'backup', outcome: 'failure', detail: 'WRONG_PASSWORD'}),
+				chainHash: bytes(1, 2, 3),
+				keyVersion: 2,
+				signature: bytes(4, 5),
+			},
 		];
 		await catalog.write(async tx => {
 			await tx.insertKeyVersion(keyVersion(2));
@@ -661,7 +933,10 @@ export function catalogContract(
 			const rows = await tx.listSecrets({});
 			t.deepEqual(rows.map(row => ({...row, ciphertext: hex(row.ciphertext)})), secrets.map(row => ({...row, ciphertext: hex(row.ciphertext)})));
 			t.deepEqual(await tx.listDataSources(), [{name: 'Sales', createdAt: t0, updatedAt: t1}]);
-			t.deepEqual([...(await tx.listAudit(10))].reverse(), audit);
+			t.deepEqual(
+				[...(await tx.listAudit(10))].reverse().map(entry => comparableAudit(entry)),
+				audit.map(entry => comparableAudit(entry)),
+			);
 			t.deepEqual(await tx.countRows(), {
 				instances: 0,
 				keyVersions: 1,
@@ -672,15 +947,17 @@ export function catalogContract(
 				settings: 0,
 				auditEntries: 2,
 				rotation: 0,
+				keyringSeal: 0,
 			});
 		});
 		// The id sequences moved past the copied ids.
 		const id = await catalog.write(async tx => {
-			await tx.appendAudit({installationId: undefined, operation: 'later', fingerprints: [], outcome: 'success', detail: ''});
+			const auditId = await tx.appendAudit(auditEntry({operation: 'later'}));
+			t.true(auditId > 90);
 			return tx.putSecret(password('Hr'), bytes(1), 2);
 		});
 		t.true(id > 42);
-		t.true((await catalog.read(async tx => tx.listAudit(1)))[0]!.id > 90);
+		t.true((await catalog.read(async tx => tx.lastAuditEntry()))!.id > 90);
 		// A duplicate id is a bug in the caller, not something to overwrite silently.
 		await rejectsWithCode(t, catalog.write(async tx => tx.insertSecrets([secrets[0]!])), 'INTERNAL');
 	});

@@ -1,4 +1,5 @@
 import test from 'ava';
+import {postgresMigrations} from '../../source/catalog/migrations/postgres.ts';
 import {openCatalog} from '../../source/catalog/open-catalog.ts';
 import {PostgresCatalog} from '../../source/catalog/postgres.ts';
 import {adminClient, dropSchema, postgresServer as server, postgresSuite, uniqueSchema} from '../helpers/postgres-server.ts';
@@ -16,6 +17,8 @@ catalogContract(
 		return {
 			catalog: new PostgresCatalog(location),
 			second: async () => new PostgresCatalog(location),
+			older: async version => new PostgresCatalog(location, {migrations: postgresMigrations.slice(0, version)}),
+			location,
 			async forgeSchemaVersion(version) {
 				const client = adminClient();
 				await client.connect();
@@ -142,5 +145,46 @@ maybe('two catalogs in two schemas of one database are independent', async t => 
 		await b.close();
 		await dropSchema(first);
 		await dropSchema(second);
+	}
+});
+
+maybe('step 2 adds nullable chain columns to audit_log: entries from before keep none', async t => {
+	const schema = uniqueSchema();
+	const location = `${server}?schema=${schema}`;
+	const old = new PostgresCatalog(location, {migrations: postgresMigrations.slice(0, 1)});
+	const catalog = new PostgresCatalog(location);
+	const client = adminClient();
+	try {
+		await old.create();
+		await client.connect();
+		// An entry as schema 1 wrote it (this code cannot write schema 1 any more: it names the new columns).
+		await client.query(
+			`INSERT INTO "${schema}".audit_log (at, installation_id, operation, fingerprints, outcome, detail)
+				VALUES ('2024-05-01T10:00:00.000Z', NULL, 'initialize', '[]', 'success', '')`,
+		);
+		await catalog.create();
+		t.like(await catalog.read(async tx => tx.lastAuditEntry()), {
+			operation: 'initialize',
+			at: '2024-05-01T10:00:00.000Z',
+			chainHash: undefined,
+			keyVersion: undefined,
+			signature: undefined,
+		});
+		const columns = await client.query(
+			`SELECT column_name, data_type, is_nullable FROM information_schema.columns
+				WHERE table_schema = $1 AND table_name = 'audit_log' AND column_name IN ('chain_hash', 'key_version', 'signature')
+				ORDER BY ordinal_position`,
+			[schema],
+		);
+		t.deepEqual(columns.rows, [
+			{column_name: 'chain_hash', data_type: 'bytea', is_nullable: 'YES'},
+			{column_name: 'key_version', data_type: 'integer', is_nullable: 'YES'},
+			{column_name: 'signature', data_type: 'bytea', is_nullable: 'YES'},
+		]);
+	} finally {
+		await client.end();
+		await old.close();
+		await catalog.close();
+		await dropSchema(schema);
 	}
 });

@@ -8,6 +8,7 @@ import {sqliteMigrations} from '../../source/catalog/migrations/sqlite.ts';
 import {postgresMigrations} from '../../source/catalog/migrations/postgres.ts';
 import {assertMigrationsNumbered} from '../../source/catalog/schema.ts';
 import {SqliteCatalog} from '../../source/catalog/sqlite.ts';
+import {openSession} from '../../source/core/session.ts';
 import {catalogContract} from './contract.ts';
 
 function temporaryDirectory(): string {
@@ -20,6 +21,8 @@ catalogContract('sqlite', async () => {
 	return {
 		catalog: new SqliteCatalog(file),
 		second: async () => new SqliteCatalog(file),
+		older: async version => new SqliteCatalog(file, {migrations: sqliteMigrations.slice(0, version)}),
+		location: file,
 		async forgeSchemaVersion(version) {
 			const raw = new Database(file);
 			raw.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, '2030-01-01T00:00:00.000Z')").run(version);
@@ -137,6 +140,92 @@ test('a read-only catalog file reads but refuses writes with CATALOG_READ_ONLY',
 		t.true(error!.message.includes(file));
 		t.is((await catalog.read(async tx => tx.listDataSources())).length, 1);
 		await catalog.close();
+	})();
+});
+
+test('step 2 adds the keyring_seal table: one row at most, bytes only', async t => {
+	await withDirectory(async directory => {
+		const file = path.join(directory, 'catalog.db');
+		const catalog = new SqliteCatalog(file);
+		await catalog.create();
+		await catalog.write(async tx => tx.putKeyringSeal({sequence: 3, body: new Uint8Array([1]), signature: new Uint8Array([2])}));
+		await catalog.close();
+		const raw = new Database(file);
+		try {
+			t.deepEqual(raw.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(), [1, 2]);
+			t.deepEqual(raw.prepare('SELECT singleton, sequence FROM keyring_seal').all(), [{singleton: 1, sequence: 3}]);
+			t.throws(() => raw.prepare("INSERT INTO keyring_seal VALUES (2, 4, x'01', x'02')").run(), {any: true, code: 'SQLITE_CONSTRAINT_CHECK'});
+			t.throws(() => raw.prepare("UPDATE keyring_seal SET body = 'text'").run(), {any: true, code: 'SQLITE_CONSTRAINT_DATATYPE'});
+		} finally {
+			raw.close();
+		}
+	})();
+});
+
+test('step 2 adds nullable chain columns to audit_log: entries from before keep none, and the columns hold bytes only', async t => {
+	await withDirectory(async directory => {
+		const file = path.join(directory, 'catalog.db');
+		const old = new SqliteCatalog(file, {migrations: sqliteMigrations.slice(0, 1)});
+		await old.create();
+		await old.close();
+		// An entry as schema 1 wrote it (this code cannot write schema 1 any more: it names the new columns).
+		let raw = new Database(file);
+		raw.prepare(
+			"INSERT INTO audit_log (at, installation_id, operation, fingerprints, outcome, detail) VALUES (?, NULL, 'initialize', '[]', 'success', '')",
+		).run('2024-05-01T10:00:00.000Z');
+		raw.close();
+
+		const catalog = new SqliteCatalog(file);
+		await catalog.create();
+		t.like(await catalog.read(async tx => tx.lastAuditEntry()), {
+			operation: 'initialize',
+			at: '2024-05-01T10:00:00.000Z',
+			chainHash: undefined,
+			keyVersion: undefined,
+			signature: undefined,
+		});
+		await catalog.close();
+
+		raw = new Database(file);
+		try {
+			t.deepEqual(
+				raw.prepare("SELECT name, type, \"notnull\" FROM pragma_table_info('audit_log') WHERE name IN ('chain_hash', 'key_version', 'signature') ORDER BY cid").all(),
+				[
+					{name: 'chain_hash', type: 'BLOB', notnull: 0},
+					{name: 'key_version', type: 'INTEGER', notnull: 0},
+					{name: 'signature', type: 'BLOB', notnull: 0},
+				],
+			);
+			// STRICT holds for the added columns too.
+			t.throws(() => raw.prepare("UPDATE audit_log SET chain_hash = 'text'").run(), {any: true, code: 'SQLITE_CONSTRAINT_DATATYPE'});
+			t.throws(() => raw.prepare("UPDATE audit_log SET key_version = x'01'").run(), {any: true, code: 'SQLITE_CONSTRAINT_DATATYPE'});
+		} finally {
+			raw.close();
+		}
+	})();
+});
+
+test('a read-only catalog of an older schema: openSession leaves it as it is, and a read says to run rscm init', async t => {
+	await withDirectory(async directory => {
+		const file = path.join(directory, 'catalog.db');
+		const old = new SqliteCatalog(file, {migrations: sqliteMigrations.slice(0, 1)});
+		await old.create();
+		await old.close();
+		fs.chmodSync(file, 0o444);
+
+		const session = await openSession({catalog: file, instanceDirectory: path.join(directory, 'instance'), env: {}});
+		try {
+			const error = await t.throwsAsync(session.catalog.read(async tx => tx.listInstances()));
+			t.is((error as {code?: string}).code, 'CATALOG_UNAVAILABLE');
+			t.regex(error!.message, /schema version 1/);
+			t.regex((error as {hint?: string}).hint ?? '', /rscm init/);
+		} finally {
+			await session.close();
+		}
+
+		const raw = new Database(file, {readonly: true});
+		t.deepEqual(raw.prepare('SELECT version FROM schema_migrations').pluck().all(), [1]);
+		raw.close();
 	})();
 });
 

@@ -297,6 +297,16 @@ test('destructive commands need --yes when stdin is not a terminal', async t => 
 	const add = await runCli(['instance', 'add', bInit.installationId.slice(0, 8), '--fingerprint', bInit.identityFingerprint, '--json'], {env});
 	t.is(add.code, 0, add.stderr);
 	t.like(parseJson(add), {installationId: bInit.installationId, status: 'joined'});
+	// key accept on the added server: it uses the key once the admin compared its fingerprint with a joined server's.
+	t.like(parseJson(await runCli(['status', '--json'], {env: b})), {status: 'unconfirmed'});
+	assertJsonError(t, await runCli(['datasource', 'show', 'Sales', '--reveal', '--json'], {env: b}), 'KEY_NOT_CONFIRMED');
+	const fingerprint = parseJson<Status & {primaryKey: {fingerprint: string}}>(await runCli(['status', '--json'], {env})).primaryKey.fingerprint;
+	t.is(fingerprint, init.keyFingerprint);
+	assertJsonError(t, await runCli(['key', 'accept', '--json'], {env: b}), 'CONFIRMATION_REQUIRED');
+	const accepted = await runCli(['key', 'accept', '--fingerprint', fingerprint, '--json'], {env: b});
+	t.is(accepted.code, 0, accepted.stderr);
+	t.like(parseJson(accepted), {version: 1, fingerprint});
+	t.like(parseJson(await runCli(['status', '--json'], {env: b})), {status: 'joined'});
 	t.like(parseJson(await runCli(['datasource', 'show', 'Sales', '--reveal', '--json'], {env: b})), {password: 'pw'});
 
 	const remove = await runCli(['instance', 'remove', bInit.installationId, '--yes', '--json'], {env});

@@ -8,13 +8,16 @@ import {addInstance, listInstances} from '../../source/core/instances.ts';
 import {backupKey, restoreKey, verifyBackup} from '../../source/core/key-backup.ts';
 import {getSharedSettings, setEmailSettings, setExecutionAccount} from '../../source/core/shared-settings.ts';
 import {getStatus, instanceStatus} from '../../source/core/status.ts';
-import {joinedInstance, rejectsWithCode, strongPassword} from '../helpers/catalog-fixtures.ts';
+import {confirmKey, joinedInstance, rejectsWithCode, strongPassword} from '../helpers/catalog-fixtures.ts';
 
 test('delete encrypted content erases secrets, keeps clear fields, resets other instances and outdates old backups', async t => {
 	const {deployment, session, init} = await joinedInstance(t);
 	const other = await deployment.open('b');
 	const otherInit = await initialize(other, {name: 'B', machine: 'NODE2'});
 	await addInstance(session, otherInit.installationId, otherInit.identityFingerprint);
+	// An added server trusts the key it was given only once the admin compared its fingerprint with a joined one.
+	t.is(await instanceStatus(other), 'unconfirmed');
+	t.is(await confirmKey(other, session), init.keyFingerprint!);
 	t.is(await instanceStatus(other), 'joined');
 
 	await setDataSource(session, 'Sales', {connectionString: 'Server=sql01;Database=Sales', username: 'rs_sales', password: 'sales-pw'});

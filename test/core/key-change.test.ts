@@ -10,7 +10,7 @@ import {addInstance} from '../../source/core/instances.ts';
 import {changeKey, pendingRotation} from '../../source/core/key-change.ts';
 import type {Session} from '../../source/core/session.ts';
 import {getStatus} from '../../source/core/status.ts';
-import {dataSourceName, dataSourceValues, joinedInstance, loadDataSources, rejectsWithCode} from '../helpers/catalog-fixtures.ts';
+import {confirmKey, dataSourceName, dataSourceValues, joinedInstance, loadDataSources, rejectsWithCode} from '../helpers/catalog-fixtures.ts';
 import {collect, root} from '../helpers/run-cli.ts';
 
 const dataSources = 10_000;
@@ -146,6 +146,9 @@ test('a live lease makes a second change refuse with BUSY; an expired or dead on
 	const other = await deployment.open('b');
 	const otherInit = await initialize(other);
 	await addInstance(session, otherInit.installationId, otherInit.identityFingerprint);
+	// The added server uses its key only once the admin confirmed the fingerprint shown on the joined one.
+	await rejectsWithCode(t, changeKey(other), 'KEY_NOT_CONFIRMED');
+	await confirmKey(other, session);
 	await loadDataSources(session, 1000);
 
 	// A rotation that stopped after one batch, then given the lease of a live process by hand: what a second

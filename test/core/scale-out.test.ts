@@ -5,7 +5,7 @@ import {addInstance, findWaitingInstanceByName, listInstances, removeInstance} f
 import {backupKey} from '../../source/core/key-backup.ts';
 import {changeKey} from '../../source/core/key-change.ts';
 import {getStatus, instanceStatus} from '../../source/core/status.ts';
-import {joinedInstance, rejectsWithCode, strongPassword} from '../helpers/catalog-fixtures.ts';
+import {confirmKey, joinedInstance, rejectsWithCode, strongPassword} from '../helpers/catalog-fixtures.ts';
 import path from 'node:path';
 
 // Fixed ids with a shared prefix, so prefix matching can be ambiguous on purpose.
@@ -49,6 +49,12 @@ test('scale-out on one SQLite file with three instance directories', async t => 
 	t.like(added, {installationId: idB, status: 'joined'});
 	await rejectsWithCode(t, addInstance(a, idB, bInit.identityFingerprint), 'NOT_WAITING');
 	t.is((await addInstance(a, 'ABCD2', cInit.identityFingerprint)).installationId, idC);
+	// Each added server uses the key only once its admin compared the fingerprint with the joined server's.
+	t.is(await instanceStatus(b), 'unconfirmed');
+	t.is(await instanceStatus(c), 'unconfirmed');
+	await rejectsWithCode(t, showDataSource(b, 'Sales'), 'KEY_NOT_CONFIRMED');
+	t.is(await confirmKey(b, a), init.keyFingerprint!);
+	t.is(await confirmKey(c, a), init.keyFingerprint!);
 	t.is(await instanceStatus(b), 'joined');
 	t.is(await instanceStatus(c), 'joined');
 	t.is((await showDataSource(b, 'Sales')).password, 'sales-pw');

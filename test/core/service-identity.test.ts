@@ -7,12 +7,12 @@ import {initialize} from '../../source/core/initialize.ts';
 import {addInstance} from '../../source/core/instances.ts';
 import {backupKey} from '../../source/core/key-backup.ts';
 import {generateIdentity} from '../../source/core/key-wrap.ts';
-import {keyFor, liveVersions, withKeyring, wrapForInstance} from '../../source/core/keyring.ts';
+import {keyFor, keyHolder, liveVersions, resealKeyring, withKeyring, wrapForInstance} from '../../source/core/keyring.ts';
 import {changeServiceIdentity, primaryKeyBackedUp} from '../../source/core/service-identity.ts';
 import {loadIdentity} from '../../source/core/session.ts';
 import {getStatus, instanceStatus} from '../../source/core/status.ts';
 import {identityPath, readIdentity, writeIdentity, type Identity} from '../../source/instance/identity-file.ts';
-import {joinedInstance, openTestSession, rejectsWithCode, strongPassword} from '../helpers/catalog-fixtures.ts';
+import {confirmKey, joinedInstance, openTestSession, rejectsWithCode, strongPassword} from '../helpers/catalog-fixtures.ts';
 
 async function exists(file: string): Promise<boolean> {
 	return access(file).then(
@@ -32,6 +32,10 @@ test('changing the service identity gives a new fingerprint and the values stay 
 	const other = await deployment.open('b');
 	const otherInit = await initialize(other);
 	await addInstance(session, otherInit.installationId, otherInit.identityFingerprint);
+	// The added server uses its key once the admin confirmed the fingerprint shown on this one.
+	t.is(await instanceStatus(other), 'unconfirmed');
+	await confirmKey(other, session);
+	t.is((await showDataSource(other, 'Sales')).password, 'sales-pw');
 
 	t.false(await primaryKeyBackedUp(session));
 	await rejectsWithCode(t, changeServiceIdentity(session), 'NO_BACKUP');
@@ -83,16 +87,19 @@ test('crash after the catalog commit but before promotion: the next load promote
 	const {deployment, session, init} = await joinedInstance(t);
 	await setDataSource(session, 'Sales', {password: 'sales-pw'});
 	const current = (await readIdentity(session.instanceDirectory, 'current'))!;
+	// Read before identity.next.key exists, as changeServiceIdentity does.
+	const holder = {...(await keyHolder(session)), identity: current};
 	const pending = newIdentity();
 	await writeIdentity(session.instanceDirectory, pending, 'next');
 	// What changeServiceIdentity commits, done by hand; then the process "dies" before the rename.
 	await session.catalog.write(async tx =>
-		withKeyring(tx, init.installationId, current, async keyring => {
+		withKeyring(tx, holder, async keyring => {
 			for (const row of liveVersions(keyring.versions)) {
 				await wrapForInstance(tx, keyring.catalogId, init.installationId, pending.publicKey, row.version, keyFor(keyring, row.version));
 			}
 
 			await tx.updateInstance(init.installationId, {publicKey: pending.publicKey, identityFingerprint: pending.fingerprint, identityCreatedAt: pending.createdAt});
+			await resealKeyring(tx, holder, keyring);
 		}),
 	);
 	await session.close();

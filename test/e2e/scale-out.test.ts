@@ -59,7 +59,14 @@ test.serial('Scale-out lists a second instance as Waiting to Join and adds it af
 	const after = await runCli(['--instance-dir', path.join(root, 'A'), 'instance', 'list', '--json'], {env: base});
 	const afterRows = parseJson<Row[] | {instances: Row[]}>(after);
 	t.is((Array.isArray(afterRows) ? afterRows : afterRows.instances).find(row => row.instanceName === 'B')?.status, 'joined');
-	const bStatus = await runCli(['--instance-dir', path.join(root, 'B'), 'status', '--json'], {env: base});
+	// B holds the key but uses it only once its admin compared the fingerprint with A's Primary key and accepted it.
+	const bDirectory = ['--instance-dir', path.join(root, 'B')];
+	const unconfirmed = await runCli([...bDirectory, 'status', '--json'], {env: base});
+	t.regex(unconfirmed.stdout, /"status":\s*"unconfirmed"/);
+	const primary = parseJson<{primaryKey: {fingerprint: string}}>(await runCli(['--instance-dir', path.join(root, 'A'), 'status', '--json'], {env: base})).primaryKey.fingerprint;
+	const accepted = await runCli([...bDirectory, 'key', 'accept', '--fingerprint', primary, '--json'], {env: base});
+	t.is(accepted.code, 0, accepted.stdout + accepted.stderr);
+	const bStatus = await runCli([...bDirectory, 'status', '--json'], {env: base});
 	t.regex(bStatus.stdout, /"status":\s*"joined"/);
 });
 

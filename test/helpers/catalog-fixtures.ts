@@ -5,7 +5,9 @@ import type {ExecutionContext} from 'ava';
 import {importDataSources, type DataSourceInput} from '../../source/core/data-sources.ts';
 import {isRscmError, type ErrorCode} from '../../source/core/errors.ts';
 import {initialize, type InitializeResult} from '../../source/core/initialize.ts';
+import {acceptKey} from '../../source/core/key-accept.ts';
 import {openSession, type Session} from '../../source/core/session.ts';
+import {getStatus} from '../../source/core/status.ts';
 
 /** Meets every rule of the backup password policy (8+ characters, upper, lower, symbol). */
 export const strongPassword = 'Str0ng!Backup#Pass';
@@ -73,6 +75,17 @@ export async function joinedInstance(t: ExecutionContext, name = 'a'): Promise<J
 	const init = await initialize(session, {name: name.toUpperCase(), machine: 'TESTHOST'});
 	if (init.status !== 'joined') throw new Error(`fixture: expected the first instance to join, got ${init.status}`);
 	return {deployment, session, init};
+}
+
+/**
+ * What the admin does on a server another one added (or added again after Delete Encrypted Content): reads the
+ * Primary key fingerprint on a joined server and accepts exactly that key on the added one. Returns the fingerprint.
+ */
+export async function confirmKey(added: Session, joined: Session): Promise<string> {
+	const fingerprint = (await getStatus(joined)).primaryKey?.fingerprint;
+	if (!fingerprint) throw new Error('fixture: the joined server shows no primary key to compare');
+	await acceptKey(added, fingerprint);
+	return fingerprint;
 }
 
 /** Deterministic, distinct values per data source, so a test can check each one read back. */

@@ -9,12 +9,13 @@ import {initialize} from '../../source/core/initialize.ts';
 import {addInstance} from '../../source/core/instances.ts';
 import {backupKey} from '../../source/core/key-backup.ts';
 import {changeKey} from '../../source/core/key-change.ts';
-import {withKeyring} from '../../source/core/keyring.ts';
+import {keyHolder, withKeyring} from '../../source/core/keyring.ts';
 import {writeSecret} from '../../source/core/secret-values.ts';
 import {getSharedSettings, setEmailSettings, setExecutionAccount} from '../../source/core/shared-settings.ts';
-import {installationIdOf, loadIdentity, type Session} from '../../source/core/session.ts';
+import type {Session} from '../../source/core/session.ts';
 import {getStatus} from '../../source/core/status.ts';
 import {
+	confirmKey,
 	dataSourceName,
 	dataSourceValues,
 	loadDataSources,
@@ -45,6 +46,9 @@ async function richSource(t: ExecutionContext): Promise<{deployment: Deployment;
 	await initialize(b, {name: 'B', machine: 'HOST-B'});
 	const cInit = await initialize(c, {name: 'C', machine: 'HOST-C'});
 	await addInstance(a, cInit.installationId, cInit.identityFingerprint);
+	// C uses the key once its admin confirmed the fingerprint shown on A.
+	t.is((await getStatus(c)).status, 'unconfirmed');
+	await confirmKey(c, a);
 	await loadDataSources(a, dataSourceCount);
 	await setExecutionAccount(a, {enabled: true, account: 'CORP\\rs-exec', password: 'exec-pw-ü'});
 	await setEmailSettings(a, {
@@ -55,10 +59,9 @@ async function richSource(t: ExecutionContext): Promise<{deployment: Deployment;
 		userName: 'mailer',
 		password: 'smtp-pw',
 	});
-	const installationId = installationIdOf(a);
-	const identity = await loadIdentity(a);
+	const holder = await keyHolder(a);
 	await a.catalog.write(async tx =>
-		withKeyring(tx, installationId, identity, async keyring => {
+		withKeyring(tx, holder, async keyring => {
 			await tx.upsertSubscription({
 				id: 'sub-1',
 				description: 'Weekly sales',
@@ -110,6 +113,7 @@ async function dump(catalog: Catalog) {
 			subscriptions: await tx.listSubscriptions(),
 			settings: await tx.getSettings(),
 			rotation: await tx.getRotation(),
+			keyringSeal: await tx.getKeyringSeal().then(row => row && {...row, body: hex(row.body), signature: hex(row.signature)}),
 			audit: (await tx.auditAfter(0, 100_000)).filter(entry => entry.operation !== 'catalog-copy'),
 		};
 	});
@@ -146,6 +150,7 @@ test('SQLite → PostgreSQL → SQLite keeps the catalog id, keyring, instances,
 		settings: before.settings ? Object.keys(before.settings).length : 0,
 		auditEntries: before.audit.length,
 		rotation: 1,
+		keyringSeal: before.keyringSeal ? 1 : 0,
 	});
 	t.deepEqual([...phases], ['copying', 'verifying']);
 	t.is(maxDone, before.secrets.length);
@@ -183,6 +188,42 @@ test('SQLite → PostgreSQL → SQLite keeps the catalog id, keyring, instances,
 	await setDataSource(aOnPostgres, 'After copy', {password: 'new'});
 	const newest = await aOnPostgres.catalog.read(async tx => tx.getSecret({kind: 'datasource', owner: 'After copy', field: 'password'}));
 	t.true(newest!.id > Math.max(...before.secrets.map(row => row.id)));
+});
+
+test('the keyring seal is copied byte for byte, SQLite → PostgreSQL → SQLite, and a catalog without one stays without', async t => {
+	const root = await tempDirectory(t);
+	const source = await openCatalog(path.join(root, 'catalog.db'));
+	t.teardown(async () => source.close());
+	await source.create();
+	// The catalog stores the seal as opaque bytes; copy neither reads nor checks it, so any bytes do here.
+	const seal = {sequence: 41, body: Uint8Array.from({length: 300}, (_, index) => (index * 7) % 256), signature: new Uint8Array(64).fill(0xa5)};
+	await source.write(async tx => {
+		await tx.upsertDataSource('Sales');
+		await tx.putKeyringSeal(seal);
+	});
+	const before = await dump(source);
+	t.deepEqual(before.keyringSeal, {sequence: 41, body: Buffer.from(seal.body).toString('hex'), signature: 'a5'.repeat(64)});
+
+	const postgres = postgresLocation(t);
+	const toPostgres = await copyCatalog(source, postgres);
+	t.like(toPostgres, {decrypted: undefined, counts: {keyringSeal: 1, dataSources: 1}});
+	const onPostgres = await openCatalog(postgres);
+	t.teardown(async () => onPostgres.close());
+	t.deepEqual(await dump(onPostgres), before);
+
+	const back = path.join(root, 'back.db');
+	t.like(await copyCatalog(onPostgres, back), {counts: {keyringSeal: 1}});
+	const onSqlite = await openCatalog(back);
+	t.teardown(async () => onSqlite.close());
+	t.deepEqual(await dump(onSqlite), before);
+
+	// Removed in the source: the next copy has none either.
+	await source.write(async tx => tx.putKeyringSeal(undefined));
+	const unsealed = path.join(root, 'unsealed.db');
+	t.like(await copyCatalog(source, unsealed), {counts: {keyringSeal: 0}});
+	const copy = await openCatalog(unsealed);
+	t.teardown(async () => copy.close());
+	t.is(await copy.read(async tx => tx.getKeyringSeal()), undefined);
 });
 
 test('copy refuses a target that holds a catalog, the source itself, and an instance that cannot verify', async t => {

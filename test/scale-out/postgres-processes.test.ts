@@ -89,12 +89,16 @@ type StatusResult = {
 	status: string;
 	identity: {fingerprint: string};
 	catalog: {kind: string; catalogId: string};
+	primaryKey?: {version: number; fingerprint: string};
 	keyVersions: Array<{version: number; state: string}>;
 	rotation?: unknown;
 	instances: {joined: number; waiting: number; total: number};
 };
 
-/** Joins `newcomer` the way an admin would: read its fingerprint on its own server, give it to `add` on a joined one. */
+/**
+ * Joins `newcomer` the way an admin would: read its fingerprint on its own server, give it to `add` on a joined one;
+ * then compare the key fingerprint the joined server shows and accept exactly that key on the newcomer.
+ */
 async function join(t: ExecutionContext, joined: Server, newcomer: Server, name: string): Promise<string> {
 	const init = await newcomer.json<InitResult>(['init', '--name', name]);
 	t.like(init, {status: 'waiting', catalogCreated: false}, name);
@@ -103,6 +107,11 @@ async function join(t: ExecutionContext, joined: Server, newcomer: Server, name:
 	t.is(status.identity.fingerprint, init.identityFingerprint);
 	const added = await joined.json<{status: string}>(['instance', 'add', status.installationId, '--fingerprint', status.identity.fingerprint]);
 	t.is(added.status, 'joined');
+	t.is((await newcomer.json<StatusResult>(['status'])).status, 'unconfirmed', name);
+	const fingerprint = (await joined.json<StatusResult>(['status'])).primaryKey?.fingerprint;
+	t.truthy(fingerprint, name);
+	const accepted = await newcomer.json<{fingerprint: string}>(['key', 'accept', '--fingerprint', fingerprint!]);
+	t.is(accepted.fingerprint, fingerprint!, name);
 	t.is((await newcomer.json<StatusResult>(['status'])).status, 'joined', name);
 	return status.installationId;
 }

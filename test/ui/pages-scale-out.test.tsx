@@ -3,7 +3,8 @@ import Database from 'better-sqlite3';
 import {fingerprintPublicKey} from '../../source/core/fingerprint.ts';
 import {generateIdentity} from '../../source/core/key-wrap.ts';
 import {initialize} from '../../source/core/initialize.ts';
-import {listInstances} from '../../source/core/instances.ts';
+import {addInstance, listInstances} from '../../source/core/instances.ts';
+import {getStatus, instanceStatus} from '../../source/core/status.ts';
 import {joinedInstance} from '../helpers/catalog-fixtures.ts';
 import {frame, press} from '../helpers/ink.ts';
 import {pageText, renderPage, waitForFrame, waitForPage} from '../helpers/page-harness.tsx';
@@ -113,4 +114,25 @@ test.serial('Scale-out: escape sequences planted in a name are drawn as visible 
 	for (const shown of rendered.frames) {
 		t.false(shown.includes('\u001B]') || shown.includes('\u0007') || shown.includes('\u001B[8m'), shown);
 	}
+});
+
+test.serial('Scale-out: an added server shows the key it was given and uses it only after Accept Key is confirmed', async t => {
+	const {deployment, session: a} = await joinedInstance(t);
+	const b = await deployment.open('b');
+	const bInit = await initialize(b, {name: 'SSRS', machine: 'NODE-B'});
+	await addInstance(a, bInit.installationId, bInit.identityFingerprint);
+	const primary = (await getStatus(a)).primaryKey!;
+
+	const rendered = await renderPage(t, b, 'scale-out');
+	await waitForFrame(rendered, '[ Accept Key ]');
+	t.regex(pageText(rendered), new RegExp(`given key version 1, fingerprint ${primary.fingerprint}\\. Compare it with the Primary key line on a joined server's Status page`));
+	// From the first row, ↓ past the two rows and Remove Server to Accept Key.
+	await press(rendered, 'down', 'down', 'down', 'enter');
+
+	await waitForFrame(rendered, 'Key fingerprint:');
+	t.true(pageText(rendered).includes(`Key fingerprint: ${primary.fingerprint}`));
+	t.is(await instanceStatus(b), 'unconfirmed');
+	await press(rendered, 'shiftTab', 'enter');
+	await waitForFrame(rendered, `✔ Accepted key version 1 (${primary.fingerprint})`);
+	t.is(await instanceStatus(b), 'joined');
 });

@@ -1,6 +1,8 @@
+import {chmod} from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
 import {initialize} from '../../source/core/initialize.ts';
+import {addInstance} from '../../source/core/instances.ts';
 import {backupKey} from '../../source/core/key-backup.ts';
 import {changeKey} from '../../source/core/key-change.ts';
 import {RscmError} from '../../source/core/errors.ts';
@@ -64,4 +66,27 @@ test('a Waiting to Join instance says so and what to do', async t => {
 	t.regex(output, /Key status {3}Waiting to Join/);
 	t.regex(output.replaceAll(/\s+/g, ' '), /rscm instance add/);
 	t.regex(output, /Scale-out {4}2 instances: 1 joined, 1 waiting/);
+});
+
+test('an added server that has not confirmed its key says so first, shows no primary key, and names the fingerprint to compare', async t => {
+	const {deployment, session: a} = await joinedInstance(t);
+	const b = await deployment.open('b');
+	const bInit = await initialize(b, {name: 'B', machine: 'TESTHOST'});
+	await addInstance(a, bInit.installationId, bInit.identityFingerprint);
+	const fingerprint = (await getStatus(a)).primaryKey!.fingerprint;
+	const rendered = await renderPage(t, StatusPage, b, {width: 80, height: 24});
+	const output = await waitForFrame(rendered, 'Key not confirmed');
+	t.regex(output.split('\n')[0]!, /! Key not confirmed \[KEY_NOT_CONFIRMED\]/);
+	t.regex(output, /Key status {3}Key not confirmed/);
+	t.false(output.includes('Primary key  '));
+	t.true(output.replaceAll(/\s+/g, ' ').includes(`rscm key accept --fingerprint ${fingerprint}`), output);
+});
+
+test('a catalog file others can write is warned about at the top', async t => {
+	const {deployment, session} = await joinedInstance(t);
+	await chmod(deployment.catalogPath, 0o664);
+	const rendered = await renderPage(t, StatusPage, session, {width: 80, height: 24});
+	const output = await waitForFrame(rendered, 'can be written by');
+	t.regex(output.replaceAll(/\s+/g, ' '), /! The catalog file .* can be written by its group \(mode 664\)/);
+	t.regex(output, /Key status {3}Joined/);
 });

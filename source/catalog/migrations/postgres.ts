@@ -103,4 +103,21 @@ export const postgresMigrations: readonly Migration[] = [
 			);
 		`,
 	},
+	{
+		// The keyring seal, as in migrations/sqlite.ts step 2: one row, opaque signed bytes, the sequence in clear.
+		// bigint: the sequence only grows, and pg returns it as a string that the backend turns into a number.
+		version: 2,
+		sql: `
+			CREATE TABLE keyring_seal (
+				singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+				sequence bigint NOT NULL,
+				body bytea NOT NULL,
+				signature bytea NOT NULL
+			);
+
+			-- The audit chain, as in migrations/sqlite.ts step 2: nullable, since older entries have neither hash nor
+			-- signature.
+			ALTER TABLE audit_log ADD COLUMN chain_hash bytea, ADD COLUMN key_version integer, ADD COLUMN signature bytea;
+		`,
+	},
 ];

@@ -107,4 +107,26 @@ export const sqliteMigrations: readonly Migration[] = [
 			) STRICT;
 		`,
 	},
+	{
+		// The keyring seal (source/core/keyring-seal.ts): one signed record of the key versions, their states, the
+		// rotation and the joined instances. One row, like rotation: a second seal could only contradict the first.
+		// The body and signature are opaque bytes to the catalog; the sequence is kept in clear so that a seal rolled
+		// back to an older copy can be told from a newer one without opening it.
+		version: 2,
+		sql: `
+			CREATE TABLE keyring_seal (
+				singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+				sequence INTEGER NOT NULL,
+				body BLOB NOT NULL,
+				signature BLOB NOT NULL
+			) STRICT;
+
+			-- The audit chain (source/core/audit.ts): each entry's hash covers the previous one's, and is signed by a
+			-- key version's signing key. Nullable, because entries written before the chain existed have neither, and
+			-- the catalog only stores what the core computed. One column per ALTER TABLE: SQLite adds no more at once.
+			ALTER TABLE audit_log ADD COLUMN chain_hash BLOB;
+			ALTER TABLE audit_log ADD COLUMN key_version INTEGER;
+			ALTER TABLE audit_log ADD COLUMN signature BLOB;
+		`,
+	},
 ];

@@ -2,6 +2,7 @@ import {useCallback, useEffect, useState} from 'react';
 import {Box} from 'ink';
 import {Text} from '../components/Text.tsx';
 import {addInstance, isLastJoinedInstance, listInstances, removeInstance, type InstanceSummary} from '../../core/instances.ts';
+import {acceptKey, proposedKey, type ProposedKey} from '../../core/key-accept.ts';
 import Button from '../components/Button.tsx';
 import ConfirmDialog from '../components/ConfirmDialog.tsx';
 import {useSession} from '../contexts/session-context.ts';
@@ -11,7 +12,7 @@ import type {PageProps} from '../page-types.ts';
 import {theme} from '../theme.ts';
 import {displayText} from '../../core/terminal-text.ts';
 
-type Pending = {action: 'add' | 'remove'; row: InstanceSummary; lastJoined: boolean};
+type Pending = {action: 'add' | 'remove'; row: InstanceSummary; lastJoined: boolean} | {action: 'accept'; key: ProposedKey};
 
 const rowId = (row: InstanceSummary) => `row:${row.installationId}`;
 const columns = {server: 14, instance: 10};
@@ -35,17 +36,21 @@ export default function ScaleOutPage({focused, visible, width, height, report}: 
 	const [selectedId, setSelectedId] = useState<string | undefined>(undefined);
 	const [pending, setPending] = useState<Pending | undefined>(undefined);
 	const [actionError, setActionError] = useState<string | undefined>(undefined);
+	// The key this server was given and has not confirmed yet (status "Key not confirmed").
+	const [received, setReceived] = useState<ProposedKey | undefined>(undefined);
 	const {run, running} = useOperation(report, refresh);
+	const unconfirmed = status?.status === 'unconfirmed';
 
 	const load = useCallback(async () => {
 		try {
 			setRows(await listInstances(session));
+			setReceived(unconfirmed ? await proposedKey(session) : undefined);
 			setLoadError(undefined);
 		} catch (error) {
 			setRows(undefined);
 			setLoadError((error as Error).message);
 		}
-	}, [session]);
+	}, [session, unconfirmed]);
 
 	// Other servers join and leave on their own: reload whenever the status is refreshed and the page is shown.
 	useEffect(() => {
@@ -58,7 +63,7 @@ export default function ScaleOutPage({focused, visible, width, height, report}: 
 	const selfJoined = status?.status === 'joined';
 	const canAdd = selected?.status === 'waiting' && selfJoined;
 	const ring = useFocusRing({
-		ids: [...list.map(rowId), ...(canAdd ? ['add'] : []), ...(selected ? ['remove'] : [])],
+		ids: [...list.map(rowId), ...(canAdd ? ['add'] : []), ...(selected ? ['remove'] : []), ...(received ? ['accept'] : [])],
 		isActive: focused && pending === undefined,
 		onPress(id) {
 			// Enter on a waiting row is Add Server, the action the row is waiting for.
@@ -84,8 +89,16 @@ export default function ScaleOutPage({focused, visible, width, height, report}: 
 
 	const confirm = async () => {
 		if (!pending) return;
-		const {action, row} = pending;
 		setPending(undefined);
+		if (pending.action === 'accept') {
+			const {key} = pending;
+			const outcome = await run(async () => acceptKey(session, key.fingerprint), () => `Accepted key version ${key.version} (${key.fingerprint}): this server uses it now`);
+			if (outcome && !outcome.ok) setActionError(`${outcome.error.message} [${outcome.error.code}]`);
+			await load();
+			return;
+		}
+
+		const {action, row} = pending;
 		const name = serverName(row);
 		const outcome =
 			action === 'add'
@@ -101,6 +114,23 @@ export default function ScaleOutPage({focused, visible, width, height, report}: 
 
 		await load();
 	};
+
+	if (pending?.action === 'accept') {
+		return (
+			<ConfirmDialog
+				title="Accept Key"
+				message={[
+					`Use key version ${pending.key.version} on this server from now on?`,
+					`Key fingerprint: ${pending.key.fingerprint}`,
+					'Compare with the Primary key line on the Status page of a joined server. Accept only if they match.',
+				]}
+				confirmLabel="Accept"
+				width={width}
+				onCancel={() => setPending(undefined)}
+				onConfirm={() => void confirm()}
+			/>
+		);
+	}
 
 	if (pending) {
 		const {row} = pending;
@@ -132,7 +162,7 @@ export default function ScaleOutPage({focused, visible, width, height, report}: 
 
 	const catalog = status?.catalog;
 	// Two lines per server; keep the selected one in view when there are more than fit.
-	const fixedLines = 7 + (self?.status === 'waiting' ? 2 : 0) + (actionError ? 2 : 0);
+	const fixedLines = 7 + (self?.status === 'waiting' ? 2 : 0) + (received ? 3 : 0) + (actionError ? 2 : 0);
 	const visibleRows = Math.max(1, Math.floor((height - fixedLines) / 2));
 	const selectedIndex = Math.max(0, list.findIndex(row => row === selected));
 	const first = Math.min(Math.max(0, selectedIndex - visibleRows + 1), Math.max(0, list.length - visibleRows));
@@ -146,6 +176,12 @@ export default function ScaleOutPage({focused, visible, width, height, report}: 
 				{catalog === undefined ? 'unknown' : catalog.exists ? `${catalog.kind} ${catalog.location}` : `${catalog.location} (not created)`}
 			</Text>
 			{loadError === undefined ? null : <Text {...theme.text('error')}>✖ {loadError}</Text>}
+			{received ? (
+				<Text {...theme.text('warning')} wrap="wrap">
+					This server was given key version {received.version}, fingerprint {received.fingerprint}. Compare it with the
+					Primary key line on a joined server&apos;s Status page, then Accept Key. It uses no key until then.
+				</Text>
+			) : null}
 			{self?.status === 'waiting' ? (
 				<Text {...theme.text('warning')} wrap="wrap">
 					This server is Waiting to Join (fingerprint {self.identityFingerprint}). Ask an admin on a joined server to add it, or
@@ -198,6 +234,7 @@ export default function ScaleOutPage({focused, visible, width, height, report}: 
 				{selected ? (
 					<Button label={running ? 'Working…' : 'Remove Server'} ring={ring} id="remove" onPress={() => void ask('remove')} />
 				) : null}
+				{received ? <Button label="Accept Key" ring={ring} id="accept" onPress={() => setPending({action: 'accept', key: received})} /> : null}
 			</Box>
 		</Box>
 	);

@@ -18,6 +18,7 @@ const statusRoles: Record<InstanceStatus, ColorRole> = {
 	'key-unavailable': 'error',
 	'not-initialized': 'warning',
 	tampered: 'error',
+	unconfirmed: 'warning',
 };
 
 function Row({label, children, role, wrap = 'truncate-end'}: {label: string; children: React.ReactNode; role?: ColorRole; wrap?: 'truncate-end' | 'truncate-middle' | 'wrap'}) {
@@ -79,6 +80,16 @@ export default function StatusPage({visible, width}: PageProps) {
 					✖ Keyring tampered [KEYRING_TAMPERED]: do not use this catalog until it is resolved.
 				</Text>
 			) : null}
+			{status.status === 'unconfirmed' ? (
+				<Text wrap="wrap" {...theme.text('warning')}>
+					! Key not confirmed [KEY_NOT_CONFIRMED]: compare the key fingerprint below with a joined server first.
+				</Text>
+			) : null}
+			{status.warnings.map(warning => (
+				<Text key={warning} wrap="wrap" {...theme.text('warning')}>
+					! {warning}
+				</Text>
+			))}
 			<Row label="Machine">{displayText(status.machine)}</Row>
 			<Row label="Instance">{displayText(status.instanceName)}</Row>
 			<Row label="Install ID">{status.installationId ?? '—'}</Row>
