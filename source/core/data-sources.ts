@@ -151,7 +151,7 @@ export async function showDataSource(session: Session, name: string): Promise<Da
 		}
 
 		return result;
-	});
+	}, {readingOnly: true});
 }
 
 /**
@@ -168,5 +168,5 @@ export async function readAllSecrets(session: Session): Promise<{readable: numbe
 		}
 
 		return {readable, needsReentry};
-	});
+	}, {readingOnly: true});
 }

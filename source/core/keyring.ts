@@ -99,14 +99,19 @@ export async function keyringTransaction<T>(
 	session: Session,
 	mode: 'read' | 'write',
 	work: (tx: CatalogTx, keyring: Keyring, holder: KeyHolder) => Promise<T>,
-	options?: WriteOptions & {holder?: KeyHolder},
+	options?: WriteOptions & UnlockOptions & {holder?: KeyHolder},
 ): Promise<T> {
 	const holder = options?.holder ?? (await keyHolder(session));
 	const run = async (tx: CatalogTx) =>
-		withKeyring(tx, holder, async keyring => {
-			if (mode === 'write' && keyring.seal === undefined) await upgradeSeal(tx, holder, keyring);
-			return work(tx, keyring, holder);
-		});
+		withKeyring(
+			tx,
+			holder,
+			async keyring => {
+				if (mode === 'write' && keyring.seal === undefined) await upgradeSeal(tx, holder, keyring);
+				return work(tx, keyring, holder);
+			},
+			{readingOnly: mode === 'read' && options?.readingOnly},
+		);
 	const result = mode === 'write' ? await session.catalog.write(run, options) : await session.catalog.read(run);
 	await saveTrust(session, holder);
 	return result;
@@ -171,7 +176,16 @@ export function primaryVersion(versions: KeyVersionRow[]): KeyVersionRow | undef
 	return versions.find(row => row.state === 'primary');
 }
 
-export async function unlockKeyring(tx: CatalogTx, holder: KeyHolder): Promise<Keyring> {
+export type UnlockOptions = {
+	/**
+	 * Only to decrypt values (`datasource show`, readers): a seal this instance trusts still says which keys are the
+	 * deployment's when the tables disagree with it, so values under those keys stay readable. Everything that
+	 * writes, wraps, re-encrypts or hands out a key leaves this off and is refused.
+	 */
+	readingOnly?: boolean;
+};
+
+export async function unlockKeyring(tx: CatalogTx, holder: KeyHolder, options: UnlockOptions = {}): Promise<Keyring> {
 	const {installationId, identity} = holder;
 	const {catalogId} = await tx.getInfo();
 	const instance = await tx.getInstance(installationId);
@@ -181,8 +195,8 @@ export async function unlockKeyring(tx: CatalogTx, holder: KeyHolder): Promise<K
 		});
 	}
 
-	const versions = await tx.listKeyVersions();
-	const live = liveVersions(versions);
+	let versions = await tx.listKeyVersions();
+	let live = liveVersions(versions);
 	const wrapped = new Map((await tx.listWrappedKeys(installationId)).map(row => [row.version, row.wrapped]));
 	if (live.every(row => !wrapped.has(row.version))) {
 		throw new RscmError('WAITING_TO_JOIN', 'This instance is waiting to join and holds no copy of the key.', {
@@ -197,9 +211,16 @@ export async function unlockKeyring(tx: CatalogTx, holder: KeyHolder): Promise<K
 	}
 
 	const sealRow = await tx.getKeyringSeal();
-	const seal = sealRow && (await verifiedSeal(tx, holder, catalogId, sealRow));
+	const verified = sealRow && (await verifiedSeal(tx, holder, catalogId, sealRow, versions));
+	const seal = verified?.body;
 	if (!sealRow && holder.trust.catalogs[catalogId] !== undefined) {
 		throw tampered('the keyring seal is missing from the catalog');
+	}
+
+	if (verified && verified.findings.length > 0) {
+		if (!options.readingOnly) throw tampered(verified.findings.join('; '));
+		versions = verified.body.versions.map(sealedVersionRow);
+		live = liveVersions(versions);
 	}
 
 	const keys = new Map<number, Buffer>();
@@ -228,7 +249,7 @@ export async function unlockKeyring(tx: CatalogTx, holder: KeyHolder): Promise<K
 	const primaryRow = primaryVersion(live);
 	if (!primaryRow) throw new RscmError('CATALOG_CORRUPT', 'The catalog has no primary key version.');
 	const head = holder.trust.catalogs[catalogId];
-	if (seal && (head?.state !== 'trusted' || head.sealSequence !== sealRow.sequence)) {
+	if (seal && sealRow && (head?.state !== 'trusted' || head.sealSequence !== sealRow.sequence)) {
 		holder.nextHead = {catalogId, head: trustedHead(seal)};
 	}
 
@@ -260,7 +281,13 @@ function tampered(reason: string): RscmError {
  * before the seal) takes a seal that verifies by itself on first use; `rscm key accept` takes one whose primary
  * fingerprint the admin compared, whatever this instance trusted before (the recovery after a rebuilt catalog).
  */
-async function verifiedSeal(tx: CatalogTx, holder: KeyHolder, catalogId: string, row: KeyringSealRow): Promise<SealBody> {
+async function verifiedSeal(
+	tx: CatalogTx,
+	holder: KeyHolder,
+	catalogId: string,
+	row: KeyringSealRow,
+	versions: KeyVersionRow[],
+): Promise<{body: SealBody; findings: string[]}> {
 	const head = holder.trust.catalogs[catalogId];
 	const accepting = holder.acceptFingerprint !== undefined;
 	const verdict = accepting ? verifySeal(row, catalogId, undefined) : verifySealFromHead(row, catalogId, head);
@@ -282,9 +309,21 @@ async function verifiedSeal(tx: CatalogTx, holder: KeyHolder, catalogId: string,
 		}
 	}
 
-	const findings = sealFindings(verdict.body, {versions: await tx.listKeyVersions(), rotation: await tx.getRotation(), instances: await tx.listInstances()});
-	if (findings.length > 0) throw tampered(findings.join('; '));
-	return verdict.body;
+	const findings = sealFindings(verdict.body, {versions, rotation: await tx.getRotation(), instances: await tx.listInstances()});
+	return {body: verdict.body, findings};
+}
+
+/** A sealed version as a table row: what a reader goes by when the table was edited. */
+function sealedVersionRow(version: SealBody['versions'][number]): KeyVersionRow {
+	return {
+		version: version.version,
+		fingerprint: version.fingerprint,
+		keyCheck: Buffer.from(version.keyCheck, 'base64'),
+		state: version.state,
+		createdAt: version.createdAt,
+		backedUpAt: version.backedUpAt,
+		retiredAt: version.retiredAt,
+	};
 }
 
 /** The seal against the trust head, or against the origin this instance sealed just before a crash (PendingOrigin). */
@@ -308,8 +347,13 @@ function assertKeyMatchesRecord(key: Buffer, catalogId: string, row: KeyVersionR
 }
 
 /** Runs `work` with an unlocked keyring and zeroes it afterwards, whatever happens. */
-export async function withKeyring<T>(tx: CatalogTx, holder: KeyHolder, work: (keyring: Keyring) => Promise<T>): Promise<T> {
-	const keyring = await unlockKeyring(tx, holder);
+export async function withKeyring<T>(
+	tx: CatalogTx,
+	holder: KeyHolder,
+	work: (keyring: Keyring) => Promise<T>,
+	options: UnlockOptions = {},
+): Promise<T> {
+	const keyring = await unlockKeyring(tx, holder, options);
 	try {
 		return await work(keyring);
 	} finally {

@@ -221,6 +221,8 @@ for (const [backend, maybe] of [
 		const status = await cli('a', ['status']);
 		t.regex(status.stdout.split('\n')[0]!, /^KEYRING TAMPERED/);
 		t.notRegex(status.stdout, new RegExp(fingerprintKey(plantedKey)));
+		// Values under the key the seal vouches for still read: the refusal is of the planted key, not of the catalog.
+		t.like(parseJson(await cli('a', ['datasource', 'show', 'Sales', '--reveal', '--json'])), {password: 'sales-pw'});
 
 		// The attacker goes further and replaces the seal with one of its own, signed with the planted key: no key this
 		// instance trusts endorses version 2, so it is still not used (and the admin is told what to compare).
@@ -250,6 +252,7 @@ for (const [backend, maybe] of [
 		t.is(reveal.code, 1);
 		t.false(reveal.stdout.includes('sales-pw'));
 		t.regex((await cli('a', ['status'])).stdout.split('\n')[0]!, /^KEYRING TAMPERED/);
+		t.like(parseJson(await cli('a', ['datasource', 'show', 'Sales', '--reveal', '--json'])), {password: 'sales-pw'});
 	});
 
 	maybe(`${backend.name}: a keyring rolled back to the retired version after a key change is refused; nothing new goes under the old key`, async t => {
