@@ -31,9 +31,11 @@ import {
 	catalogNotFound,
 	checkSchemaVersion,
 	instanceColumns,
+	isConnectionFailure,
 	isoTimestamp,
 	keyVersionColumns,
 	latestVersion,
+	markConnectionFailure,
 	optionalBuffer,
 	optionalIsoTimestamp,
 	secretKinds,
@@ -135,6 +137,29 @@ function advisoryKey(schema: string): bigint {
  * a writer that waits too long fail with BUSY instead of hanging. Write transactions run at READ COMMITTED so the
  * statements after the lock see everything the previous writer committed; reads are REPEATABLE READ READ ONLY: one
  * consistent snapshot, never blocked by a writer (MVCC), so a rotation's short batches do not stall readers.
+ *
+ * When the connection drops (the backend terminated, the server restarted or failed over, the network cut): no
+ * unhandled 'error' event, ever — every pooled client has a listener for its whole life — and the failure is
+ * CATALOG_UNAVAILABLE naming the location, marked as a connection failure (isConnectionFailure, schema.ts) so that
+ * work that is idempotent can retry it. What runs again here, on a fresh connection, and why:
+ *
+ * - Nothing had run yet (the drop hit SET search_path or BEGIN/lock/schema check, typically a pooled connection the
+ *   server had ended while it sat idle): retried once, read or write. The server ends an open transaction with its
+ *   backend, so nothing of it exists.
+ * - A read transaction, wherever it dropped: retried once. It changed nothing, and the core's read work is a function
+ *   of the snapshot it reads (no effects outside the database, nothing accumulated across attempts). A drop at the
+ *   read's COMMIT, after the work returned, is no failure at all: the work saw one consistent snapshot, and a
+ *   read-only COMMIT has nothing to save.
+ * - A write transaction whose work had started: NOT retried. Before COMMIT the server has rolled it back, so a redo
+ *   would be safe for the database — but the work is the core's closure, which may have acted outside it (a pending
+ *   seal in the trust file, counters of its own), and only the core can say whether running it twice is right. At
+ *   COMMIT the outcome is unknown: the server may have committed just before the connection went, and a blind redo
+ *   could apply the change twice (a second key version, a second audit entry). Both stop with CATALOG_UNAVAILABLE,
+ *   the message saying which of the two it was, and a hint to run the command again: every operation is written so
+ *   that its rerun finishes it (a key change resumes; its batches, which are idempotent, are retried by the
+ *   rotation itself, source/core/key-change.ts).
+ * - Failing to connect at all (refused, timed out, the server starting up) is not retried here: a server that is
+ *   down is reported at once.
  */
 export class PostgresCatalog implements Catalog {
 	readonly kind = 'postgres' as const;
@@ -146,6 +171,8 @@ export class PostgresCatalog implements Catalog {
 	readonly #inTransaction = new AsyncLocalStorage<true>();
 	/** Pooled connections whose search_path already points at the catalog's schema. */
 	readonly #prepared = new WeakSet<pg.PoolClient>();
+	/** Pooled connections that reported a connection error, with the first one: never used again. */
+	readonly #dropped = new WeakMap<pg.PoolClient, Error>();
 	#serverVersion: string | undefined;
 	#closed = false;
 
@@ -161,14 +188,26 @@ export class PostgresCatalog implements Catalog {
 			max: 4,
 			idleTimeoutMillis: 10_000,
 			connectionTimeoutMillis: options.connectTimeout ?? 10_000,
+			// What pg_stat_activity shows for rscm's sessions. An application_name in the URL wins, as with libpq.
 			application_name: 'rscm',
 		});
 		// An idle pooled connection that the server drops must not crash the process; the pool discards it.
 		this.#pool.on('error', () => undefined);
+		// A connection checked out of the pool has no listener of the pool's: pg removes it at checkout and puts it
+		// back at release. A backend terminated meanwhile — between two queries, or after the error of the query that
+		// was running — makes the client emit 'error', which with no listener throws from the socket's event handler
+		// and ends the process ("Unhandled 'error' event"). This listener stays for the client's whole life; the
+		// failure itself reaches the caller through the query that fails, and the client is never reused.
+		this.#pool.on('connect', client => {
+			client.on('error', error => {
+				if (!this.#dropped.has(client)) this.#dropped.set(client, error);
+			});
+		});
 	}
 
 	async probe(): Promise<CatalogInfo | undefined> {
-		return this.#session('read', async client => {
+		// A plain read: runs again on a fresh connection if this one drops.
+		return this.#session('read', () => true, async client => {
 			const present = await client.query<{present: boolean}>(
 				'SELECT to_regclass(format($1::text, $2::text)) IS NOT NULL AND to_regclass(format($3::text, $2::text)) IS NOT NULL AS present',
 				['%I.schema_migrations', this.#parsed.schema, '%I.meta'],
@@ -187,7 +226,7 @@ export class PostgresCatalog implements Catalog {
 
 	async serverVersion(): Promise<string> {
 		if (this.#serverVersion !== undefined) return this.#serverVersion;
-		return this.#session('read', async client => {
+		return this.#session('read', () => true, async client => {
 			const result = await client.query<{server_version: string}>("SELECT current_setting('server_version') AS server_version");
 			this.#serverVersion ??= `PostgreSQL ${(result.rows[0]?.server_version ?? '').split(' ')[0]}`;
 			return this.#serverVersion;
@@ -195,9 +234,11 @@ export class PostgresCatalog implements Catalog {
 	}
 
 	async create(options: CreateCatalogOptions = {}): Promise<CatalogInfo> {
-		return this.#session('create', async (client, connection) => {
+		// Not retried: create() runs its own transaction, and `rscm init` run again finishes it.
+		return this.#session('create', () => false, async (client, connection) => {
 			try {
 				await client.query(this.#writeLockSql());
+				connection.phase = 'work';
 				// CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege on the database even when the schema exists;
 				// a DBA may have created it and granted rscm rights in it only.
 				const schema = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.#parsed.schema]);
@@ -220,6 +261,7 @@ export class PostgresCatalog implements Catalog {
 					[options.catalogId ?? randomUUID(), options.createdAt === undefined ? now : isoTimestamp(options.createdAt)],
 				);
 				const info = await this.#info(client, known);
+				connection.phase = 'commit';
 				await client.query('COMMIT');
 				return info;
 			} catch (error) {
@@ -249,17 +291,19 @@ export class PostgresCatalog implements Catalog {
 			throw new RscmError('INTERNAL', 'A catalog transaction was started inside another one on the same catalog.');
 		}
 
-		return this.#session(mode, async (client, connection) => {
+		// See the class comment: a read runs again wherever its connection dropped, a write only if nothing had run.
+		const retry = (phase: Phase) => mode === 'read' || phase === 'begin';
+		return this.#session(mode, retry, async (client, connection) => {
 			const tx = new PostgresTx({
-				query: async (text, values) => client.query(text, values),
-				mapError: error => this.#mapError(error, mode),
+				query: async (text, values) => connection.query(text, values),
+				mapError: error => connection.own(this.#mapError(error, mode, connection.phase, this.#dropped.get(client))),
 				info: async () => this.#info(client, await this.#schemaVersion(client)),
 			});
 			try {
 				// One round trip: begin, (for a write) take the lock, check the schema. For a read, this first statement
 				// also fixes the snapshot.
 				const begin = mode === 'write' ? this.#writeLockSql() : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
-				const results = (await client.query(`${begin}; ${schemaCheckSql}`)) as unknown as pg.QueryResult[];
+				const results = (await connection.query(`${begin}; ${schemaCheckSql}`)) as unknown as pg.QueryResult[];
 				const check = results.at(-1)!.rows[0] as {version: number | null; meta: number};
 				checkSchemaVersion(this.location, check.version ?? 0, latestVersion(this.#migrations));
 				if (check.meta === 0) throw catalogNotFound(this.location);
@@ -270,6 +314,7 @@ export class PostgresCatalog implements Catalog {
 			}
 
 			let result: T;
+			connection.phase = 'work';
 			try {
 				result = await this.#inTransaction.run(true, async () => work(tx));
 			} catch (error) {
@@ -280,7 +325,15 @@ export class PostgresCatalog implements Catalog {
 			}
 
 			tx.end();
-			await client.query('COMMIT');
+			connection.phase = 'commit';
+			try {
+				await connection.query('COMMIT');
+			} catch (error) {
+				// A read's work saw one consistent snapshot, and a read-only COMMIT has nothing to save: its result stands.
+				if (mode === 'read' && connection.lost) return result;
+				throw error;
+			}
+
 			return result;
 		});
 	}
@@ -294,8 +347,31 @@ export class PostgresCatalog implements Catalog {
 		].join('; ');
 	}
 
-	/** Runs `task` on a pooled connection set to the catalog's schema, mapping driver errors. */
+	/**
+	 * Runs `task` on a pooled connection set to the catalog's schema, mapping driver errors. When this connection
+	 * drops and `retry` says the phase it dropped in may run again, the task runs once more on a fresh connection.
+	 */
 	async #session<T>(
+		mode: Mode | 'create',
+		retry: (phase: Phase) => boolean,
+		task: (client: pg.PoolClient, connection: ConnectionControl) => Promise<T>,
+	): Promise<T> {
+		const first = this.#sessionOnce(mode, task);
+		const outcome = await first.then(
+			value => ({value}),
+			(error: unknown) => ({error}),
+		);
+		if (!('error' in outcome)) return outcome.value;
+		const {error} = outcome;
+		// Only a drop of this transaction's own connection: a failure of another catalog inside the work (the target
+		// of a copy) is that catalog's to handle.
+		if (!(error instanceof DroppedConnection) || !retry(error.phase)) throw unwrapDropped(error);
+		return this.#sessionOnce(mode, task).catch((second: unknown) => {
+			throw unwrapDropped(second);
+		});
+	}
+
+	async #sessionOnce<T>(
 		mode: Mode | 'create',
 		task: (client: pg.PoolClient, connection: ConnectionControl) => Promise<T>,
 	): Promise<T> {
@@ -304,12 +380,31 @@ export class PostgresCatalog implements Catalog {
 		try {
 			client = await this.#pool.connect();
 		} catch (error) {
-			throw this.#mapError(error, mode);
+			// Not reached at all: reported as it is, not retried.
+			throw this.#mapError(error, mode, 'connect');
 		}
 
 		let discard: Error | undefined;
 		const passed = new WeakSet<object>();
+		const own = new WeakSet<object>();
+		const dropped = this.#dropped;
+		const noteLost = (error: unknown) => {
+			if (!isConnectionError(error)) return;
+			control.lost = true;
+			discard ??= error as Error;
+		};
+
 		const control: ConnectionControl = {
+			phase: 'begin',
+			lost: false,
+			async query(text, values) {
+				try {
+					return await client.query(text, values);
+				} catch (error) {
+					noteLost(error);
+					throw error;
+				}
+			},
 			async rollback() {
 				try {
 					await client.query('ROLLBACK');
@@ -321,22 +416,36 @@ export class PostgresCatalog implements Catalog {
 				if (typeof error === 'object' && error !== null) passed.add(error);
 				return error;
 			},
+			own(error) {
+				if (typeof error === 'object' && error !== null) own.add(error);
+				return error;
+			},
 		};
 		try {
 			if (!this.#prepared.has(client)) {
 				// The catalog's tables are addressed unqualified; pg_catalog stays first implicitly.
-				await client.query(`SET search_path TO ${quoteIdentifier(this.#parsed.schema)}`);
+				await control.query(`SET search_path TO ${quoteIdentifier(this.#parsed.schema)}`);
 				this.#prepared.add(client);
 			}
 
 			return await task(client, control);
 		} catch (error) {
-			if (typeof error === 'object' && error !== null && passed.has(error)) throw error;
-			if (isConnectionError(error)) discard = error as Error;
-			throw this.#mapError(error, mode);
+			noteLost(error);
+			if (dropped.has(client)) {
+				control.lost = true;
+				discard ??= dropped.get(client);
+			}
+
+			const passedThrough = typeof error === 'object' && error !== null && passed.has(error);
+			const mapped = passedThrough ? error : this.#mapError(error, mode, control.phase, dropped.get(client));
+			// A drop of this connection, met by one of its own statements, is carried up to #session (which decides on
+			// a retry) with the phase it hit. An error of another catalog that the work let through is not this one's.
+			const ownFailure = !passedThrough || own.has(mapped as object);
+			if (control.lost && ownFailure && isConnectionFailure(mapped)) throw new DroppedConnection(mapped as RscmError, control.phase);
+			throw mapped;
 		} finally {
 			// A connection that failed, or may still be inside a transaction, is closed rather than reused.
-			client.release(discard);
+			client.release(discard ?? dropped.get(client));
 		}
 	}
 
@@ -364,7 +473,12 @@ export class PostgresCatalog implements Catalog {
 		};
 	}
 
-	#mapError(error: unknown, mode: Mode | 'create'): unknown {
+	/**
+	 * `phase`: where the connection was — not yet connected, or inside a transaction's begin, work or commit.
+	 * `dropped`: what the client reported when its connection dropped, which says why ("terminating connection due to
+	 * administrator command") better than the statement that met it afterwards ("… is not queryable").
+	 */
+	#mapError(error: unknown, mode: Mode | 'create', phase: Phase | 'connect', dropped?: Error): unknown {
 		if (error instanceof RscmError) return error;
 		if (!(error instanceof Error)) return error;
 		const code = (error as {code?: unknown}).code;
@@ -372,11 +486,31 @@ export class PostgresCatalog implements Catalog {
 		const cause = {cause: error};
 		const detail = this.#scrub(error.message);
 
+		if (isConnectionError(error) && phase === 'connect') {
+			return markConnectionFailure(
+				new RscmError('CATALOG_UNAVAILABLE', `Cannot connect to PostgreSQL, ${target}: ${detail}`, {
+					...cause,
+					hint: `Check that the server is running and reachable from this machine, and the host and port in the URL. ${rerunHint}`,
+				}),
+			);
+		}
+
 		if (isConnectionError(error)) {
-			return new RscmError('CATALOG_UNAVAILABLE', `Cannot connect to PostgreSQL, ${target}: ${detail}`, {
-				...cause,
-				hint: 'Check that the server is running and reachable from this machine, and the host and port in the URL.',
-			});
+			// Connected, then the connection dropped: the backend was terminated, the server restarted or failed over,
+			// or the network cut. What became of the transaction depends on where it was.
+			const reason = dropped ? this.#scrub(dropped.message) : detail;
+			const outcome =
+				mode === 'read'
+					? ''
+					: phase === 'commit'
+						? ' while the change was being committed: it may or may not have been saved'
+						: ' before the change was committed: nothing of it was saved';
+			return markConnectionFailure(
+				new RscmError('CATALOG_UNAVAILABLE', `The connection to the PostgreSQL catalog at ${this.location} dropped${outcome} (${reason}).`, {
+					...cause,
+					hint: `The server ended the session (restarted, failed over, or an administrator ended it) or the network dropped. ${rerunHint}`,
+				}),
+			);
 		}
 
 		if (typeof code !== 'string' || code.length !== 5) {
@@ -445,12 +579,44 @@ export class PostgresCatalog implements Catalog {
 	}
 }
 
+/** How far a transaction got on its connection: what decides whether it may run again after the connection drops. */
+type Phase = 'begin' | 'work' | 'commit';
+
+/** What the hint of every connection failure ends with. */
+const rerunHint =
+	'Run the command again once the server answers: a key change resumes where it stopped, and every other change is ' +
+	'saved whole or not at all.';
+
 /** Lets a task end its transaction safely and mark errors that must reach the caller unchanged. */
 type ConnectionControl = {
+	/** Where the task is; set by the task as it goes (it starts at 'begin'). */
+	phase: Phase;
+	/** Set when a statement on this connection failed because the connection dropped. */
+	lost: boolean;
+	/** A statement on this connection; a connection error sets `lost`. */
+	query(text: string, values?: unknown[]): Promise<pg.QueryResult<Row>>;
 	/** ROLLBACK; if even that fails, the connection is closed instead of returned to the pool. */
 	rollback(): Promise<void>;
 	passThrough(error: unknown): unknown;
+	/** Marks an error as this connection's own (a statement of its transaction failed), for the retry decision. */
+	own(error: unknown): unknown;
 };
+
+/** A connection failure of a transaction's own connection on its way from #sessionOnce to #session, with its phase. */
+class DroppedConnection extends Error {
+	readonly failure: RscmError;
+	readonly phase: Phase;
+
+	constructor(failure: RscmError, phase: Phase) {
+		super(failure.message);
+		this.failure = failure;
+		this.phase = phase;
+	}
+}
+
+function unwrapDropped(error: unknown): unknown {
+	return error instanceof DroppedConnection ? error.failure : error;
+}
 
 const schemaCheckSql =
 	'SELECT (SELECT max(version) FROM schema_migrations) AS version, (SELECT count(*) FROM meta)::int AS meta';
@@ -473,11 +639,14 @@ const connectionErrorCodes = new Set([
 	'57P03',
 ]);
 
+/** A driver error that means the connection failed or dropped (never an RscmError: those are already mapped). */
 function isConnectionError(error: unknown): boolean {
-	if (!(error instanceof Error)) return false;
+	if (!(error instanceof Error) || error instanceof RscmError) return false;
 	const code = (error as {code?: unknown}).code;
 	if (typeof code === 'string' && (connectionErrorCodes.has(code) || code.startsWith('08'))) return true;
-	return /^Connection terminated|connection timeout|Client has encountered a connection error/i.test(error.message);
+	// "Connection terminated unexpectedly" (the socket closed), "… due to connection timeout", and a statement sent on
+	// a client that already failed or was closed ("… is not queryable").
+	return /^Connection terminated|connection timeout|Client has encountered a connection error|is not queryable/i.test(error.message);
 }
 
 function authenticationFailed(target: string, detail: string, cause: {cause: unknown}): RscmError {

@@ -58,6 +58,26 @@ export function checkSchemaVersion(location: string, found: number | undefined, 
 	return found;
 }
 
+const connectionFailures = new WeakSet<RscmError>();
+
+/**
+ * Marks a CATALOG_UNAVAILABLE that means "the catalog's server could not be reached, or the connection to it
+ * dropped" — a failure that may pass (a restart, a failover) — as opposed to one that will not (a login refused, a
+ * database that does not exist, a schema too old). Returns the error.
+ */
+export function markConnectionFailure(error: RscmError): RscmError {
+	connectionFailures.add(error);
+	return error;
+}
+
+/**
+ * Whether `error` is such a connection failure. For work that is idempotent and may therefore retry it, such as a
+ * key change's batches (source/core/key-change.ts); nothing else should retry on its own.
+ */
+export function isConnectionFailure(error: unknown): boolean {
+	return error instanceof RscmError && connectionFailures.has(error);
+}
+
 /** Timestamps are stored and returned as ISO 8601 in UTC, so both backends return the same string. */
 export function isoTimestamp(value: string | Date): string {
 	const date = typeof value === 'string' ? new Date(value) : value;

@@ -131,6 +131,16 @@ export class SqliteCatalog implements Catalog {
 	}
 
 	async serverVersion(): Promise<string> {
+		// "Reachable" for a file: it exists, or its directory does (create() could make it there). Nothing is created.
+		if (!fs.existsSync(this.#file)) {
+			const directory = path.dirname(this.#file);
+			if (!fs.existsSync(directory)) {
+				throw new RscmError('DIRECTORY_NOT_FOUND', `The directory ${directory} does not exist.`, {
+					hint: 'Create the directory first, or choose another catalog location.',
+				});
+			}
+		}
+
 		// The library is the server: an in-memory database answers without touching (or creating) the file.
 		const memory = new Database(':memory:');
 		try {

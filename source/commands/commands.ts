@@ -2,8 +2,9 @@ import {copyCatalog} from '../core/catalog-copy.ts';
 import {changeKey} from '../core/key-change.ts';
 import {backupKey, restoreKey, verifyBackup} from '../core/key-backup.ts';
 import {deleteEncryptedContent, previewDeleteContent} from '../core/delete-content.ts';
-import {importDataSources, listDataSources, setDataSource, showDataSource, validateDataSourceInput} from '../core/data-sources.ts';
+import {importDataSources, listDataSources, setDataSource, showDataSource, validateDataSourceInput, validateDataSourceName} from '../core/data-sources.ts';
 import {RscmError} from '../core/errors.ts';
+import {formatSize, inputLimits} from '../core/input-limits.ts';
 import {initialize} from '../core/initialize.ts';
 import {addInstance, findInstance, isLastJoinedInstance, listInstances, removeInstance} from '../core/instances.ts';
 import {estimatePasswordStrength} from '../core/password-policy.ts';
@@ -14,7 +15,7 @@ import {displayText} from '../core/terminal-text.ts';
 import type {CommandIo} from './command-io.ts';
 import {formatTable} from './output.ts';
 import {confirm, readPassword} from './prompts.ts';
-import {readAll, remainingLines} from './stdin-lines.ts';
+import {readLine, readRest} from './stdin-lines.ts';
 import {acceptKey, proposedKey} from '../core/key-accept.ts';
 import {listAuditLog, verifyAudit} from '../core/audit-log.ts';
 
@@ -41,8 +42,8 @@ export type CommandSpec = {
 };
 
 const passwordOptions: Record<string, OptionSpec> = {
-	'password-stdin': {type: 'boolean', description: 'Read the password from the first line of stdin.'},
-	'password-file': {type: 'string', value: 'PATH', description: 'Read the password from the first line of a file.'},
+	'password-stdin': {type: 'boolean', description: 'Read the password from the first line of stdin (at most 1,024 bytes).'},
+	'password-file': {type: 'string', value: 'PATH', description: 'Read the password from the first line of a file or a pipe such as <(pass show rscm) (at most 1,024 bytes).'},
 };
 
 const yesOption: Record<string, OptionSpec> = {
@@ -127,7 +128,7 @@ export const commands: CommandSpec[] = [
 					if (report.primaryKey) {
 						lines.push(
 							`Primary key:     version ${report.primaryKey.version}, ${report.primaryKey.fingerprint}, created ${report.primaryKey.createdAt}`,
-							`Last backup:     ${report.primaryKey.backedUpAt ?? 'Never — back up the key now'}`,
+							`Last backup:     ${report.primaryKey.backedUpAt ?? (report.outdatedBackup ? `outdated — ${report.outdatedBackup.at} holds version ${report.outdatedBackup.version}, not version ${report.primaryKey.version}: back up the key now` : 'Never — back up the key now')}`,
 						);
 					}
 
@@ -197,6 +198,19 @@ export const commands: CommandSpec[] = [
 								? 'It matches this catalog and can be restored.'
 								: `It lacks live key version(s) ${result.missingVersions.join(', ')}: too old to restore.`;
 				say(context, [`Backup of catalog ${result.catalogId}, made ${result.createdAt}:`, ...keys, verdict].join('\n'));
+				// A backup that cannot be restored here is a failure a cron job must see (exit 1), not a report.
+				if (result.matchesCatalog === false) {
+					throw new RscmError('BACKUP_FOR_OTHER_CATALOG', `The backup belongs to catalog ${result.catalogId}, not to this one.`, {
+						hint: 'Check --catalog, or use a backup made from this catalog.',
+					});
+				}
+
+				if (result.matchesCatalog && !result.restorable) {
+					throw new RscmError('BACKUP_OUTDATED', `The backup lacks live key version(s) ${result.missingVersions.join(', ')}: it predates a key change.`, {
+						hint: 'Make a new backup now: rscm key backup --file PATH.',
+					});
+				}
+
 				return result;
 			} finally {
 				await session?.close();
@@ -249,13 +263,23 @@ export const commands: CommandSpec[] = [
 			withSession(context, async session => {
 				await confirm(context.io, 'Create a new encryption key and re-encrypt all content?', context.values['yes'] === true);
 				const progress = context.io.stderr.isTTY && !context.json;
-				const result = await changeKey(session, {
-					signal: context.io.signal,
-					onProgress: ({done, total}) => {
-						if (progress) context.io.stderr.write(`\rRe-encrypting: ${done} of ${total}`);
-					},
-				});
-				if (progress) context.io.stderr.write('\n');
+				let progressShown = false;
+				let result;
+				try {
+					// A closed stdout (`| head -1`) does not stop it: the change finishes, only its lines are lost.
+					result = await changeKey(session, {
+						signal: context.io.signal,
+						onProgress: ({done, total}) => {
+							if (!progress) return;
+							context.io.stderr.write(`\rRe-encrypting: ${done} of ${total}`);
+							progressShown = true;
+						},
+					});
+				} finally {
+					// Ends the progress line however the change ends, so the result or the error starts a line of its own.
+					if (progressShown) context.io.stderr.write('\n');
+				}
+
 				say(context, `${result.resumed ? 'Resumed and finished' : 'Finished'} key change: version ${result.toVersion} (${result.fingerprint}) is primary; ${result.reencrypted} values re-encrypted; version ${result.fromVersion} retired.`);
 				say(context, 'Back up the new key now: rscm key backup --file PATH');
 				return result;
@@ -463,7 +487,13 @@ export const commands: CommandSpec[] = [
 		examples: [`echo '{"connectionString":"Server=db;Database=Sales","username":"rs","password":"…"}' | rscm datasource set Sales`],
 		run: async context =>
 			withSession(context, async session => {
-				const text = await readAll(context.io.stdin);
+				// Read as a stream up to its cap: a huge stdin is refused after its first KiBs, never buffered whole.
+				const text = await readRest(context.io.stdin, {
+					maxBytes: inputLimits.dataSourceJson,
+					what: 'The JSON on stdin',
+					hint: `Give one JSON object of at most ${formatSize(inputLimits.dataSourceJson)}: {"connectionString", "username", "password"}. Nothing was written.`,
+					signal: context.io.signal,
+				});
 				let input: unknown;
 				try {
 					input = JSON.parse(text);
@@ -484,8 +514,19 @@ export const commands: CommandSpec[] = [
 		run: async context =>
 			withSession(context, async session => {
 				let lineNumber = 0;
+				// How far the committed batches reach: what a failure leaves imported (README, Commands).
+				let imported = 0;
+				let committedThroughLine = 0;
 				async function* records() {
-					for await (const line of remainingLines(context.io.stdin)) {
+					for (;;) {
+						// One line at a time, each up to its cap: an 800 MB line is refused after its first KiBs.
+						const line = await readLine(context.io.stdin, {
+							maxBytes: inputLimits.importLine,
+							what: `Line ${lineNumber + 1}`,
+							hint: `Each line is one JSON object of at most ${formatSize(inputLimits.importLine)}.`,
+							signal: context.io.signal,
+						});
+						if (line === undefined) return;
 						lineNumber++;
 						if (line.trim() === '') continue;
 						let record: unknown;
@@ -496,11 +537,41 @@ export const commands: CommandSpec[] = [
 						}
 
 						if (typeof record !== 'object' || record === null) throw new RscmError('INVALID_INPUT', `Line ${lineNumber} is not a JSON object.`);
+						// Checked here as well as in the core, so the error names its line.
+						try {
+							validateDataSourceName((record as {name?: unknown}).name);
+							validateDataSourceInput(record);
+						} catch (error) {
+							if (error instanceof RscmError) throw new RscmError(error.code, `Line ${lineNumber}: ${error.message}`, {hint: error.hint, field: error.field});
+							throw error;
+						}
+
 						yield record as {name: string};
 					}
 				}
 
-				const result = await importDataSources(session, records());
+				let result;
+				try {
+					result = await importDataSources(session, records(), {
+						onProgress: count => {
+							imported = count;
+							committedThroughLine = lineNumber;
+						},
+					});
+				} catch (error) {
+					if (!(error instanceof RscmError)) throw error;
+					// Lines are validated before their batch commits: the batch holding the bad line writes nothing.
+					const written =
+						imported === 0
+							? 'Nothing was imported.'
+							: `The ${imported} data sources of lines 1 to ${committedThroughLine} were imported; nothing from line ${committedThroughLine + 1} on was written.`;
+					throw new RscmError(error.code, `${error.message} ${written}`, {
+						hint: imported === 0 ? error.hint : `${error.hint ? `${error.hint} ` : ''}Importing again is safe: a data source imported already is updated, not duplicated.`,
+						field: error.field,
+						cause: error,
+					});
+				}
+
 				say(context, `Imported ${result.imported} data sources.`);
 				return result;
 			}),

@@ -1,10 +1,48 @@
-import {toRscmError, type RscmError} from '../core/errors.ts';
+import {internalHint, RscmError, toRscmError} from '../core/errors.ts';
 import {displayText} from '../core/terminal-text.ts';
-import type {CommandIo} from './command-io.ts';
+import type {CommandIo, OutputGuard} from './command-io.ts';
 
-/** Exit codes (README, Commands): 0 success, 1 the operation failed, 2 usage error. */
+/**
+ * Exit codes (README, Output and exit codes): 0 success, 1 the operation failed, 2 usage error; 128 + the signal's
+ * number when a signal stopped it (run-cli.ts, termination-signals.ts).
+ */
 export function exitCodeFor(error: RscmError): number {
 	return error.code === 'USAGE' || error.code === 'NOT_A_TERMINAL' ? 2 : 1;
+}
+
+/** The environment variable that adds the stack of an unexpected error to what is printed (README, RSCM_DEBUG). */
+export function debugEnabled(env: NodeJS.ProcessEnv): boolean {
+	const value = env['RSCM_DEBUG'];
+	return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
+}
+
+/** The stack of an error and of its causes, for RSCM_DEBUG=1; core errors never carry secrets. */
+function debugStack(error: RscmError): string {
+	const lines: string[] = [];
+	// What toRscmError wrapped: the original's stack is the one that says where the bug is.
+	let current: unknown = error.cause instanceof Error && !(error.cause instanceof RscmError) ? error.cause : error;
+	for (let depth = 0; current !== undefined && depth < 5; depth++) {
+		lines.push(depth === 0 ? '' : 'Caused by:');
+		lines.push(current instanceof Error ? (current.stack ?? `${current.name}: ${current.message}`) : String(current));
+		current = current instanceof Error ? current.cause : undefined;
+	}
+
+	return lines.join('\n').trimStart() + '\n';
+}
+
+/**
+ * The human form of an error, the same from every front end (the commands, rskeymgmt, the Configuration Manager
+ * after it exits): `rscm: MESSAGE [CODE]`, then the hint on a line of its own.
+ */
+export function formatError(error: unknown, options: {debug?: boolean} = {}): string {
+	const rscmError = toRscmError(error);
+	const hint = rscmError.hint ?? (rscmError.code === 'INTERNAL' ? internalHint : undefined);
+	// Messages quote names and paths from the catalog, files and the command line: never print their control
+	// characters. (JSON output needs nothing: JSON.stringify escapes C0 controls; the data stays as stored.)
+	let text = `rscm: ${displayText(rscmError.message, {keepLineBreaks: true})} [${rscmError.code}]\n`;
+	if (hint) text += `${displayText(hint, {keepLineBreaks: true})}\n`;
+	if (options.debug && rscmError.code === 'INTERNAL') text += debugStack(rscmError);
+	return text;
 }
 
 /** With --json, one JSON document on stdout; human text on stderr so stdout stays clean for pipes. */
@@ -12,14 +50,43 @@ export function printError(io: CommandIo, error: unknown, json: boolean): number
 	const rscmError = toRscmError(error);
 	if (json) {
 		io.stdout.write(JSON.stringify({error: rscmError.toJSON()}) + '\n');
+		if (debugEnabled(io.env) && rscmError.code === 'INTERNAL') io.stderr.write(debugStack(rscmError));
 	} else {
-		// Messages quote names and paths from the catalog, files and the command line: never print their control
-		// characters. (JSON output needs nothing: JSON.stringify escapes C0 controls; the data stays as stored.)
-		io.stderr.write(`rscm: ${displayText(rscmError.message, {keepLineBreaks: true})} [${rscmError.code}]\n`);
-		if (rscmError.hint) io.stderr.write(`${displayText(rscmError.hint, {keepLineBreaks: true})}\n`);
+		io.stderr.write(formatError(rscmError, {debug: debugEnabled(io.env)}));
 	}
 
 	return exitCodeFor(rscmError);
+}
+
+/**
+ * The last resort of an entry: an error nothing else caught (an uncaught exception, an unhandled rejection, a
+ * failure while printing another error). It is printed like every other error, as INTERNAL unless it is an
+ * RscmError, never as a stack trace unless RSCM_DEBUG is set, and never throws: the output may be the thing that
+ * broke.
+ */
+export function printFatal(io: Pick<CommandIo, 'stdout' | 'stderr' | 'env'>, error: unknown, json: boolean): number {
+	const rscmError = toRscmError(error);
+	try {
+		if (json) io.stdout.write(JSON.stringify({error: rscmError.toJSON()}) + '\n');
+		else io.stderr.write(formatError(rscmError, {debug: debugEnabled(io.env)}));
+		if (json && debugEnabled(io.env) && rscmError.code === 'INTERNAL') io.stderr.write(debugStack(rscmError));
+	} catch {
+		// Nowhere left to print.
+	}
+
+	return exitCodeFor(rscmError);
+}
+
+/**
+ * A command's exit code once its output has settled: a closed stdout or stderr changes nothing (the reader left,
+ * README: EPIPE), but a stdout that failed otherwise (a full disk) means the output is incomplete: exit 1, said on
+ * stderr (stdout cannot carry it).
+ */
+export async function settleOutput(io: Pick<CommandIo, 'stderr' | 'env'>, guard: OutputGuard, code: number): Promise<number> {
+	await guard.settled();
+	if (guard.failure === undefined) return code;
+	if (!guard.closed('stderr')) printFatal({...io, stdout: io.stderr}, guard.failure, false);
+	return code === 0 ? exitCodeFor(guard.failure) : code;
 }
 
 export function printJson(io: CommandIo, value: unknown): void {
@@ -33,4 +100,18 @@ export function formatTable(headers: string[], rawRows: string[][]): string {
 	const widths = headers.map((header, index) => Math.max(header.length, ...rows.map(row => (row[index] ?? '').length)));
 	const line = (cells: string[]) => cells.map((cell, index) => cell.padEnd(widths[index]!)).join('  ').trimEnd();
 	return [line(headers), ...rows.map(line)].join('\n') + '\n';
+}
+
+/**
+ * An entry's last line of defence (cli.tsx, rskeymgmt-entry.ts): an uncaught exception or unhandled rejection,
+ * wherever it comes from (a stream, a timer, the UI after Ink exited), is printed as one error and exits, instead
+ * of Node's stack trace. The Configuration Manager puts its own handler in front while it owns the screen.
+ */
+export function installFatalHandlers(json: boolean): void {
+	const onFatal = (error: unknown) => {
+		process.exit(printFatal(process, error, json));
+	};
+
+	process.on('uncaughtException', onFatal);
+	process.on('unhandledRejection', onFatal);
 }

@@ -5,6 +5,7 @@ import type {CommandIo} from './command-io.ts';
 import {globalOptions} from './invocation.ts';
 import {commands, findCommand, type CommandSpec, type OptionSpec} from './commands.ts';
 import {printError, printJson} from './output.ts';
+import {signalExitCode, terminationSignalOf} from './termination-signals.ts';
 import {version} from './version.ts';
 
 const valueOptions = new Set(
@@ -42,7 +43,8 @@ export function generalHelp(): string {
 		...optionLines(globalOptions),
 		'',
 		'Passwords are never taken from the command line: a no-echo prompt on a terminal, --password-stdin or --password-file.',
-		'Exit codes: 0 success, 1 the operation failed, 2 usage error. Run `rscm <command> --help` for examples.',
+		'Exit codes: 0 success, 1 the operation failed, 2 usage error, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM.',
+		'Run `rscm <command> --help` for examples.',
 		'',
 	].join('\n');
 }
@@ -148,6 +150,10 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
 			return printError(io, new RscmError('USAGE', error.message, {hint: `Usage: ${usageLine(command)} [options]; run \`rscm ${command.words.join(' ')} --help\`.`}), json);
 		}
 
-		return printError(io, error, json);
+		const code = printError(io, error, json);
+		// Stopped by Ctrl+C, SIGTERM or SIGHUP (the operation ended after its step with CANCELLED): the shell's
+		// 128 + signal number, so a script tells "stopped" from "failed" (README, Output and exit codes).
+		const signal = terminationSignalOf(io.signal);
+		return signal !== undefined && isRscmError(error, 'CANCELLED') ? signalExitCode(signal) : code;
 	}
 }

@@ -1,6 +1,7 @@
 import {createHash, type Hash} from 'node:crypto';
 import type {Catalog, CatalogCounts, CatalogTx, KeyringSealRow, SecretRow} from '../catalog/catalog.ts';
 import {isPostgresLocation, openCatalog} from '../catalog/open-catalog.ts';
+import {isConnectionFailure, markConnectionFailure} from '../catalog/schema.ts';
 import {expandHome} from '../instance/paths.ts';
 import {appendAuditEntry, auditFailure} from './audit.ts';
 import {RscmError, isRscmError} from './errors.ts';
@@ -100,10 +101,13 @@ export async function copyCatalog(
 			target.write(async targetTx => copyInTransactions(sourceTx, targetTx, batchSize, options)),
 		);
 
-		const verified = await verify(target, copied, batchSize, verifier, options);
-		const toInfo = await target.probe();
 		const detail = `${copied.counts.secrets} values, ${copied.counts.instances} instances`;
-		await recordCopy(target, verifier?.installationId, `from ${sourceCatalog.location}: ${detail}`);
+		const {verified, toInfo} = await committedCopy(target, async () => {
+			const verified = await verify(target, copied, batchSize, verifier, options);
+			const toInfo = await target.probe();
+			await recordCopy(target, verifier?.installationId, `from ${sourceCatalog.location}: ${detail}`);
+			return {verified, toInfo};
+		});
 		// The source may be read-only (a frozen SQLite file being moved): its audit entry must not fail a good copy.
 		await recordCopy(sourceCatalog, verifier?.installationId, `to ${target.location}: ${detail}`).catch(() => undefined);
 		return {
@@ -120,6 +124,26 @@ export async function copyCatalog(
 		throw error;
 	} finally {
 		if (typeof to === 'string') await target.close();
+	}
+}
+
+/**
+ * The steps after the copy committed in the target. If the target's connection drops there, the target holds the
+ * whole copy, unverified, and running the copy again would meet CATALOG_EXISTS: the error says so, and what to do.
+ */
+async function committedCopy<T>(target: Catalog, steps: () => Promise<T>): Promise<T> {
+	try {
+		return await steps();
+	} catch (error) {
+		if (!isConnectionFailure(error)) throw error;
+		throw markConnectionFailure(
+			new RscmError('CATALOG_UNAVAILABLE', `${(error as RscmError).message} The copy was written to ${target.location} but not verified.`, {
+				cause: error,
+				hint:
+					'Point no server at it. Once the server answers, drop it (DROP SCHEMA name CASCADE in PostgreSQL, or delete ' +
+					'the SQLite file) and run the copy again.',
+			}),
+		);
 	}
 }
 

@@ -1,5 +1,6 @@
 import type {CatalogTx} from '../catalog/catalog.ts';
 import {RscmError} from './errors.ts';
+import {checkSize, inputLimits} from './input-limits.ts';
 import {keyHolder, keyringTransaction, type Keyring} from './keyring.ts';
 import {readSecret, secretState, writeSecret, type SecretState} from './secret-values.ts';
 import type {Session} from './session.ts';
@@ -51,7 +52,10 @@ export function validateDataSourceInput(input: unknown): DataSourceInput {
 			throw new RscmError('INVALID_INPUT', `Data source field "${key}" must be a string or null.`, {field: key});
 		}
 
-		result[key as DataSourceField] = value;
+		// Every front end comes through here: a value over its cap is refused before anything is written.
+		const field = key as DataSourceField;
+		if (value !== null) checkSize(value, inputLimits.dataSource[field], `Data source field "${key}"`, key);
+		result[field] = value;
 	}
 
 	return result;
@@ -77,7 +81,9 @@ export async function setDataSource(session: Session, name: string, input: DataS
 
 /**
  * Bulk load: one transaction per batch, so a million data sources neither hold a lock for minutes nor sit in memory.
- * Records arrive as an async iterable (the command streams JSON lines from stdin).
+ * Records arrive as an async iterable (the command streams JSON lines from stdin). Each record is validated (and a
+ * failure of the iterable itself, a line over its cap, thrown) before its batch commits: a bad record leaves the
+ * batches before its own committed and writes nothing of its own batch (README, Commands).
  */
 export async function importDataSources(
 	session: Session,

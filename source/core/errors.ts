@@ -46,6 +46,8 @@ export const errorCodes = {
 	NO_BACKUP: 'The primary key has never been backed up.',
 	UNKNOWN_DATA_SOURCE: 'No such data source.',
 	INVALID_INPUT: 'The input is not valid.',
+	INPUT_TOO_LARGE: 'The input is larger than its documented limit.',
+	INPUT_TIMEOUT: 'No input arrived in time.',
 	DECRYPT_FAILED: 'A stored value does not decrypt.',
 	NOT_A_TERMINAL: 'The Configuration Manager needs a terminal.',
 	INTERNAL: 'Unexpected internal error.',
@@ -53,11 +55,21 @@ export const errorCodes = {
 
 export type ErrorCode = keyof typeof errorCodes;
 
+/**
+ * Facts about a failure as data, for a front end to show in its own words: the message is for people and may be
+ * reworded, these fields are not. `--json` prints them as `error.details`.
+ */
+export type ErrorDetails = {
+	/** How far an operation got before it stopped (a CANCELLED key change: values re-encrypted and committed, of the total). */
+	readonly progress?: {readonly done: number; readonly total: number};
+};
+
 export type RscmErrorOptions = {
 	hint?: string | undefined;
 	cause?: unknown;
 	/** The input field at fault, so a form can show the error next to it. */
 	field?: string | undefined;
+	details?: ErrorDetails | undefined;
 };
 
 export class RscmError extends Error {
@@ -65,18 +77,23 @@ export class RscmError extends Error {
 	readonly code: ErrorCode;
 	readonly hint: string | undefined;
 	readonly field: string | undefined;
+	readonly details: ErrorDetails | undefined;
 
 	constructor(code: ErrorCode, message?: string, options: RscmErrorOptions = {}) {
 		super(message ?? errorCodes[code], options.cause === undefined ? undefined : {cause: options.cause});
 		this.code = code;
 		this.hint = options.hint;
 		this.field = options.field;
+		this.details = options.details;
 	}
 
-	toJSON(): {code: ErrorCode; message: string; hint?: string} {
-		return this.hint === undefined
-			? {code: this.code, message: this.message}
-			: {code: this.code, message: this.message, hint: this.hint};
+	toJSON(): {code: ErrorCode; message: string; hint?: string; details?: ErrorDetails} {
+		return {
+			code: this.code,
+			message: this.message,
+			...(this.hint === undefined ? {} : {hint: this.hint}),
+			...(this.details === undefined ? {} : {details: this.details}),
+		};
 	}
 }
 
@@ -84,9 +101,14 @@ export function isRscmError(error: unknown, code?: ErrorCode): error is RscmErro
 	return error instanceof RscmError && (code === undefined || error.code === code);
 }
 
-/** Wraps anything thrown into an RscmError without leaking details that could hold secrets. */
+export const internalHint = 'This is a bug in rscm: please report it with this message (RSCM_DEBUG=1 prints the stack).';
+
+/**
+ * Wraps anything thrown into an RscmError without leaking details that could hold secrets. Anything that is not an
+ * RscmError is a bug: INTERNAL, its message on one line (the stack stays in `cause`, printed only with RSCM_DEBUG=1).
+ */
 export function toRscmError(error: unknown): RscmError {
 	if (error instanceof RscmError) return error;
 	const message = error instanceof Error ? error.message : String(error);
-	return new RscmError('INTERNAL', `Unexpected error: ${message}`, {cause: error});
+	return new RscmError('INTERNAL', `Unexpected error: ${message.replaceAll(/\s*[\r\n]+\s*/g, ' ').trim()}`, {cause: error, hint: internalHint});
 }

@@ -11,6 +11,7 @@ import {keyHolder, keyringTransaction, liveVersions, recordOwnSeal, resealKeyrin
 import {primaryOf, sealSignedBy, writeSeal} from './keyring-seal.ts';
 import {assertBackupPassword} from './password-policy.ts';
 import {installationIdOf, loadIdentity, type Session} from './session.ts';
+import {checkSize, inputLimits} from './input-limits.ts';
 
 export const backupExtension = '.snk';
 
@@ -171,6 +172,8 @@ async function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined
 }
 
 async function openBackup(file: string, password: string): Promise<BackupContents> {
+	// Every front end's password (the dialogs' too) is capped before the KDF spends half a second on it.
+	checkSize(password, inputLimits.password, 'The password', 'password');
 	const bytes = await readBackupFile(file);
 	return decodeBackup(bytes, password);
 }

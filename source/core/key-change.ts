@@ -3,8 +3,9 @@ import os from 'node:os';
 import {setImmediate as setImmediatePromise, setTimeout as sleep} from 'node:timers/promises';
 import {Worker} from 'node:worker_threads';
 import type {CatalogTx, RotationRow} from '../catalog/catalog.ts';
+import {isConnectionFailure} from '../catalog/schema.ts';
 import {audit} from './audit.ts';
-import {RscmError} from './errors.ts';
+import {isRscmError, RscmError} from './errors.ts';
 import {verifyKeyCheckValue} from './fingerprint.ts';
 import {createKeyVersion, keyFor, keyHolder, keyringTransaction, nextVersionNumber, resealKeyring, signerOf, wrapForInstance, type KeyHolder, type Keyring} from './keyring.ts';
 import {endorse} from './keyring-seal.ts';
@@ -118,13 +119,15 @@ export async function changeKey(session: Session, options: ChangeKeyOptions = {}
 				// The batches read ahead are dropped: nothing of them was written.
 				await Promise.all(queue.map(async batch => batch.envelopes.catch(() => undefined)));
 				await releaseLease(session, leaseOwner);
+				// The counts as data too (details.progress): front ends word them their own way, never parse the message.
 				throw new RscmError('CANCELLED', `Key change stopped after ${current.done} of ${current.total} values.`, {
 					hint: 'Run the key change again to resume where it stopped.',
+					details: {progress: {done: current.done, total: current.total}},
 				});
 			}
 
 			while (queue.length < pipelineDepth && exhaustedAfter === undefined) {
-				const batch = await readBatch(session, reencryption, fromVersion, afterId, batchSize);
+				const batch = await retryDroppedConnection(async () => readBatch(session, reencryption, fromVersion, afterId, batchSize), options.signal);
 				if (batch.ids.length === 0) exhaustedAfter = afterId;
 				else {
 					queue.push(batch);
@@ -146,7 +149,10 @@ export async function changeKey(session: Session, options: ChangeKeyOptions = {}
 			// Deferred durability (SQLite WAL, synchronous=NORMAL): a batch lost to a power cut is redone on resume, since its
 			// values are still under the old version, which stays live; retiring it is a FULL commit, which makes every
 			// batch before it durable first. That saves an fsync per batch (about a tenth of the main thread's time).
-			current = await session.catalog.write(async tx => commitBatch(tx, batchKeys, leaseOwner, ready, envelopes), {durability: 'deferred'});
+			current = await retryDroppedConnection(
+				async () => session.catalog.write(async tx => commitBatch(tx, batchKeys, leaseOwner, ready, envelopes), {durability: 'deferred'}),
+				options.signal,
+			);
 			options.onProgress?.(progressOf(current));
 			// The SQLite driver is synchronous: without a turn of the event loop between batches, nothing else in this
 			// process (the UI's keys and frames, timers, file reads) would run until the whole rotation ended.
@@ -159,6 +165,9 @@ export async function changeKey(session: Session, options: ChangeKeyOptions = {}
 				busySince = Date.now();
 			}
 		}
+	} catch (error) {
+		await releaseLeaseAfterFailure(session, leaseOwner, error);
+		throw error;
 	} finally {
 		// Finished, cancelled or failed: the worker zeroes its copy of the keys and exits.
 		await reencryption.close();
@@ -166,7 +175,13 @@ export async function changeKey(session: Session, options: ChangeKeyOptions = {}
 		keys?.to.fill(0);
 	}
 
-	const fingerprint = await keyringTransaction(session, 'write', async (tx, keyring) => retireOldVersion(tx, keyring, holder, current), {holder});
+	const fingerprint = await retryDroppedConnection(
+		async () => keyringTransaction(session, 'write', async (tx, keyring) => retireOldVersion(tx, keyring, holder, current), {holder}),
+		options.signal,
+	).catch(async (error: unknown) => {
+		await releaseLeaseAfterFailure(session, leaseOwner, error);
+		throw error;
+	});
 	return {fromVersion: current.fromVersion, toVersion: current.toVersion, fingerprint, reencrypted: current.done, resumed};
 }
 
@@ -394,6 +409,11 @@ function startWorker(): Worker {
 }
 
 async function retireOldVersion(tx: CatalogTx, keyring: Keyring, holder: KeyHolder, rotation: RotationRow): Promise<string> {
+	// Run again after the connection dropped during its COMMIT (retryDroppedConnection): if that commit went through,
+	// the rotation is gone and the old version retired. Done; nothing is retired, resealed or audited twice.
+	const retired = keyring.versions.find(row => row.version === rotation.fromVersion)?.state === 'retired';
+	const promoted = keyring.versions.find(row => row.version === rotation.toVersion && row.state === 'primary');
+	if (retired && promoted && !(await tx.getRotation())) return promoted.fingerprint;
 	const remaining = await tx.countSecrets({keyVersion: rotation.fromVersion});
 	const toRow = keyring.versions.find(row => row.version === rotation.toVersion);
 	if (remaining > 0 || !toRow || !verifyKeyCheckValue(keyFor(keyring, rotation.toVersion), keyring.catalogId, toRow.version, toRow.keyCheck)) {
@@ -427,6 +447,41 @@ function assertLeaseFree(rotation: RotationRow, owner: string): void {
 	throw new RscmError('BUSY', `Another key change is running (${rotation.done} of ${rotation.total} values done).`, {
 		hint: 'Wait for it to finish; if its process died, run the key change again after 30 seconds to take it over.',
 	});
+}
+
+/**
+ * Connection failures of the catalog (isConnectionFailure: a PostgreSQL backend terminated, the server restarted or
+ * failed over) do not stop a rotation: the step is run again after a short pause, at most five times (7.75 s in all,
+ * well inside the 30 s lease). Only steps that are idempotent by construction go through here: reading a batch
+ * changes nothing; commitBatch re-reads the rotation row and replaces only rows still under the old version, so a
+ * batch whose COMMIT outcome was unknown, committed again, replaces nothing twice and counts nothing twice (the
+ * same envelopes, so no new nonce either); retireOldVersion returns at once when an earlier attempt committed.
+ * Starting a rotation is not retried (a second key version if the first COMMIT went through): it stops, and the
+ * rerun resumes.
+ */
+const reconnectDelays = [250, 500, 1000, 2000, 4000];
+
+async function retryDroppedConnection<T>(step: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+	for (let attempt = 0; ; attempt++) {
+		try {
+			return await step();
+		} catch (error) {
+			if (!isConnectionFailure(error) || attempt >= reconnectDelays.length || signal?.aborted) throw error;
+			// Ctrl+C ends the pause early; the connection failure is then what stopped the rotation.
+			await sleep(reconnectDelays[attempt], undefined, signal ? {signal} : undefined).catch(() => undefined);
+			if (signal?.aborted) throw error;
+		}
+	}
+}
+
+/**
+ * A rotation that stopped on an error gives its lease back (best effort), so that running the key change again at
+ * once resumes it — in this process too (the Configuration Manager), where a live pid would otherwise keep the lease
+ * for 30 s. Not after CANCELLED (released already) or BUSY (the lease is someone else's, or the lock is contended).
+ */
+async function releaseLeaseAfterFailure(session: Session, owner: string, error: unknown): Promise<void> {
+	if (isRscmError(error, 'CANCELLED') || isRscmError(error, 'BUSY')) return;
+	await releaseLease(session, owner).catch(() => undefined);
 }
 
 async function releaseLease(session: Session, owner: string): Promise<void> {

@@ -1,4 +1,5 @@
 import {RscmError} from './errors.ts';
+import {checkSize, inputLimits} from './input-limits.ts';
 
 /**
  * The backup password policy of the SSRS Backup Encryption Key dialog: "at least 8 characters and include a
@@ -77,6 +78,8 @@ function listInWords(items: string[]): string {
  * normalize alike are the same password.
  */
 export function assertBackupPassword(password: string, confirm?: string): void {
+	// Before the policy runs over it: the Backup dialog takes a paste, and a megabyte one is a mistake, not a password.
+	checkSize(password, inputLimits.password, 'The password', 'password');
 	const result = checkPasswordPolicy(password);
 	if (!result.ok) {
 		const missing = rules.filter(rule => result.unmet.includes(rule.rule)).map(rule => rule.missing);

@@ -1,3 +1,4 @@
+import {isConnectionFailure} from '../catalog/schema.ts';
 import {discardNextIdentity, promoteNextIdentity, writeIdentity, type Identity} from '../instance/identity-file.ts';
 import {audit} from './audit.ts';
 import {RscmError} from './errors.ts';
@@ -61,7 +62,10 @@ export async function changeServiceIdentity(session: Session, options: {allowWit
 			{holder},
 		);
 	} catch (error) {
-		await discardNextIdentity(session.instanceDirectory);
+		// The catalog connection dropped: the COMMIT may have gone through, and the catalog may already hold only the
+		// new public key. Discarding identity.next.key then would leave this instance without its key. It is left to
+		// loadIdentity, which keeps it if the catalog names its public key and discards it otherwise, as after a crash.
+		if (!isConnectionFailure(error)) await discardNextIdentity(session.instanceDirectory);
 		throw error;
 	} finally {
 		pair.privateKey.fill(0);

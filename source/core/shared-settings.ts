@@ -1,6 +1,7 @@
 import type {CatalogTx} from '../catalog/catalog.ts';
 import {audit} from './audit.ts';
 import {RscmError} from './errors.ts';
+import {checkSize, inputLimits} from './input-limits.ts';
 import {keyringTransaction, signerOf} from './keyring.ts';
 import {secretState, writeSecret, type SecretState} from './secret-values.ts';
 import {installationIdOf, type Session} from './session.ts';
@@ -81,6 +82,8 @@ export function validateEmailSettings(input: EmailSettingsInput, passwordStored:
 	}
 
 	if (input.authentication === 'basic') {
+		checkSize(input.userName, inputLimits.settingAccount, 'User Name', 'userName');
+		if (input.password !== undefined) checkSize(input.password, inputLimits.settingPassword, 'Password', 'password');
 		if (input.userName.trim() === '') throw new RscmError('INVALID_INPUT', 'User Name is required for username and password authentication.', {field: 'userName'});
 		if (!passwordStored && !input.password) throw new RscmError('INVALID_INPUT', 'Password is required for username and password authentication.', {field: 'password'});
 	}
@@ -88,6 +91,8 @@ export function validateEmailSettings(input: EmailSettingsInput, passwordStored:
 
 export function validateAccountSettings(input: AccountSettingsInput, passwordStored: boolean): void {
 	if (!input.enabled) return;
+	checkSize(input.account, inputLimits.settingAccount, 'Account', 'account');
+	if (input.password !== undefined) checkSize(input.password, inputLimits.settingPassword, 'Password', 'password');
 	if (!accountPattern.test(input.account)) {
 		throw new RscmError('INVALID_INPUT', 'Account must be a user name such as DOMAIN\\user or user@domain.', {field: 'account'});
 	}

@@ -29,6 +29,11 @@ export type StatusReport = {
 	/** Why the key is unavailable or what to do next; undefined when joined. */
 	statusDetail: string | undefined;
 	primaryKey: KeyVersionSummary | undefined;
+	/**
+	 * When the primary key has no backup but an older version has: the newest such backup, which is outdated (it
+	 * lacks the primary) rather than missing. undefined otherwise.
+	 */
+	outdatedBackup: {at: string; version: number} | undefined;
 	keyVersions: KeyVersionSummary[];
 	secrets: SecretCounts | undefined;
 	rotation: RotationRow | undefined;
@@ -39,6 +44,15 @@ export type StatusReport = {
 
 /** A key version as reports show it: the key-check value stays in the catalog. */
 export type KeyVersionSummary = Omit<KeyVersionRow, 'keyCheck'>;
+
+function newestBackup(versions: KeyVersionRow[]): {at: string; version: number} | undefined {
+	let newest: {at: string; version: number} | undefined;
+	for (const row of versions) {
+		if (row.backedUpAt !== undefined && (newest === undefined || row.backedUpAt > newest.at)) newest = {at: row.backedUpAt, version: row.version};
+	}
+
+	return newest;
+}
 
 function summarizeVersion({keyCheck: _keyCheck, ...rest}: KeyVersionRow): KeyVersionSummary {
 	return rest;
@@ -106,6 +120,7 @@ export async function getStatus(session: Session): Promise<StatusReport> {
 			status: 'not-initialized',
 			statusDetail: 'The catalog does not exist yet. Run `rscm init` to create it.',
 			primaryKey: undefined,
+			outdatedBackup: undefined,
 			keyVersions: [],
 			secrets: undefined,
 			rotation: undefined,
@@ -133,6 +148,7 @@ export async function getStatus(session: Session): Promise<StatusReport> {
 			// A keyring that does not verify (or is not confirmed) has no primary key to show: its columns may be what a
 			// tamperer wrote. The detail names the fingerprint to compare.
 			primaryKey: status === 'tampered' || status === 'unconfirmed' ? undefined : primaryRow && summarizeVersion(primaryRow),
+			outdatedBackup: primaryRow?.backedUpAt === undefined ? newestBackup(versions) : undefined,
 			keyVersions: liveVersions(versions).map(summarizeVersion),
 			secrets: await tx.countSecretsByKind(),
 			rotation: await tx.getRotation(),

@@ -1,3 +1,4 @@
+import type {RscmError} from '../core/errors.ts';
 import type {ExitCleanup} from './page-types.ts';
 
 /** Why the UI is stopping; run-ui maps it to the exit code. */
@@ -5,9 +6,17 @@ export type ExitReason = 'quit' | 'interrupt' | 'SIGTERM' | 'SIGHUP';
 
 export type LifecycleState = 'running' | 'stopping';
 
+/** How the clean-ups ended, for run-ui's exit code and what it prints after the terminal is restored. */
+export type StopOutcome = {
+	/** The errors the clean-ups resolved with: operations the exit stopped (CANCELLED), or that failed meanwhile. */
+	stopped: RscmError[];
+	/** Clean-ups still running when the exit was forced (a second Ctrl+C, a hang-up, the time limit). */
+	unfinished: number;
+};
+
 export type UiLifecycleOptions = {
 	/** Called once, when every clean-up has settled (or timed out, or the user forced the exit). */
-	onStop: (reason: ExitReason) => void;
+	onStop: (reason: ExitReason, outcome: StopOutcome) => void;
 	/**
 	 * How long to wait for clean-ups. A key rotation batch is one short transaction, so a few seconds is plenty;
 	 * the limit exists so a wedged clean-up (a lost network catalog) cannot keep a dropped SSH session alive.
@@ -24,10 +33,12 @@ export class UiLifecycle {
 	readonly #controller = new AbortController();
 	readonly #cleanups = new Set<ExitCleanup>();
 	readonly #listeners = new Set<() => void>();
-	readonly #onStop: (reason: ExitReason) => void;
+	readonly #onStop: (reason: ExitReason, outcome: StopOutcome) => void;
+	readonly #stopped: RscmError[] = [];
+	#unfinished = 0;
 	readonly #cleanupTimeoutMs: number;
 	#state: LifecycleState = 'running';
-	#stopped = false;
+	#stoppedOnce = false;
 
 	constructor(options: UiLifecycleOptions) {
 		this.#onStop = options.onStop;
@@ -78,9 +89,16 @@ export class UiLifecycle {
 		const timeout = new Promise<void>(resolve => {
 			timer = setTimeout(resolve, this.#cleanupTimeoutMs);
 		});
+		const cleanups = [...this.#cleanups];
+		this.#unfinished = cleanups.length;
 		const all = Promise.allSettled(
-			[...this.#cleanups].map(async cleanup => {
-				await cleanup();
+			cleanups.map(async cleanup => {
+				try {
+					const outcome = await cleanup();
+					if (outcome) this.#stopped.push(outcome);
+				} finally {
+					this.#unfinished--;
+				}
 			}),
 		);
 		await Promise.race([all, timeout]);
@@ -88,8 +106,8 @@ export class UiLifecycle {
 	}
 
 	#stop(reason: ExitReason): void {
-		if (this.#stopped) return;
-		this.#stopped = true;
-		this.#onStop(reason);
+		if (this.#stoppedOnce) return;
+		this.#stoppedOnce = true;
+		this.#onStop(reason, {stopped: [...this.#stopped], unfinished: this.#unfinished});
 	}
 }

@@ -1,4 +1,5 @@
 import type React from 'react';
+import type {RscmError} from '../core/errors.ts';
 
 /** One line of the Results pane: the outcome of an action, never a secret. */
 export type PageResult = {
@@ -6,7 +7,15 @@ export type PageResult = {
 	message: string;
 };
 
-export type ExitCleanup = () => Promise<void> | void;
+/**
+ * Work the shell waits for before it exits. It may resolve with the error the exit stopped an operation with (a key
+ * change's CANCELLED): the shell prints it once the terminal is restored, as the commands do, and a Ctrl+C that
+ * stopped an operation exits 130 instead of 0.
+ */
+export type ExitCleanup = () => Promise<ExitOutcome> | ExitOutcome;
+
+/** What a clean-up reports: nothing, or the error its operation ended with. */
+export type ExitOutcome = RscmError | void;
 
 export type PageProps = {
 	/** True while the keyboard focus is inside this page (not on the list, not under the help overlay). */

@@ -1,9 +1,11 @@
 import process from 'node:process';
 import type React from 'react';
 import {render, type Instance} from 'ink';
-import {isRscmError} from '../core/errors.ts';
+import {debugEnabled, formatError} from '../commands/output.ts';
+import {signalExitCode} from '../commands/termination-signals.ts';
+import {RscmError} from '../core/errors.ts';
 import App, {type ShellTitle} from './app.tsx';
-import {UiLifecycle, type ExitReason} from './lifecycle.ts';
+import {UiLifecycle, type ExitReason, type StopOutcome} from './lifecycle.ts';
 import type {PageDefinition} from './page-types.ts';
 import {assertInteractiveTerminal, openTerminalSession} from './terminal.ts';
 
@@ -18,16 +20,38 @@ export type RunUiOptions = {
 };
 
 /**
- * Exit codes. Quitting, by `q` or by Ctrl+C (the documented quit key), is a success; a signal gives the shell
- * convention 128 + signal number so a supervisor can tell the UI was stopped from outside.
+ * Exit codes (README, Output and exit codes). Quitting, by `q` or by Ctrl+C (the documented quit key), is a success;
+ * a Ctrl+C that stopped a running operation (a key change, after its batch) exits 130 like the commands; a signal
+ * gives the shell convention 128 + signal number so a supervisor can tell the UI was stopped from outside.
  */
-const exitCodes: Record<ExitReason, number> = {quit: 0, interrupt: 0, SIGTERM: 143, SIGHUP: 129};
+function exitCodeFor(reason: ExitReason, outcome: StopOutcome): number {
+	switch (reason) {
+		case 'quit':
+			return 0;
+		case 'interrupt':
+			return outcome.stopped.length > 0 || outcome.unfinished > 0 ? signalExitCode('SIGINT') : 0;
+		default:
+			return signalExitCode(reason);
+	}
+}
+
+/** Printed when the exit did not wait for an operation to finish its step (a second Ctrl+C, the time limit). */
+const stoppedAtOnce = new RscmError('CANCELLED', 'Stopped at once; the step under way was not finished.', {
+	hint: 'A key change resumes when run again.',
+});
 
 function describe(error: unknown): string {
-	if (isRscmError(error)) return `rscm: ${error.message}${error.hint === undefined ? '' : `\n${error.hint}`} (${error.code})\n`;
-	// An unexpected error is a bug: its stack is what a bug report needs. Core errors never carry secrets.
-	if (error instanceof Error) return `rscm: unexpected error: ${error.stack ?? error.message}\n`;
-	return `rscm: unexpected error: ${String(error)}\n`;
+	// The commands' format: `rscm: MESSAGE [CODE]` and the hint; an unexpected error is one line (INTERNAL), its
+	// stack only with RSCM_DEBUG=1.
+	return formatError(error, {debug: debugEnabled(process.env)});
+}
+
+function writeQuietly(stream: NodeJS.WriteStream, text: string): void {
+	try {
+		stream.write(text);
+	} catch {
+		// No terminal left to print to (a hang-up).
+	}
 }
 
 /**
@@ -44,10 +68,12 @@ export async function runUi(options: RunUiOptions): Promise<number> {
 
 	let instance: Instance | undefined;
 	let exitCode = 0;
+	let stopOutcome: StopOutcome = {stopped: [], unfinished: 0};
 	const session = openTerminalSession(stdin, stdout);
 	const lifecycle = new UiLifecycle({
-		onStop(reason) {
-			exitCode = exitCodes[reason];
+		onStop(reason, outcome) {
+			exitCode = exitCodeFor(reason, outcome);
+			stopOutcome = outcome;
 			instance?.unmount();
 		},
 	});
@@ -67,12 +93,7 @@ export async function runUi(options: RunUiOptions): Promise<number> {
 		}
 
 		session.restore();
-		try {
-			stderr.write(describe(error));
-		} catch {
-			// No terminal left to print to.
-		}
-
+		writeQuietly(stderr, describe(error));
 		process.exit(1);
 	};
 
@@ -90,8 +111,9 @@ export async function runUi(options: RunUiOptions): Promise<number> {
 	process.on('SIGTERM', onSigterm);
 	process.on('SIGHUP', onSighup);
 	process.on('SIGINT', onSigint);
-	process.on('uncaughtException', onFatal);
-	process.on('unhandledRejection', onFatal);
+	// In front of the entry's own handlers (cli.tsx), which would print before the screen is restored.
+	process.prependListener('uncaughtException', onFatal);
+	process.prependListener('unhandledRejection', onFatal);
 	// Last resort: something called process.exit() while the UI was up.
 	process.on('exit', onProcessExit);
 	stdout.on('error', onStreamError);
@@ -122,8 +144,17 @@ export async function runUi(options: RunUiOptions): Promise<number> {
 	}
 
 	if (failure !== undefined) {
-		stderr.write(describe(failure));
+		writeQuietly(stderr, describe(failure));
 		return 1;
+	}
+
+	// On the restored screen, what the exit stopped, in the words the commands use: `rscm: Key change stopped
+	// after N of M values. [CANCELLED]` and how to resume it.
+	for (const stopped of stopOutcome.stopped) writeQuietly(stderr, describe(stopped));
+	if (stopOutcome.unfinished > 0) {
+		writeQuietly(stderr, describe(stoppedAtOnce));
+		// The operation is still under way and would run on unseen: leave now (every step is atomic, see lifecycle.ts).
+		process.exit(exitCode);
 	}
 
 	return exitCode;

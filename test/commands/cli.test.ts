@@ -364,3 +364,28 @@ test('--catalog and --instance-dir options work like the environment variables',
 	t.is((await initialize(session)).installationId, parseJson<{installationId: string}>(init).installationId);
 	t.like(parseJson(await runCli([...args, 'status', '--json'])), {status: 'joined'});
 });
+
+test('key verify exits 1 for a backup that cannot be restored here: too old (BACKUP_OUTDATED) or of another catalog', async t => {
+	const {deployment, env} = await cliDeployment(t);
+	const file = path.join(deployment.root, 'old.snk');
+	const password = {stdin: `${strongPassword}\n`};
+	t.is((await runCli(['key', 'backup', '--file', file, '--password-stdin'], {env, ...password})).code, 0);
+	t.is((await runCli(['key', 'verify', '--file', file, '--password-stdin'], {env, ...password})).code, 0);
+	t.is((await runCli(['key', 'change', '--yes'], {env})).code, 0);
+
+	// Status says the backup is outdated, not missing, and which version it lacks.
+	t.like(parseJson(await runCli(['status', '--json'], {env})), {primaryKey: {version: 2, backedUpAt: undefined}, outdatedBackup: {version: 1}});
+	t.regex((await runCli(['status'], {env})).stdout, /Last backup: {5}outdated — \S+ holds version 1, not version 2: back up the key now/);
+	const outdated = assertJsonError(t, await runCli(['key', 'verify', '--file', file, '--password-stdin', '--json'], {env, ...password}), 'BACKUP_OUTDATED');
+	t.regex(outdated.message, /lacks live key version\(s\) 2/);
+	// The human report still says what the file holds before the error.
+	const human = await runCli(['key', 'verify', '--file', file, '--password-stdin'], {env, ...password});
+	t.is(human.code, 1);
+	t.regex(human.stdout, /too old to restore/);
+	t.regex(human.stderr, /\[BACKUP_OUTDATED\]/);
+
+	const other = await newDeployment(t);
+	const otherEnv = envFor(other);
+	t.is((await runCli(['init'], {env: otherEnv})).code, 0);
+	assertJsonError(t, await runCli(['key', 'verify', '--file', file, '--password-stdin', '--json'], {env: otherEnv, ...password}), 'BACKUP_FOR_OTHER_CATALOG');
+});

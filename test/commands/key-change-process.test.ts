@@ -4,7 +4,8 @@ import test, {type ExecutionContext} from 'ava';
 import {readAllSecrets, showDataSource} from '../../source/core/data-sources.ts';
 import {changeKey, pendingRotation} from '../../source/core/key-change.ts';
 import {dataSourceName, dataSourceValues, joinedInstance, loadDataSources, openTestSession, type Deployment} from '../helpers/catalog-fixtures.ts';
-import {assertBuilt, collect, parseJson, spawnCli, type JsonError} from '../helpers/run-cli.ts';
+import {assertBuilt, cliPath, collect, parseJson, spawnCli, type JsonError} from '../helpers/run-cli.ts';
+import {spawnTerm} from '../helpers/term.ts';
 
 // These tests start processes against one large catalog each; they run one at a time so their timing holds.
 const dataSources = 10_000;
@@ -105,4 +106,28 @@ test.serial('two concurrent `key change` processes: one finishes, the other refu
 	const session = await openTestSession(t, deployment.catalogPath, deployment.instanceDirectory('a'));
 	t.deepEqual(await readAllSecrets(session), {readable: values, needsReentry: 0});
 	t.deepEqual(await showDataSource(session, dataSourceName(4242)), {name: dataSourceName(4242), ...dataSourceValues(4242), needsReentry: []});
+});
+
+test.serial('Ctrl+C on a terminal: the progress line ends, then the stop message on a line of its own; exit 130, resumable', async t => {
+	const {deployment, env} = await largeDeployment(t);
+	// On a terminal the command shows `\rRe-encrypting: N of M`; Ctrl+C there is the terminal's SIGINT.
+	const term = spawnTerm(process.execPath, [cliPath, 'key', 'change', '--yes'], {env, cols: 200});
+	t.teardown(() => term.dispose());
+	await term.waitForText(new RegExp(`Re-encrypting: [1-9]\\d* of ${values}`), 30_000);
+	await term.press('ctrlC');
+	const exit = await term.exit;
+	t.is(exit.exitCode, 130, term.rawOutput());
+	const output = term.rawOutput();
+	// The terminal echoes ^C after the progress; the command's newline ends that line (the pty turns \n into \r\n).
+	t.regex(
+		output,
+		new RegExp(
+			`Re-encrypting: \\d+ of ${values}(\\^C)?\r\nrscm: Key change stopped after (\\d+) of ${values} values\\. \\[CANCELLED\\]\r\nRun the key change again to resume where it stopped\\.\r\n$`,
+		),
+	);
+	const stoppedAt = Number(/stopped after (\d+) of/.exec(output)?.[1]);
+	// The last progress shown is the count the message gives: the batch in flight was committed, then it stopped.
+	t.true(output.includes(`Re-encrypting: ${stoppedAt} of ${values}`));
+	t.deepEqual(rotationRow(deployment.catalogPath), {done: stoppedAt, total: values, to_version: 2});
+	t.false(output.includes('    at '), 'no stack trace');
 });

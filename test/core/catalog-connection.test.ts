@@ -60,6 +60,10 @@ test('locations: relative paths resolve, a URL with a password is refused at the
 
 test('a missing directory is an error, not a silent create', async t => {
 	const deployment = await newDeployment(t);
+	// Test Connection says so too, before Finish: the wizard must not report "connected" for a path that cannot work.
+	const tested = await t.throwsAsync(testCatalogConnection(path.join(deployment.root, 'no', 'such', 'c.db')));
+	t.like(tested, {code: 'DIRECTORY_NOT_FOUND'});
+	t.regex(tested!.message, /no\/such does not exist/);
 	await rejectsWithCode(t, connectCatalog({action: 'create', location: path.join(deployment.root, 'no', 'such', 'c.db'), instanceDirectory: deployment.instanceDirectory('a')}), 'DIRECTORY_NOT_FOUND');
 });
 

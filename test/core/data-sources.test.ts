@@ -1,5 +1,6 @@
 import test from 'ava';
-import {listDataSources, readAllSecrets, setDataSource, showDataSource} from '../../source/core/data-sources.ts';
+import {importDataSources, listDataSources, readAllSecrets, setDataSource, showDataSource} from '../../source/core/data-sources.ts';
+import {inputLimits} from '../../source/core/input-limits.ts';
 import {deleteEncryptedContent} from '../../source/core/delete-content.ts';
 import {changeKey} from '../../source/core/key-change.ts';
 import {joinedInstance} from '../helpers/catalog-fixtures.ts';
@@ -40,4 +41,36 @@ test('a field removed while values sit under an older key version: the rest stay
 	const result = await changeKey(session);
 	t.true(result.resumed);
 	t.deepEqual(await readAllSecrets(session), {readable: 2, needsReentry: 0});
+});
+
+test('a value over its cap is INPUT_TOO_LARGE naming the field, and nothing is written; a value at the cap is stored', async t => {
+	const {session} = await joinedInstance(t);
+	await setDataSource(session, 'Sales', sales);
+	for (const field of ['connectionString', 'username', 'password'] as const) {
+		const cap = inputLimits.dataSource[field];
+		const error = await t.throwsAsync(setDataSource(session, 'Sales', {[field]: 'x'.repeat(cap + 1)}), {code: 'INPUT_TOO_LARGE'});
+		t.is((error as {field?: string}).field, field);
+		t.regex(error!.message, new RegExp(`"${field}" is over the limit of \\d+ KiB`));
+		// In UTF-8 bytes: a third as many three-byte characters plus one.
+		await t.throwsAsync(setDataSource(session, 'New', {[field]: '€'.repeat(Math.floor(cap / 3) + 1)}), {code: 'INPUT_TOO_LARGE'});
+	}
+
+	t.deepEqual(await showDataSource(session, 'Sales'), {name: 'Sales', ...sales, needsReentry: []});
+	t.deepEqual((await listDataSources(session)).map(row => row.name), ['Sales']);
+	await setDataSource(session, 'Sales', {password: 'p'.repeat(inputLimits.dataSource.password)});
+	t.is((await showDataSource(session, 'Sales')).password, 'p'.repeat(inputLimits.dataSource.password));
+});
+
+test('import: a record over a cap stops the import before its batch commits; earlier batches stay', async t => {
+	const {session} = await joinedInstance(t);
+	async function* records() {
+		for (let index = 0; index < 5; index++) yield {name: `DS-${index}`, password: `p-${index}`};
+		yield {name: 'Huge', username: 'u'.repeat(inputLimits.dataSource.username + 1)};
+	}
+
+	const progress: number[] = [];
+	await t.throwsAsync(importDataSources(session, records(), {batchSize: 2, onProgress: count => progress.push(count)}), {code: 'INPUT_TOO_LARGE'});
+	// Batches [0,1] and [2,3] committed; [4, Huge] did not.
+	t.deepEqual(progress, [2, 4]);
+	t.deepEqual((await listDataSources(session)).map(row => row.name).sort(), ['DS-0', 'DS-1', 'DS-2', 'DS-3']);
 });

@@ -175,3 +175,14 @@ test('restore on a catalog with no content still checks each key against its key
 	await setDataSource(waiting, 'Fresh', {password: 'written-by-b'});
 	t.is((await showDataSource(session, 'Fresh')).password, 'written-by-b');
 });
+
+test('a password over the cap is INPUT_TOO_LARGE for backup, verify and restore, before any KDF or file', async t => {
+	const {deployment, session} = await joinedInstance(t);
+	const huge = `Aa!${'x'.repeat(2000)}`;
+	const file = path.join(deployment.root, 'huge.snk');
+	await rejectsWithCode(t, backupKey(session, {file, password: huge, confirm: huge}), 'INPUT_TOO_LARGE');
+	await t.throwsAsync(stat(file), {code: 'ENOENT'});
+	await backupKey(session, {file, password: strongPassword});
+	await rejectsWithCode(t, verifyBackup(session, {file, password: huge}), 'INPUT_TOO_LARGE');
+	await rejectsWithCode(t, restoreKey(session, {file, password: huge}), 'INPUT_TOO_LARGE');
+});

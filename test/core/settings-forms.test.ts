@@ -1,6 +1,7 @@
 import test from 'ava';
 import {deleteEncryptedContent} from '../../source/core/delete-content.ts';
 import {applyEmailSettings, applyExecutionAccount, applyFileShareAccount} from '../../source/core/settings-forms.ts';
+import {inputLimits} from '../../source/core/input-limits.ts';
 import {getSharedSettings} from '../../source/core/shared-settings.ts';
 import {joinedInstance, rejectsWithCode} from '../helpers/catalog-fixtures.ts';
 
@@ -55,4 +56,20 @@ test('after Delete encrypted content the saved password reads as needs re-entry'
 	await applyFileShareAccount(session, {enabled: true, account: 'CORP\\share', password: 'S3cret!'});
 	await deleteEncryptedContent(session);
 	t.is((await getSharedSettings(session)).fileShare.password, 'needs-reentry');
+});
+
+test('a settings password or account over its cap is INPUT_TOO_LARGE at its field, in the UI path too; nothing is saved', async t => {
+	const {session} = await joinedInstance(t);
+	const password = 'x'.repeat(inputLimits.settingPassword + 1);
+	const mail = await rejectsWithCode(t, applyEmailSettings(session, {...email, password}), 'INPUT_TOO_LARGE');
+	t.is((mail as {field?: string}).field, 'password');
+	t.false(mail.message.includes('xxxx'));
+	const account = await rejectsWithCode(t, applyExecutionAccount(session, {enabled: true, account: 'CORP\\exec', password, confirmPassword: password}), 'INPUT_TOO_LARGE');
+	t.is((account as {field?: string}).field, 'password');
+	const name = await rejectsWithCode(t, applyFileShareAccount(session, {enabled: true, account: `CORP\\${'a'.repeat(inputLimits.settingAccount)}`, password: 'S3cret!'}), 'INPUT_TOO_LARGE');
+	t.is((name as {field?: string}).field, 'account');
+	const settings = await getSharedSettings(session);
+	t.like(settings.email, {password: 'unset', smtpServer: ''});
+	t.like(settings.execution, {enabled: false, password: 'unset'});
+	t.like(settings.fileShare, {enabled: false, password: 'unset'});
 });

@@ -169,7 +169,11 @@ test.serial('Change: confirmation, then a progress bar with counts, then the off
 	await term.waitForText('Backup Encryption Key');
 });
 
-test.serial('Change: Ctrl+C stops after the current batch and leaves the change to resume', async t => {
+/** The stop message as the commands print it, on the normal screen once the UI has left the alternate one. */
+const stoppedMessage = /rscm: Key change stopped after ([\d]+) of 60000 values\. \[CANCELLED\]\r\nRun the key change again to resume where it stopped\.\r\n/;
+
+/** Starts a key change of 60,000 values from the page and waits until batches are being committed. */
+async function startLongChange(t: ExecutionContext) {
 	const {root, env} = await deployment(t);
 	await importDataSources(t, env(), 20_000);
 	const term = await open(t, root, env());
@@ -177,23 +181,58 @@ test.serial('Change: Ctrl+C stops after the current batch and leaves the change 
 	await term.press('tab', 'tab', 'enter');
 	await term.waitForText('Change Encryption Key');
 	await term.press('shiftTab', 'enter');
-	await term.waitForText(/[\d,]+\/60,000/);
+	await term.waitForText(/[1-9][\d,]*\/60,000/);
+	return {root, env, term};
+}
+
+test.serial('Change: Ctrl+C stops after the current batch, prints the stop message, exits 130; the next start resumes with one key', async t => {
+	const {root, env, term} = await startLongChange(t);
 	await term.press('ctrlC');
 	const exit = await term.exit;
-	t.is(exit.exitCode, 0);
+	t.is(exit.exitCode, 130);
+	const output = term.rawOutput();
+	// After the terminal is restored (alternate screen left), the message the commands print.
+	const restoredAt = output.lastIndexOf('\u001B[?1049l');
+	t.true(restoredAt > 0);
+	const message = stoppedMessage.exec(output.slice(restoredAt));
+	t.truthy(message, JSON.stringify(output.slice(restoredAt)));
+	t.false(output.slice(restoredAt).includes('    at '), 'no stack trace');
 	const status = parseJson<{rotation?: {done: number; total: number}}>(await runCli(['status', '--json'], {env: env()}));
 	t.truthy(status.rotation, 'the key change is pending');
+	// Stopped after the batch: the counts printed are the ones committed.
+	t.is(status.rotation!.done, Number(message![1]));
 	t.true(status.rotation!.done < status.rotation!.total);
 
-	// The next run shows it and Change resumes it.
+	// The next run shows it on Status, with where to resume it.
 	const again = await open(t, root, env());
-	await openEncryptionKeys(again);
+	await again.waitForText(/Key change +pending: [\d,]+\/60,000 re-encrypted/);
+	await again.waitForText('Resume: 8 Encryption Keys → Resume');
+	// 8, Enter: the page opens with the focus on Resume; one Enter resumes (no dialog).
+	await again.press('8');
 	await again.waitForText('Key change pending:');
-	await again.press('tab', 'tab', 'enter');
-	await again.waitForText('A key change is pending');
-	await again.press('shiftTab', 'enter');
+	await again.waitForText('[ Resume ]');
+	await again.press('enter', 'enter');
 	await again.waitForText(/✔ ?Key changed to [\da-f-]+ \(version 2\) \(resumed\)/, 60_000);
+	t.false(again.screen().includes('A key change is pending'));
+	t.is(parseJson<{rotation?: unknown}>(await runCli(['status', '--json'], {env: env()})).rotation, undefined);
 });
+
+for (const [signal, code] of [
+	['SIGTERM', 143],
+	['SIGHUP', 129],
+] as const) {
+	test.serial(`Change: ${signal} stops after the current batch, prints the same message, exits ${code}`, async t => {
+		const {env, term} = await startLongChange(t);
+		term.kill(signal);
+		const exit = await term.exit;
+		t.is(exit.exitCode, code);
+		const output = term.rawOutput();
+		const message = stoppedMessage.exec(output.slice(output.lastIndexOf('\u001B[?1049l')));
+		t.truthy(message, output.slice(-400));
+		const status = parseJson<{rotation?: {done: number}}>(await runCli(['status', '--json'], {env: env()}));
+		t.is(status.rotation?.done, Number(message![1]));
+	});
+}
 
 test.serial('Delete: lists what must be re-entered and needs DELETE typed', async t => {
 	const {root, env} = await deployment(t);

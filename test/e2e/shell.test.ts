@@ -224,5 +224,9 @@ for (const [button, message] of [
 		const restoredAt = output.lastIndexOf('\u001B[?1049l\u001B[?25h');
 		t.true(restoredAt > 0);
 		t.true(output.indexOf(message, restoredAt) > restoredAt);
+		// One line with the code and the hint, as the commands print a bug; the stack only with RSCM_DEBUG=1.
+		const after = output.slice(restoredAt);
+		t.regex(after, new RegExp(`rscm: Unexpected error: ${message} \\[INTERNAL\\]\r\nThis is a bug in rscm: please report it`));
+		t.notRegex(after, /^\s+at /m);
 	});
 }

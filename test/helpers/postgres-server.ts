@@ -1,23 +1,8 @@
-import {randomBytes} from 'node:crypto';
-import os from 'node:os';
 import process from 'node:process';
 import test, {type ExecutionContext, type TestFn} from 'ava';
-import pg from 'pg';
+import {adminClient, dropSchema, postgresServer, schemaUrl, uniqueSchema} from './postgres-admin.ts';
 
-/**
- * The local PostgreSQL every PostgreSQL test uses: postgres://127.0.0.1:5432/test (trust authentication) unless
- * RSCM_TEST_POSTGRES says otherwise. Each test gets its own schema (`?schema=…`), dropped afterwards. Without a
- * server the tests are skipped with a note on stderr, except under CI=true, where a missing server fails the run
- * instead of silently dropping the PostgreSQL half of the suite.
- */
-export const postgresServer = process.env['RSCM_TEST_POSTGRES'] ?? 'postgres://127.0.0.1:5432/test';
-
-/** The tests' own administrative connection, with libpq's default user (the OS account) as the catalog uses it. */
-export function adminClient(): pg.Client {
-	const url = new URL(postgresServer);
-	if (!url.username && !process.env['PGUSER']) url.username = os.userInfo().username;
-	return new pg.Client({connectionString: url.toString(), connectionTimeoutMillis: 3000});
-}
+export {adminClient, dropSchema, postgresServer, schemaUrl, uniqueSchema} from './postgres-admin.ts';
 
 /** Why PostgreSQL cannot be used, or undefined when it can. */
 export async function postgresUnavailable(): Promise<string | undefined> {
@@ -55,16 +40,6 @@ export async function postgresTest(suite: string): Promise<TestFn> {
 	return (await postgresSuite(suite)).maybe;
 }
 
-export function uniqueSchema(prefix = 'rscm_test'): string {
-	return `${prefix}_${randomBytes(6).toString('hex')}`;
-}
-
-export function schemaUrl(schema: string): string {
-	const url = new URL(postgresServer);
-	url.searchParams.set('schema', schema);
-	return url.toString();
-}
-
 /** A catalog URL with a fresh schema of its own, dropped when the test ends. */
 export function postgresLocation(t: ExecutionContext): string {
 	const schema = uniqueSchema();
@@ -72,12 +47,3 @@ export function postgresLocation(t: ExecutionContext): string {
 	return schemaUrl(schema);
 }
 
-export async function dropSchema(schema: string): Promise<void> {
-	const client = adminClient();
-	try {
-		await client.connect();
-		await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-	} finally {
-		await client.end().catch(() => undefined);
-	}
-}

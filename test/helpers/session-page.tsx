@@ -7,13 +7,13 @@ import type {Session} from '../../source/core/session.ts';
 import KeyDispatchProvider from '../../source/ui/components/KeyDispatchProvider.tsx';
 import ModalProvider from '../../source/ui/components/ModalProvider.tsx';
 import SessionProvider from '../../source/ui/components/SessionProvider.tsx';
-import type {ExitCleanup, PageProps, PageResult} from '../../source/ui/page-types.ts';
+import type {ExitCleanup, ExitOutcome, PageProps, PageResult} from '../../source/ui/page-types.ts';
 import {frame, settle} from './ink.ts';
 
 export type RenderedPage = ReturnType<typeof render> & {
 	results: PageResult[];
-	/** Quits the way the shell does: aborts exitSignal, then waits for every registered clean-up. */
-	requestExit: () => Promise<void>;
+	/** Quits the way the shell does: aborts exitSignal, then waits for every registered clean-up; returns their outcomes. */
+	requestExit: () => Promise<ExitOutcome[]>;
 	cleanups: Set<ExitCleanup>;
 };
 
@@ -59,7 +59,7 @@ export async function renderPage(
 		cleanups,
 		async requestExit() {
 			exit.abort();
-			await Promise.all([...cleanups].map(async cleanup => cleanup()));
+			return Promise.all([...cleanups].map(async cleanup => cleanup()));
 		},
 	});
 }

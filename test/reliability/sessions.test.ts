@@ -7,8 +7,12 @@ import {backupKey} from '../../source/core/key-backup.ts';
 import {joinedInstance, loadDataSources, rejectsWithCode, strongPassword, temporaryFiles} from '../helpers/catalog-fixtures.ts';
 import {assertBuilt, collect, parseJson, spawnCli, type JsonError} from '../helpers/run-cli.ts';
 
-// Sessions that drop (issue 6, CLI part): SIGHUP is what an SSH disconnect sends, SIGTERM what systemd and kill send.
-// The UI's part (terminal restored, a rotation started from the UI) is tested with the UI.
+// Sessions that drop (issue 6, CLI part): SIGHUP is what an SSH disconnect sends, SIGTERM what systemd and kill send,
+// SIGINT what Ctrl+C sends. Each stops the command after its step with CANCELLED and the shell's 128 + signal number
+// (README, Output and exit codes). The UI's part (terminal restored, a rotation started from the UI) is tested with
+// the UI.
+
+const exitCodes = {SIGHUP: 129, SIGINT: 130, SIGTERM: 143} as const;
 
 test.before(() => {
 	assertBuilt();
@@ -44,23 +48,27 @@ async function signalMidRotation(t: ExecutionContext, catalog: string, env: Reco
 	return outcome;
 }
 
-test.serial('SIGHUP and SIGTERM mid-rotation stop `key change` after its batch (CANCELLED, exit 1, lease released); the next start resumes', async t => {
+test.serial('SIGHUP, SIGTERM and SIGINT mid-rotation stop `key change` after its batch (CANCELLED, exit 129/143/130, lease released); the next start resumes', async t => {
 	const {deployment, session} = await joinedInstance(t);
 	await loadDataSources(session, 6000);
 	await session.close();
 	const env = {RSCM_CATALOG: deployment.catalogPath, RSCM_INSTANCE_DIR: deployment.instanceDirectory('a')};
 
 	let previousDone = 0;
-	for (const signal of ['SIGHUP', 'SIGTERM'] as const) {
+	for (const signal of ['SIGHUP', 'SIGTERM', 'SIGINT'] as const) {
 		const stopped = await signalMidRotation(t, deployment.catalogPath, env, signal);
 		// Not killed by the signal: the handler let the batch finish and the command report it.
 		t.is(stopped.signal, null, `${signal}: the process died of the signal instead of stopping cleanly`);
-		t.is(stopped.code, 1, stopped.stderr);
-		t.is(parseJson<JsonError>(stopped).error.code, 'CANCELLED');
-		t.regex(parseJson<JsonError>(stopped).error.hint ?? '', /resume/);
+		t.is(stopped.code, exitCodes[signal], stopped.stderr);
+		const {error} = parseJson<JsonError & {error: {details?: {progress?: {done: number; total: number}}}}>(stopped);
+		t.is(error.code, 'CANCELLED');
+		t.regex(error.hint ?? '', /resume/);
+		t.is(stopped.stderr, '', 'under --json the error is the JSON document, nothing on stderr');
 		const pending = rotationRow(deployment.catalogPath);
 		t.truthy(pending, `${signal}: the rotation must stay pending`);
 		t.true(pending!.done > previousDone && pending!.done < pending!.total, `${signal}: done ${pending!.done}`);
+		// The counts as data (what the UI shows), the ones the catalog committed.
+		t.deepEqual(error.details?.progress, {done: pending!.done, total: pending!.total});
 		// The lease is released, so the next start does not wait 30 s for it to expire.
 		t.is(pending!.lease_owner, null);
 		t.is(pending!.lease_expires_at, null);
@@ -86,8 +94,8 @@ async function workerCpuTicks(pid: number): Promise<number> {
 	return ticks;
 }
 
-for (const signal of ['SIGHUP', 'SIGTERM'] as const) {
-	test.serial(`${signal} while \`key backup\` runs the KDF: CANCELLED, exit 1, promptly, no file and no temp file`, async t => {
+for (const signal of ['SIGHUP', 'SIGTERM', 'SIGINT'] as const) {
+	test.serial(`${signal} while \`key backup\` runs the KDF: CANCELLED, exit ${exitCodes[signal]}, promptly, no file and no temp file`, async t => {
 		const {deployment, session} = await joinedInstance(t);
 		await session.close();
 		const env = {RSCM_CATALOG: deployment.catalogPath, RSCM_INSTANCE_DIR: deployment.instanceDirectory('a')};
@@ -105,7 +113,7 @@ for (const signal of ['SIGHUP', 'SIGTERM'] as const) {
 		const stoppedAfter = Date.now() - sent;
 		t.log(`${signal} mid-KDF: exited ${outcome.code} after ${stoppedAfter} ms`);
 		t.is(outcome.signal, null);
-		t.is(outcome.code, 1, outcome.stderr);
+		t.is(outcome.code, exitCodes[signal], outcome.stderr);
 		t.is(parseJson<JsonError>(outcome).error.code, 'CANCELLED');
 		// The KDF thread cannot be interrupted; the process waits for it at most, never writes.
 		t.true(stoppedAfter < 3000, `took ${stoppedAfter} ms to stop`);

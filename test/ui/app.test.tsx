@@ -1,7 +1,8 @@
 import test from 'ava';
 import {render} from 'ink-testing-library';
 import App from '../../source/ui/app.tsx';
-import {UiLifecycle, type ExitReason} from '../../source/ui/lifecycle.ts';
+import {RscmError} from '../../source/core/errors.ts';
+import {UiLifecycle, type ExitReason, type StopOutcome} from '../../source/ui/lifecycle.ts';
 import {fixturePages} from '../fixtures/ui-pages.tsx';
 import {frame, press, resize, settle, settleUntil} from '../helpers/ink.ts';
 
@@ -173,6 +174,26 @@ test.serial('quitting aborts the exit signal and waits for page clean-ups; Ctrl+
 	release();
 	await settle();
 	t.deepEqual(stops, ['interrupt'], 'stops once');
+});
+
+test.serial('the shell learns what the exit stopped: the errors clean-ups resolve with, and how many were cut short', async t => {
+	const outcomes: StopOutcome[] = [];
+	const lifecycle = new UiLifecycle({onStop: (_reason, outcome) => outcomes.push(outcome), cleanupTimeoutMs: 5000});
+	const cancelled = new RscmError('CANCELLED', 'Key change stopped after 4000 of 60000 values.', {details: {progress: {done: 4000, total: 60_000}}});
+	lifecycle.onExitRequest(async () => cancelled);
+	lifecycle.onExitRequest(async () => undefined);
+	lifecycle.requestExit('interrupt');
+	await settle();
+	t.deepEqual(outcomes, [{stopped: [cancelled], unfinished: 0}]);
+
+	// A second Ctrl+C while a clean-up still runs: it is counted as unfinished (run-ui says so and exits 130).
+	const forced: StopOutcome[] = [];
+	const second = new UiLifecycle({onStop: (_reason, outcome) => forced.push(outcome), cleanupTimeoutMs: 5000});
+	second.onExitRequest(async () => new Promise<void>(() => undefined));
+	second.requestExit('interrupt');
+	await settle();
+	second.requestExit('interrupt');
+	t.deepEqual(forced, [{stopped: [], unfinished: 1}]);
 });
 
 test.serial('moving the focus between list and page keeps every panel on the same rows (no blank line appears)', async t => {

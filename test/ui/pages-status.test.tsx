@@ -90,3 +90,13 @@ test('a catalog file others can write is warned about at the top', async t => {
 	t.regex(output.replaceAll(/\s+/g, ' '), /! The catalog file .* can be written by its group \(mode 664\)/);
 	t.regex(output, /Key status {3}Joined/);
 });
+
+test('after a key change an older backup is shown as outdated, naming the version it holds and the one it lacks', async t => {
+	const {session, deployment} = await joinedInstance(t);
+	await backupKey(session, {file: path.join(deployment.root, 'k.snk'), password: strongPassword});
+	await changeKey(session);
+	const rendered = await renderPage(t, StatusPage, session, {width: 80, height: 24});
+	const output = await waitForFrame(rendered, 'Outdated');
+	t.regex(output, /Last backup {2}Outdated: \d{4}-\d\d-\d\d \d\d:\d\d UTC holds v1, not v2 — back up now/);
+	t.false(output.includes('Never'));
+});

@@ -3,8 +3,8 @@ import {Box} from 'ink';
 import {Text} from '../components/Text.tsx';
 import type {SecretKind} from '../../catalog/catalog.ts';
 import {deleteEncryptedContent, previewDeleteContent, type DeleteContentPreview} from '../../core/delete-content.ts';
-import {toRscmError} from '../../core/errors.ts';
-import {changeKey, type ChangeProgress} from '../../core/key-change.ts';
+import {isRscmError, toRscmError, type RscmError} from '../../core/errors.ts';
+import {changeKey, pendingRotation, type ChangeProgress} from '../../core/key-change.ts';
 import {instanceStatusLabels} from '../../core/status.ts';
 import BackupKeyDialog from '../components/BackupKeyDialog.tsx';
 import Button from '../components/Button.tsx';
@@ -73,11 +73,22 @@ function deleteMessage(preview: DeleteContentPreview): string[] {
 	return lines;
 }
 
+/** The Change button while a key change is pending: it resumes it, at once (the change was confirmed when it started). */
+const resumeAction = {label: 'Resume', help: 'Resume the pending key change where it stopped.'} as const;
+
+/** The Results line of a stopped key change, from the counts the core committed (the error's details, not its words). */
+export function stoppedChangeMessage(error: RscmError): string {
+	const progress = error.details?.progress;
+	const counts = progress === undefined ? '' : ` after ${formatCount(progress.done)} of ${formatCount(progress.total)} values`;
+	return `Key change stopped${counts}; press Resume to finish it`;
+}
+
 /**
  * SSRS's Encryption Keys page: Backup, Restore, Change and Delete, each with its help sentence. Every action is a
  * core call (backupKey, restoreKey, changeKey, deleteEncryptedContent); the page only sequences the dialogs around
- * them. A key change runs in a modal with a progress bar; Esc or Ctrl+C stop it after the current batch, and it
- * resumes where it stopped the next time Change is pressed (the pending rotation shows here until then).
+ * them. A key change runs in a modal with a progress bar; Esc or Ctrl+C stop it after the current batch. While it
+ * is pending (stopped here, in another process, or before the manager last quit) Change becomes Resume, has the
+ * focus when the page is entered, and one Enter resumes it where it stopped.
  */
 export default function EncryptionKeysPage({focused, width, height, report, exitSignal, onExitRequest}: PageProps) {
 	const {session, status, refresh} = useSession();
@@ -91,13 +102,22 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 	const initialized = status !== undefined && status.status !== 'not-initialized';
 	const enabled: Record<ActionId, boolean> = {backup: joined, restore: initialized, change: joined, delete: initialized};
 	const ids = (Object.keys(actions) as ActionId[]).filter(id => enabled[id]);
-	const ring = useFocusRing({ids, isActive: focused && mode.name === 'idle' && !running});
 	const rotation = status?.rotation;
+	const resumable = rotation !== undefined && enabled.change;
+	const ring = useFocusRing({ids, isActive: focused && mode.name === 'idle' && !running, initialId: resumable ? 'change' : undefined});
 	const idle = () => setMode({name: 'idle'});
 
 	useEffect(() => () => changeController.current?.abort(), []);
+	// A change that became pending while the page was open (stopped with Esc, or by another server): Resume gets the
+	// focus, so the key that resumes it is Enter.
+	const {focus} = ring;
+	useEffect(() => {
+		if (resumable) focus('change');
+	}, [resumable, focus]);
 
 	const startChange = async () => {
+		// Quitting already (Ctrl+C while the check before a resume ran): start nothing the exit would not wait for.
+		if (exitSignal.aborted) return;
 		setMode({name: 'changing'});
 		setStopping(false);
 		setProgress(rotation && {fromVersion: rotation.fromVersion, toVersion: rotation.toVersion, done: rotation.done, total: rotation.total});
@@ -105,9 +125,14 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 		changeController.current = local;
 		// Quitting aborts exitSignal: the rotation stops after the batch it is in, and the shell waits for that commit.
 		const running = changeKey(session, {signal: AbortSignal.any([local.signal, exitSignal]), onProgress: setProgress});
-		const unregister = onExitRequest(async () => {
-			await running.catch(() => undefined);
-		});
+		// The shell prints what the exit stopped once the terminal is restored, as `rscm key change` does, and a
+		// Ctrl+C that stopped the change exits 130.
+		const unregister = onExitRequest(async () =>
+			running.then(
+				() => undefined,
+				(error: unknown) => toRscmError(error),
+			),
+		);
 		try {
 			const result = await running;
 			const resumed = result.resumed ? ' (resumed)' : '';
@@ -118,11 +143,9 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 			setMode({name: 'offer-backup', fingerprint: result.fingerprint, version: result.toVersion});
 		} catch (caught) {
 			const failure = toRscmError(caught);
-			if (failure.code === 'CANCELLED') {
+			if (isRscmError(failure, 'CANCELLED')) {
 				// The core's numbers, not the last progress event: they are what the catalog committed.
-				const stopped = /after (\d+) of (\d+)/.exec(failure.message);
-				const counts = stopped === null ? '' : ` after ${formatCount(Number(stopped[1]))} of ${formatCount(Number(stopped[2]))} values`;
-				report({ok: false, message: `Key change stopped${counts}; run Change again to resume`});
+				report({ok: false, message: stoppedChangeMessage(failure)});
 			} else {
 				report({ok: false, message: failureMessage(failure)});
 			}
@@ -155,10 +178,23 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 		);
 	};
 
+	/** Resume: one Enter, no dialog; only a change still pending is resumed, never a new one started unasked. */
+	const resumeChange = async () => {
+		const pending = await run(async () => pendingRotation(session), () => undefined);
+		if (!pending?.ok) return;
+		if (pending.value === undefined) {
+			report({ok: true, message: 'The key change was finished meanwhile (by another server); nothing to resume'});
+			await refresh();
+			return;
+		}
+
+		await startChange();
+	};
+
 	const press: Record<ActionId, () => void> = {
 		backup: () => setMode({name: 'backup'}),
 		restore: () => setMode({name: 'restore'}),
-		change: () => setMode({name: 'confirm-change'}),
+		change: () => (resumable ? void resumeChange() : setMode({name: 'confirm-change'})),
 		delete: () => void openDelete(),
 	};
 
@@ -286,7 +322,7 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 			)}
 			{rotation === undefined ? null : (
 				<Text {...theme.text('warning')} wrap="wrap">
-					{`Key change pending: ${formatCount(rotation.done)} of ${formatCount(rotation.total)} values re-encrypted. Change resumes it.`}
+					{`Key change pending: ${formatCount(rotation.done)} of ${formatCount(rotation.total)} values re-encrypted. Resume finishes it.`}
 				</Text>
 			)}
 			<Box flexDirection="column" marginTop={1} gap={roomy ? 1 : 0}>
@@ -294,7 +330,7 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 					<Box key={id} flexDirection="row">
 						<Box width={buttonColumn} flexShrink={0}>
 							<Button
-								label={actions[id].label}
+								label={id === 'change' && resumable ? resumeAction.label : actions[id].label}
 								ring={ring}
 								id={id}
 								disabled={!enabled[id] || running}
@@ -303,9 +339,7 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 						</Box>
 						<Box flexGrow={1}>
 							<Text wrap="wrap" {...(enabled[id] ? {} : theme.text('muted'))}>
-								{id === 'change' && rotation !== undefined
-									? 'Resume the pending key change where it stopped.'
-									: actions[id].help}
+								{id === 'change' && resumable ? resumeAction.help : actions[id].help}
 							</Text>
 						</Box>
 					</Box>

@@ -36,6 +36,9 @@ function Row({label, children, role, wrap = 'truncate-end'}: {label: string; chi
 	);
 }
 
+/** Under a pending key change: how to resume it (Encryption Keys opens with the focus on Resume). */
+export const resumeHint = 'Resume: 8 Encryption Keys → Resume';
+
 const catalogKindLabels: Record<string, string> = {sqlite: 'SQLite', postgres: 'PostgreSQL'};
 
 function scaleOutSummary(instances: StatusReport['instances']): string {
@@ -112,8 +115,10 @@ export default function StatusPage({visible, width}: PageProps) {
 					</Row>
 					<Row label="Key created">{formatTime(primary.createdAt)}</Row>
 					{primary.backedUpAt === undefined ? (
-						<Row label="Last backup" role="warning">
-							Never — back up the key now
+						<Row label="Last backup" role="warning" wrap="wrap">
+							{status.outdatedBackup
+								? `Outdated: ${formatTime(status.outdatedBackup.at)} holds v${status.outdatedBackup.version}, not v${primary.version} — back up now`
+								: 'Never — back up the key now'}
 						</Row>
 					) : (
 						<Row label="Last backup">{formatTime(primary.backedUpAt)}</Row>
@@ -121,9 +126,15 @@ export default function StatusPage({visible, width}: PageProps) {
 				</>
 			)}
 			{rotation === undefined ? null : (
-				<Row label="Key change" role="warning">
-					{`pending: ${formatCount(rotation.done)}/${formatCount(rotation.total)} re-encrypted, v${rotation.fromVersion} → v${rotation.toVersion}`}
-				</Row>
+				<>
+					<Row label="Key change" role="warning">
+						{`pending: ${formatCount(rotation.done)}/${formatCount(rotation.total)} re-encrypted, v${rotation.fromVersion} → v${rotation.toVersion}`}
+					</Row>
+					{/* Where the one key that resumes it is: 8 shows Encryption Keys, Enter enters it on Resume. */}
+					<Box marginLeft={labelWidth}>
+						<Text wrap="truncate-end">{resumeHint}</Text>
+					</Box>
+				</>
 			)}
 			{status.secrets === undefined ? null : (
 				<>
