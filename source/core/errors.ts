@@ -43,6 +43,7 @@ export const errorCodes = {
 	CONFIRMATION_REQUIRED: 'The operation is destructive and needs confirmation.',
 	CANCELLED: 'The operation was cancelled.',
 	BUSY: 'Another key operation is running.',
+	NOTHING_TO_RESUME: 'No key change is pending: nothing to resume.',
 	NO_BACKUP: 'The primary key has never been backed up.',
 	UNKNOWN_DATA_SOURCE: 'No such data source.',
 	INVALID_INPUT: 'The input is not valid.',

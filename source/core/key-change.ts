@@ -26,6 +26,11 @@ export type ChangeKeyOptions = {
 	onProgress?: ((progress: ChangeProgress) => void) | undefined;
 	/** Values re-encrypted per transaction: small enough that readers and other writers never wait long. */
 	batchSize?: number | undefined;
+	/**
+	 * Only resume a pending change (the UI's Resume): if none is pending any more — another server finished it —
+	 * start nothing and fail with NOTHING_TO_RESUME, decided in the same transaction that would have started one.
+	 */
+	resumeOnly?: boolean | undefined;
 };
 
 export type ChangeKeyResult = {
@@ -95,6 +100,12 @@ export async function changeKey(session: Session, options: ChangeKeyOptions = {}
 					await audit(tx, installationId, 'change-resume', fingerprintsOf(keyring, pending), '', signerOf(keyring, holder));
 					keys = rotationKeys(keyring, taken);
 					return {rotation: taken, resumed: true};
+				}
+
+				if (options.resumeOnly) {
+					throw new RscmError('NOTHING_TO_RESUME', 'No key change is pending any more: it was finished meanwhile (by another server).', {
+						hint: 'Nothing was started. Change the key again only if you mean a new change.',
+					});
 				}
 
 				const started = await startRotation(tx, keyring, holder, leaseOwner);

@@ -209,3 +209,18 @@ test('two key changes of the same instance in one process: the one that does not
 	t.is((refusal as {code?: string}).code, 'BUSY');
 	t.deepEqual(catalogFacts(deployment.catalogPath).secrets.byVersion, {2: 3000});
 });
+
+test('resumeOnly resumes a pending change, and starts nothing when none is pending (another server finished it)', async t => {
+	const {session} = await joinedInstance(t);
+	await loadDataSources(session, 4);
+	await rejectsWithCode(t, changeKey(session, {resumeOnly: true}), 'NOTHING_TO_RESUME');
+	t.deepEqual((await getStatus(session)).keyVersions.map(version => version.version), [1]);
+
+	const controller = new AbortController();
+	await rejectsWithCode(t, changeKey(session, {signal: controller.signal, batchSize: 1, onProgress: () => controller.abort()}), 'CANCELLED');
+	t.truthy(await pendingRotation(session));
+	const resumed = await changeKey(session, {resumeOnly: true});
+	t.like(resumed, {fromVersion: 1, toVersion: 2, resumed: true});
+	await rejectsWithCode(t, changeKey(session, {resumeOnly: true}), 'NOTHING_TO_RESUME');
+	t.deepEqual((await getStatus(session)).keyVersions.map(version => version.version), [2]);
+});

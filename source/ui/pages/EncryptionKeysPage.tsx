@@ -115,7 +115,7 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 		if (resumable) focus('change');
 	}, [resumable, focus]);
 
-	const startChange = async () => {
+	const startChange = async (resumeOnly = false) => {
 		// Quitting already (Ctrl+C while the check before a resume ran): start nothing the exit would not wait for.
 		if (exitSignal.aborted) return;
 		setMode({name: 'changing'});
@@ -124,7 +124,7 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 		const local = new AbortController();
 		changeController.current = local;
 		// Quitting aborts exitSignal: the rotation stops after the batch it is in, and the shell waits for that commit.
-		const running = changeKey(session, {signal: AbortSignal.any([local.signal, exitSignal]), onProgress: setProgress});
+		const running = changeKey(session, {signal: AbortSignal.any([local.signal, exitSignal]), onProgress: setProgress, resumeOnly});
 		// The shell prints what the exit stopped once the terminal is restored, as `rscm key change` does, and a
 		// Ctrl+C that stopped the change exits 130.
 		const unregister = onExitRequest(async () =>
@@ -143,7 +143,9 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 			setMode({name: 'offer-backup', fingerprint: result.fingerprint, version: result.toVersion});
 		} catch (caught) {
 			const failure = toRscmError(caught);
-			if (isRscmError(failure, 'CANCELLED')) {
+			if (isRscmError(failure, 'NOTHING_TO_RESUME')) {
+				report({ok: true, message: 'The key change was finished meanwhile (by another server); nothing to resume'});
+			} else if (isRscmError(failure, 'CANCELLED')) {
 				// The core's numbers, not the last progress event: they are what the catalog committed.
 				report({ok: false, message: stoppedChangeMessage(failure)});
 			} else {
@@ -188,7 +190,8 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 			return;
 		}
 
-		await startChange();
+		// Resume only: if another server finishes it in the meantime, the core starts nothing new.
+		await startChange(true);
 	};
 
 	const press: Record<ActionId, () => void> = {
