@@ -46,7 +46,7 @@ export function formatError(error: unknown, options: {debug?: boolean} = {}): st
 }
 
 /** With --json, one JSON document on stdout; human text on stderr so stdout stays clean for pipes. */
-export function printError(io: CommandIo, error: unknown, json: boolean): number {
+export function printError(io: Pick<CommandIo, 'stdout' | 'stderr' | 'env'>, error: unknown, json: boolean): number {
 	const rscmError = toRscmError(error);
 	if (json) {
 		io.stdout.write(JSON.stringify({error: rscmError.toJSON()}) + '\n');
@@ -65,16 +65,12 @@ export function printError(io: CommandIo, error: unknown, json: boolean): number
  * broke.
  */
 export function printFatal(io: Pick<CommandIo, 'stdout' | 'stderr' | 'env'>, error: unknown, json: boolean): number {
-	const rscmError = toRscmError(error);
 	try {
-		if (json) io.stdout.write(JSON.stringify({error: rscmError.toJSON()}) + '\n');
-		else io.stderr.write(formatError(rscmError, {debug: debugEnabled(io.env)}));
-		if (json && debugEnabled(io.env) && rscmError.code === 'INTERNAL') io.stderr.write(debugStack(rscmError));
+		return printError(io, error, json);
 	} catch {
 		// Nowhere left to print.
+		return exitCodeFor(toRscmError(error));
 	}
-
-	return exitCodeFor(rscmError);
 }
 
 /**

@@ -1,6 +1,5 @@
 import {audit} from './audit.ts';
-import {RscmError} from './errors.ts';
-import {keyHolder, keyringTransaction, signerOf} from './keyring.ts';
+import {keyHolder, keyringTransaction, signerOf, tampered} from './keyring.ts';
 import {primaryOf, verifySeal} from './keyring-seal.ts';
 import type {Session} from './session.ts';
 
@@ -15,9 +14,9 @@ export async function proposedKey(session: Session): Promise<ProposedKey> {
 	return session.catalog.read(async tx => {
 		const {catalogId} = await tx.getInfo();
 		const row = await tx.getKeyringSeal();
-		if (!row) throw new RscmError('KEYRING_TAMPERED', 'The catalog holds no keyring seal, so there is no key to confirm.');
+		if (!row) throw tampered('the catalog holds no keyring seal, so there is no key to confirm');
 		const verdict = verifySeal(row, catalogId, undefined);
-		if (verdict.kind === 'tampered') throw new RscmError('KEYRING_TAMPERED', `The keyring does not verify: ${verdict.reason}.`);
+		if (verdict.kind === 'tampered') throw tampered(verdict.reason);
 		const primary = primaryOf(verdict.body)!;
 		return {version: primary.version, fingerprint: primary.fingerprint};
 	});

@@ -6,7 +6,7 @@ import {audit, type AuditHead, type AuditSigner} from './audit.ts';
 import {RscmError} from './errors.ts';
 import {fingerprintKey, keyCheckValue, verifyKeyCheckValue} from './fingerprint.ts';
 import {unwrapKey, wrapKey} from './key-wrap.ts';
-import {keyMatchesSeal, sealFindings, trustedHead, verifySeal, writeSeal, type SealBody, type SealVerdict} from './keyring-seal.ts';
+import {keyMatchesSeal, primaryOf, sealFindings, trustedHead, verifySeal, writeSeal, type SealBody, type SealVerdict} from './keyring-seal.ts';
 import {installationIdOf, loadIdentity, type Session} from './session.ts';
 
 /**
@@ -267,7 +267,8 @@ export async function unlockKeyring(tx: CatalogTx, holder: KeyHolder, options: U
 	};
 }
 
-function tampered(reason: string): RscmError {
+/** KEYRING_TAMPERED with the reason and the ways out: every refusal of the keyring says the same. */
+export function tampered(reason: string): RscmError {
 	return new RscmError('KEYRING_TAMPERED', `The keyring does not verify: ${reason}.`, {
 		hint:
 			'The catalog was edited outside rscm; nothing was read, written or wrapped with it. Restore the key from a backup ' +
@@ -293,7 +294,7 @@ async function verifiedSeal(
 	const verdict = accepting ? verifySeal(row, catalogId, undefined) : verifySealFromHead(row, catalogId, head);
 	if (verdict.kind === 'tampered') throw tampered(verdict.reason);
 	if (verdict.kind === 'unconfirmed') {
-		const primary = verdict.body.versions.find(version => version.state === 'primary')!;
+		const primary = primaryOf(verdict.body)!;
 		const legacy = head === undefined && !accepting;
 		const accepted = accepting && holder.acceptFingerprint === primary.fingerprint;
 		if (accepting && !accepted) {

@@ -87,8 +87,7 @@ async function statusInTransaction(tx: CatalogTx, holder: KeyHolder | undefined)
  * The key status, with what it implies done: a newer seal trusted is recorded in the trust head, and a joined
  * instance on a catalog nobody sealed yet seals it (the upgrade) and reports again.
  */
-async function keyStatus(session: Session): Promise<KeyStatus> {
-	const holder = session.settings.get('installationId') ? await keyHolder(session) : undefined;
+async function keyStatus(session: Session, holder: KeyHolder | undefined): Promise<KeyStatus> {
 	const result = await session.catalog.read(async tx => statusInTransaction(tx, holder));
 	if (holder) await saveTrust(session, holder);
 	if (!result.unsealed || !holder) return result;
@@ -96,9 +95,14 @@ async function keyStatus(session: Session): Promise<KeyStatus> {
 	return session.catalog.read(async tx => statusInTransaction(tx, holder));
 }
 
+/** This instance as a key holder, or undefined before `rscm init` gave it an installation id. */
+async function holderOf(session: Session): Promise<KeyHolder | undefined> {
+	return session.settings.get('installationId') ? keyHolder(session) : undefined;
+}
+
 export async function instanceStatus(session: Session): Promise<InstanceStatus> {
 	if (!(await session.catalog.probe())) return 'not-initialized';
-	return (await keyStatus(session)).status;
+	return (await keyStatus(session, await holderOf(session))).status;
 }
 
 export async function getStatus(session: Session): Promise<StatusReport> {
@@ -129,8 +133,10 @@ export async function getStatus(session: Session): Promise<StatusReport> {
 		};
 	}
 
-	const identity = installationId ? await loadIdentity(session) : undefined;
-	const {status, detail} = await keyStatus(session);
+	// One holder for the report: the identity file is read (and settled) once.
+	const holder = await holderOf(session);
+	const identity = holder?.identity;
+	const {status, detail} = await keyStatus(session, holder);
 	const sharedWrite = await session.catalog.sharedWriteAccess();
 	return session.catalog.read(async tx => {
 		const versions = await tx.listKeyVersions();
