@@ -3,6 +3,7 @@
 // and parses one file instead of hundreds in node_modules. Native and optional modules stay external.
 // `--if-stale` rebuilds only when a source file is newer than the bundle, so `npm start` is quick the second time.
 import {build} from 'esbuild';
+import {spawnSync} from 'node:child_process';
 import {existsSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
@@ -111,6 +112,11 @@ const chunks = path.join(output, 'chunks');
 for (const name of existsSync(chunks) ? readdirSync(chunks) : []) {
 	if (!written.has(path.join(chunks, name))) rmSync(path.join(chunks, name), {force: true});
 }
+
+// The man page (dist/rscm.1, package.json's `man`) is written from the command table, which is TypeScript: tsx
+// runs the generator in a process of its own, so the table's imports never load into the build.
+const man = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/man.ts')], {cwd: root, stdio: 'inherit'});
+if (man.status !== 0) throw new Error(`scripts/man.ts failed (${man.error?.message ?? `exit ${man.status ?? man.signal}`}): dist/rscm.1 was not written.`);
 
 // `node scripts/build.js --metafile` keeps esbuild's account of what each output holds (for start-up analysis:
 // npx esbuild --analyze is not needed, https://esbuild.github.io/analyze/ reads dist/meta.json).

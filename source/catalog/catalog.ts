@@ -82,6 +82,23 @@ export type DataSourceRow = {
 	updatedAt: string;
 };
 
+/**
+ * A slice of the data sources in byte order of their names (keyset paging, so the 100,000th name costs what the
+ * first does), optionally only names containing some text.
+ */
+export type DataSourceQuery = {
+	/** Only names containing this text, in any letter case; `%`, `_` and `\` are plain characters. */
+	contains?: string | undefined;
+	/** Only names after this one (and this one too when `inclusive`). */
+	after?: string | undefined;
+	inclusive?: boolean | undefined;
+	/** Only names before this one. */
+	before?: string | undefined;
+	/** Take the last `limit` names of the range instead of the first; the rows still come in ascending order. */
+	fromEnd?: boolean | undefined;
+	limit: number;
+};
+
 export type SubscriptionRow = {
 	id: string;
 	description: string;
@@ -208,6 +225,14 @@ export type CatalogTx = {
 	listDataSources(): Promise<DataSourceRow[]>;
 	getDataSource(name: string): Promise<DataSourceRow | undefined>;
 	upsertDataSource(name: string): Promise<void>;
+	/** Deletes the data source's row (its values are separate: see deleteSecrets); false when there was none. */
+	deleteDataSource(name: string): Promise<boolean>;
+	/** The data sources of a query, done by the database: never more than `limit` rows leave it. */
+	findDataSources(query: DataSourceQuery): Promise<DataSourceRow[]>;
+	/** How many data sources there are, or how many have a name containing `contains` (any letter case). */
+	countDataSources(contains?: string): Promise<number>;
+	/** The values of the given owners of one kind, for a page of rows: a few names, not a whole table. */
+	secretsOfOwners(kind: SecretKind, owners: readonly string[]): Promise<SecretRow[]>;
 
 	listSubscriptions(): Promise<SubscriptionRow[]>;
 	upsertSubscription(row: SubscriptionRow): Promise<void>;

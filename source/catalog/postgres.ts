@@ -10,6 +10,7 @@ import type {
 	CatalogInfo,
 	CatalogTx,
 	CreateCatalogOptions,
+	DataSourceQuery,
 	DataSourceRow,
 	InstanceRow,
 	KeyringSealRow,
@@ -35,6 +36,7 @@ import {
 	isoTimestamp,
 	keyVersionColumns,
 	latestVersion,
+	likeContaining,
 	markConnectionFailure,
 	optionalBuffer,
 	optionalIsoTimestamp,
@@ -974,6 +976,50 @@ class PostgresTx implements CatalogTx {
 		);
 	}
 
+	async deleteDataSource(name: string): Promise<boolean> {
+		const result = await this.#query('DELETE FROM data_sources WHERE name = $1', [name]);
+		return (result.rowCount ?? 0) > 0;
+	}
+
+	async findDataSources(query: DataSourceQuery): Promise<DataSourceRow[]> {
+		// Byte order (COLLATE "C"), as SQLite compares text, so both backends page the same way.
+		const values: unknown[] = [];
+		const where = dataSourceConditions(query.contains, values);
+		if (query.after !== undefined) {
+			values.push(query.after);
+			where.push(`name COLLATE "C" ${query.inclusive ? '>=' : '>'} $${values.length}`);
+		}
+
+		if (query.before !== undefined) {
+			values.push(query.before);
+			where.push(`name COLLATE "C" < $${values.length}`);
+		}
+
+		values.push(query.limit);
+		const rows = await this.#rows(
+			`SELECT name, created_at, updated_at FROM data_sources ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
+				ORDER BY name COLLATE "C" ${query.fromEnd ? 'DESC' : 'ASC'} LIMIT $${values.length}`,
+			values,
+		);
+		const found = rows.map(row => dataSourceFromRow(row));
+		return query.fromEnd ? found.reverse() : found;
+	}
+
+	async countDataSources(contains?: string): Promise<number> {
+		const values: unknown[] = [];
+		const where = dataSourceConditions(contains, values);
+		const [row] = await this.#rows(
+			`SELECT count(*) AS n FROM data_sources ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}`,
+			values,
+		);
+		return Number(row!.n);
+	}
+
+	async secretsOfOwners(kind: SecretKind, owners: readonly string[]): Promise<SecretRow[]> {
+		const rows = await this.#rows(`${secretSelect} WHERE kind = $1 AND owner = ANY($2::text[]) ORDER BY id`, [kind, owners]);
+		return rows.map(row => secretFromRow(row));
+	}
+
 	async listSubscriptions(): Promise<SubscriptionRow[]> {
 		const rows = await this.#rows('SELECT * FROM subscriptions ORDER BY id COLLATE "C"');
 		return rows.map(row => ({
@@ -1237,6 +1283,13 @@ function auditFromRow(row: Row): AuditEntry {
 		keyVersion: (row.key_version as number | null) ?? undefined,
 		signature: (row.signature as Buffer | null) ?? undefined,
 	};
+}
+
+/** The name filter of findDataSources and countDataSources: ILIKE folds every letter, as SQLite's casefold does. */
+function dataSourceConditions(contains: string | undefined, values: unknown[]): string[] {
+	if (contains === undefined) return [];
+	values.push(likeContaining(contains));
+	return [`name ILIKE $${values.length} ESCAPE '\\'`];
 }
 
 function dataSourceFromRow(row: Row): DataSourceRow {

@@ -92,6 +92,14 @@ export function optionalIsoTimestamp(value: string | Date | null | undefined): s
 	return value === null || value === undefined ? undefined : isoTimestamp(value);
 }
 
+/**
+ * The LIKE pattern (with ESCAPE '\') for names containing `text`: its own `%`, `_` and `\` match only themselves,
+ * so a filter typed by the user is a plain substring on both backends.
+ */
+export function likeContaining(text: string): string {
+	return `%${text.replaceAll(/[\\%_]/g, match => `\\${match}`)}%`;
+}
+
 /** A view of the same memory, no copy: both drivers bind Buffers. */
 export function asBuffer(bytes: Uint8Array): Buffer {
 	return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

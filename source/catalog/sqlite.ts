@@ -12,6 +12,7 @@ import type {
 	CatalogInfo,
 	CatalogTx,
 	CreateCatalogOptions,
+	DataSourceQuery,
 	DataSourceRow,
 	InstanceRow,
 	KeyringSealRow,
@@ -37,6 +38,7 @@ import {
 	isoTimestamp,
 	keyVersionColumns,
 	latestVersion,
+	likeContaining,
 	optionalBuffer,
 	optionalIsoTimestamp,
 	secretKinds,
@@ -328,6 +330,8 @@ export class SqliteCatalog implements Catalog {
 			connection.pragma('foreign_keys = ON');
 			connection.pragma('synchronous = FULL');
 			connection.pragma('busy_timeout = 0');
+			// For the data source filter (see dataSourceConditions).
+			connection.function('casefold', {deterministic: true}, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
 		} catch (error) {
 			const code = (error as {code?: unknown}).code;
 			if (!create && (code === 'SQLITE_CANTOPEN' || code === 'ENOENT') && !fs.existsSync(this.#file)) return undefined;
@@ -560,6 +564,18 @@ type Session = {
 };
 
 const secretSelect = 'SELECT id, kind, owner, field, ciphertext, key_version, needs_reentry, updated_at FROM secrets';
+
+/**
+ * The name filter of findDataSources and countDataSources. SQLite's own LIKE and lower() fold ASCII letters only;
+ * `casefold` (registered on the connection) folds every letter, as PostgreSQL's ILIKE does, so `é` finds `École`.
+ */
+function dataSourceConditions(contains: string | undefined): string[] {
+	return contains === undefined ? [] : ["casefold(name) LIKE @pattern ESCAPE '\\'"];
+}
+
+function dataSourceParameters(contains: string | undefined): {pattern?: string} {
+	return contains === undefined ? {} : {pattern: likeContaining(contains.toLowerCase())};
+}
 
 /** The operations of one transaction. Usable only while the transaction is open. */
 class SqliteTx implements CatalogTx {
@@ -823,6 +839,45 @@ class SqliteTx implements CatalogTx {
 					ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at`,
 			).run(name, now, now);
 		});
+	}
+
+	async deleteDataSource(name: string): Promise<boolean> {
+		return this.#run(() => this.#sql('DELETE FROM data_sources WHERE name = ?').run(name).changes > 0);
+	}
+
+	async findDataSources(query: DataSourceQuery): Promise<DataSourceRow[]> {
+		return this.#run(() => {
+			// One statement per combination of conditions (cached), so the name index serves the range and the order.
+			const where = [...dataSourceConditions(query.contains)];
+			if (query.after !== undefined) where.push(query.inclusive ? 'name >= @after' : 'name > @after');
+			if (query.before !== undefined) where.push('name < @before');
+			const order = query.fromEnd ? 'DESC' : 'ASC';
+			const rows = this.#all(
+				`SELECT name, created_at, updated_at FROM data_sources ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
+					ORDER BY name ${order} LIMIT @limit`,
+				{...dataSourceParameters(query.contains), after: query.after, before: query.before, limit: query.limit},
+			).map(row => ({name: row.name as string, createdAt: row.created_at as string, updatedAt: row.updated_at as string}));
+			return query.fromEnd ? rows.reverse() : rows;
+		});
+	}
+
+	async countDataSources(contains?: string): Promise<number> {
+		return this.#run(() => {
+			const where = dataSourceConditions(contains);
+			const row = this.#get(
+				`SELECT count(*) AS n FROM data_sources ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}`,
+				dataSourceParameters(contains),
+			);
+			return row!.n as number;
+		});
+	}
+
+	async secretsOfOwners(kind: SecretKind, owners: readonly string[]): Promise<SecretRow[]> {
+		return this.#run(() =>
+			this.#all(`${secretSelect} WHERE kind = ? AND owner IN (SELECT value FROM json_each(?)) ORDER BY id`, kind, JSON.stringify(owners)).map(
+				row => secretFromRow(row),
+			),
+		);
 	}
 
 	async listSubscriptions(): Promise<SubscriptionRow[]> {

@@ -9,7 +9,11 @@ export type CommandIo = {
 	env: NodeJS.ProcessEnv;
 	/** Aborted on SIGINT/SIGTERM/SIGHUP: long operations stop cleanly after their current step. */
 	signal: AbortSignal;
+	/** The program human errors are printed under (`rskeymgmt: …`); rscm when not given. */
+	program?: ProgramName | undefined;
 };
+
+export type ProgramName = 'rscm' | 'rskeymgmt';
 
 export function processIo(signal: AbortSignal): CommandIo {
 	guardProcessOutput();

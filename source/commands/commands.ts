@@ -2,15 +2,19 @@ import {copyCatalog} from '../core/catalog-copy.ts';
 import {changeKey} from '../core/key-change.ts';
 import {backupKey, restoreKey, verifyBackup} from '../core/key-backup.ts';
 import {deleteEncryptedContent, previewDeleteContent} from '../core/delete-content.ts';
-import {importDataSources, listDataSources, setDataSource, showDataSource, validateDataSourceInput, validateDataSourceName} from '../core/data-sources.ts';
+import {importDataSources, listDataSources, removeDataSource, setDataSource, showDataSource, validateDataSourceInput, validateDataSourceName} from '../core/data-sources.ts';
 import {RscmError} from '../core/errors.ts';
+import {formatCount, formatTime} from '../core/display-format.ts';
 import {formatSize, inputLimits} from '../core/input-limits.ts';
+import {normalizeCatalogLocation} from '../core/catalog-connection.ts';
 import {initialize} from '../core/initialize.ts';
 import {addInstance, findInstance, isLastJoinedInstance, listInstances, removeInstance} from '../core/instances.ts';
 import {estimatePasswordStrength} from '../core/password-policy.ts';
 import {changeServiceIdentity, noBackupError, primaryKeyBackedUp} from '../core/service-identity.ts';
 import type {Session} from '../core/session.ts';
 import {getStatus, instanceStatusLabels} from '../core/status.ts';
+import {checkExitCodes, checkHealth, checkThresholds, formatPluginLine, formatPrometheus, unknownReport, writeMetricsFile, type HealthReport} from '../core/health-check.ts';
+import {parseKeepCount, scheduledBackup, type ScheduledBackupResult} from '../core/scheduled-backup.ts';
 import {displayText} from '../core/terminal-text.ts';
 import type {CommandIo} from './command-io.ts';
 import {formatTable} from './output.ts';
@@ -18,6 +22,7 @@ import {confirm, readPassword} from './prompts.ts';
 import {readLine, readRest} from './stdin-lines.ts';
 import {acceptKey, proposedKey} from '../core/key-accept.ts';
 import {listAuditLog, verifyAudit} from '../core/audit-log.ts';
+import {completionScript, completionShells} from './completion.ts';
 
 export type OptionSpec = {type: 'string' | 'boolean'; short?: string; description: string; value?: string};
 
@@ -39,6 +44,8 @@ export type CommandSpec = {
 	positionals?: string[];
 	/** Human output goes to stderr/stdout here; the returned value is what --json prints. */
 	run(context: CommandContext): Promise<unknown>;
+	/** Exit codes of its own instead of 0, 1, 2: `rscm check` answers in the monitoring-plugin convention. */
+	exitCodes?: {ofResult(result: unknown): number; onError: number};
 };
 
 const passwordOptions: Record<string, OptionSpec> = {
@@ -70,8 +77,48 @@ function requireFile(context: CommandContext): string {
 	return file;
 }
 
+/** `key backup --dir DIR --keep N` (scheduled backups), or undefined for `--file PATH`. */
+function backupDirectory(context: CommandContext): {directory: string; keep: number} | undefined {
+	const directory = stringValue(context, 'dir');
+	if (directory === undefined) {
+		if (context.values['keep'] !== undefined) throw new RscmError('USAGE', '--keep N goes with --dir DIR.');
+		return undefined;
+	}
+
+	if (context.values['file'] !== undefined || context.values['force'] === true) {
+		throw new RscmError('USAGE', '--dir writes a new file each time: it does not go with --file or --force.');
+	}
+
+	return {directory, keep: parseKeepCount(stringValue(context, 'keep'))};
+}
+
+function reportScheduledBackup(context: CommandContext, result: ScheduledBackupResult): ScheduledBackupResult {
+	const versions = `${result.versions.length} version${result.versions.length === 1 ? '' : 's'}`;
+	say(context, `Backed up key ${result.primaryFingerprint} (${versions}) to ${result.file}; verified: it opens with the password and holds every live key version.`);
+	const beyond = result.protected.length > 0 ? ` (${formatCount(result.protected.length)} beyond --keep: the only backup of a live key version)` : '';
+	say(context, `${formatCount(result.kept.length)} backup(s) of this catalog kept${beyond}; ${formatCount(result.pruned.length)} older removed.`);
+	for (const file of result.pruned) say(context, `  removed ${file}`);
+	return result;
+}
+
 function passwordSource(context: CommandContext) {
 	return {passwordStdin: context.values['password-stdin'] === true, passwordFile: stringValue(context, 'password-file')};
+}
+
+/** The Last backup line of `rscm status`: when, or which backup is outdated and why. */
+function lastBackup(primary: {version: number; backedUpAt?: string | undefined}, outdated: {at: string; version: number} | undefined): string {
+	if (primary.backedUpAt !== undefined) return formatTime(primary.backedUpAt);
+	if (outdated === undefined) return 'Never — back up the key now';
+	return `outdated — ${formatTime(outdated.at)} holds version ${outdated.version}, not version ${primary.version}: back up the key now`;
+}
+
+/** The location as the instance's settings keep it, or undefined for one that must not be saved. */
+function savedLocation(location: string): string | undefined {
+	try {
+		return normalizeCatalogLocation(location);
+	} catch {
+		return undefined;
+	}
 }
 
 async function withSession<T>(context: CommandContext, work: (session: Session) => Promise<T>): Promise<T> {
@@ -92,6 +139,15 @@ export const commands: CommandSpec[] = [
 		run: async context =>
 			withSession(context, async session => {
 				const result = await initialize(session, {name: stringValue(context, 'name')});
+				// As SSRS's Change Database: the catalog given to init is the one this instance uses from now on, so
+				// `rscm` alone opens it (RSCM_CATALOG and --catalog still come first).
+				const given = stringValue(context, 'catalog');
+				if (given !== undefined) {
+					// A URL with a password in it is not saved (rscm keeps no database password): it is given each time.
+					const saved = savedLocation(given);
+					if (saved === undefined) say(context, 'Not saved as this instance\'s catalog: the URL holds a password (use ~/.pgpass or PGPASSWORD).');
+					else await session.settings.set({catalog: saved});
+				}
 				if (result.catalogCreated) say(context, `Created catalog ${session.catalog.location}.`);
 				if (result.keyFingerprint) {
 					say(context, `Initialized: this instance created key version 1 (${result.keyFingerprint}) and joined.`);
@@ -127,18 +183,18 @@ export const commands: CommandSpec[] = [
 					];
 					if (report.primaryKey) {
 						lines.push(
-							`Primary key:     version ${report.primaryKey.version}, ${report.primaryKey.fingerprint}, created ${report.primaryKey.createdAt}`,
-							`Last backup:     ${report.primaryKey.backedUpAt ?? (report.outdatedBackup ? `outdated — ${report.outdatedBackup.at} holds version ${report.outdatedBackup.version}, not version ${report.primaryKey.version}: back up the key now` : 'Never — back up the key now')}`,
+							`Primary key:     version ${report.primaryKey.version}, ${report.primaryKey.fingerprint}, created ${formatTime(report.primaryKey.createdAt)}`,
+							`Last backup:     ${lastBackup(report.primaryKey, report.outdatedBackup)}`,
 						);
 					}
 
-					if (report.rotation) lines.push(`Key change:      pending, ${report.rotation.done} of ${report.rotation.total} values re-encrypted`);
+					if (report.rotation) lines.push(`Key change:      pending, ${formatCount(report.rotation.done)} of ${formatCount(report.rotation.total)} values re-encrypted`);
 					if (report.secrets) {
 						const s = report.secrets;
-						lines.push(`Encrypted items: ${s.datasource.total} data source values, ${s.subscription.total} subscription values, ${s.setting.total} settings (${s.datasource.needsReentry + s.subscription.needsReentry + s.setting.needsReentry} need re-entry)`);
+						lines.push(`Encrypted items: ${formatCount(s.datasource.total)} data source values, ${formatCount(s.subscription.total)} subscription values, ${formatCount(s.setting.total)} settings (${formatCount(s.datasource.needsReentry + s.subscription.needsReentry + s.setting.needsReentry)} need re-entry)`);
 					}
 
-					lines.push(`Scale-out:       ${report.instances.joined} joined, ${report.instances.waiting} waiting`);
+					lines.push(`Scale-out:       ${formatCount(report.instances.joined)} joined, ${formatCount(report.instances.waiting)} waiting`);
 					say(context, lines.join('\n'));
 				}
 
@@ -146,22 +202,75 @@ export const commands: CommandSpec[] = [
 			}),
 	},
 	{
+		words: ['check'],
+		summary: 'Check the key, its backups and the instances for monitoring (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)',
+		options: {
+			'backup-age-warning': {type: 'string', value: 'AGE', description: 'WARNING when the last backup of the primary key is older than AGE (90m, 36h, 8d, 2w).'},
+			'backup-age-critical': {type: 'string', value: 'AGE', description: 'CRITICAL when it is older than AGE.'},
+			format: {type: 'string', value: 'FORMAT', description: 'plugin (one line with performance data, the default) or prometheus (the text format of the node exporter\'s textfile collector).'},
+			output: {type: 'string', value: 'PATH', description: 'With --format prometheus: write the metrics to PATH (a .prom file), atomically, instead of to stdout.'},
+			...jsonOption,
+		},
+		examples: [
+			'rscm check --backup-age-warning 2d --backup-age-critical 8d',
+			'rscm check --format prometheus --output /var/lib/prometheus/node-exporter/rscm.prom',
+			'rscm check --json',
+		],
+		exitCodes: {ofResult: result => (result as HealthReport).exitCode, onError: checkExitCodes.UNKNOWN},
+		run: async context => {
+			const thresholds = checkThresholds(stringValue(context, 'backup-age-warning'), stringValue(context, 'backup-age-critical'));
+			const format = stringValue(context, 'format') ?? 'plugin';
+			const output = stringValue(context, 'output');
+			if (format !== 'plugin' && format !== 'prometheus') throw new RscmError('USAGE', `--format is plugin or prometheus, not "${format}".`);
+			if (output !== undefined && format !== 'prometheus') throw new RscmError('USAGE', '--output PATH goes with --format prometheus.');
+			if (context.json && format === 'prometheus') throw new RscmError('USAGE', '--json and --format prometheus are two formats: give one.');
+			const now = new Date();
+			let report: HealthReport;
+			try {
+				report = await withSession(context, async session => checkHealth(session, {now, thresholds}));
+			} catch (error) {
+				// The check must answer even when it cannot look: UNKNOWN, in the same format, never an rscm error.
+				report = unknownReport(error, now, thresholds);
+			}
+
+			if (format === 'prometheus') {
+				if (output === undefined) {
+					context.io.stdout.write(formatPrometheus(report));
+					return report;
+				}
+
+				await writeMetricsFile(output, formatPrometheus(report));
+			}
+
+			if (!context.json) say(context, formatPluginLine(report));
+			return report;
+		},
+	},
+	{
 		words: ['key', 'backup'],
 		summary: 'Back up the encryption key to a password-protected file',
 		options: {
 			file: {type: 'string', short: 'f', value: 'PATH', description: 'Where to write the backup (.snk).'},
 			force: {type: 'boolean', description: 'Overwrite an existing file.'},
+			dir: {type: 'string', value: 'DIR', description: 'Instead of --file: a new backup in DIR named by catalog, key version and time, re-opened and verified, the oldest pruned.'},
+			keep: {type: 'string', value: 'N', description: 'With --dir: the backups of this catalog to keep in DIR; an older one stays while it is the only backup of a live key version.'},
 			...passwordOptions,
 			...jsonOption,
 		},
-		examples: ['rscm key backup --file /root/rskey.snk', 'pass show rscm | rscm key backup --file rskey.snk --password-stdin'],
+		examples: [
+			'rscm key backup --file /root/rskey.snk',
+			'pass show rscm | rscm key backup --file rskey.snk --password-stdin',
+			'rscm key backup --dir /var/backups/rscm --keep 14 --password-file /etc/rscm/backup-password',
+		],
 		run: async context =>
 			withSession(context, async session => {
-				const file = requireFile(context);
+				const scheduled = backupDirectory(context);
+				const file = scheduled === undefined ? requireFile(context) : undefined;
 				const {password, confirm: confirmation} = await readPassword(context.io, passwordSource(context), 'Password: ', 'Confirm Password: ');
 				for (const warning of estimatePasswordStrength(password).warnings) context.io.stderr.write(`warning: ${warning}\n`);
+				if (scheduled) return reportScheduledBackup(context, await scheduledBackup(session, {...scheduled, password, confirm: confirmation, signal: context.io.signal}));
 				const result = await backupKey(session, {
-					file,
+					file: file!,
 					password,
 					confirm: confirmation,
 					overwrite: context.values['force'] === true,
@@ -188,7 +297,7 @@ export const commands: CommandSpec[] = [
 
 			try {
 				const result = await verifyBackup(session, {file, password});
-				const keys = result.keys.map(key => `  version ${key.version}  ${key.fingerprint}${key.primary ? '  (primary)' : ''}  created ${key.createdAt}`);
+				const keys = result.keys.map(key => `  version ${key.version}  ${key.fingerprint}${key.primary ? '  (primary)' : ''}  created ${formatTime(key.createdAt)}`);
 				const verdict =
 					result.matchesCatalog === undefined
 						? 'No catalog to compare with.'
@@ -197,7 +306,7 @@ export const commands: CommandSpec[] = [
 							: result.restorable
 								? 'It matches this catalog and can be restored.'
 								: `It lacks live key version(s) ${result.missingVersions.join(', ')}: too old to restore.`;
-				say(context, [`Backup of catalog ${result.catalogId}, made ${result.createdAt}:`, ...keys, verdict].join('\n'));
+				say(context, [`Backup of catalog ${result.catalogId}, made ${formatTime(result.createdAt)}:`, ...keys, verdict].join('\n'));
 				// A backup that cannot be restored here is a failure a cron job must see (exit 1), not a report.
 				if (result.matchesCatalog === false) {
 					throw new RscmError('BACKUP_FOR_OTHER_CATALOG', `The backup belongs to catalog ${result.catalogId}, not to this one.`, {
@@ -271,7 +380,7 @@ export const commands: CommandSpec[] = [
 						signal: context.io.signal,
 						onProgress: ({done, total}) => {
 							if (!progress) return;
-							context.io.stderr.write(`\rRe-encrypting: ${done} of ${total}`);
+							context.io.stderr.write(`\rRe-encrypting: ${formatCount(done)} of ${formatCount(total)}`);
 							progressShown = true;
 						},
 					});
@@ -280,7 +389,7 @@ export const commands: CommandSpec[] = [
 					if (progressShown) context.io.stderr.write('\n');
 				}
 
-				say(context, `${result.resumed ? 'Resumed and finished' : 'Finished'} key change: version ${result.toVersion} (${result.fingerprint}) is primary; ${result.reencrypted} values re-encrypted; version ${result.fromVersion} retired.`);
+				say(context, `${result.resumed ? 'Resumed and finished' : 'Finished'} key change: version ${result.toVersion} (${result.fingerprint}) is primary; ${formatCount(result.reencrypted)} values re-encrypted; version ${result.fromVersion} retired.`);
 				say(context, 'Back up the new key now: rscm key backup --file PATH');
 				return result;
 			}),
@@ -293,16 +402,15 @@ export const commands: CommandSpec[] = [
 		run: async context =>
 			withSession(context, async session => {
 				const preview = await previewDeleteContent(session);
-				if (!context.values['yes']) {
-					say(context, `This erases ${preview.values.length} encrypted values; they will have to be entered again:`);
-					for (const value of preview.values.slice(0, 20)) say(context, `  ${value.kind} ${value.owner}: ${value.field}`);
-					if (preview.values.length > 20) say(context, `  … and ${preview.values.length - 20} more`);
-					if (preview.instancesReset.length > 0) say(context, `${preview.instancesReset.length} other instance(s) will fall back to Waiting to Join.`);
-				}
+				// Said with --yes too: --yes confirms, it does not hide what is erased (the log of a script shows it).
+				say(context, `This erases ${formatCount(preview.values.length)} encrypted values; they will have to be entered again:`);
+				for (const value of preview.values.slice(0, 20)) say(context, `  ${value.kind} ${value.owner}: ${value.field}`);
+				if (preview.values.length > 20) say(context, `  … and ${formatCount(preview.values.length - 20)} more`);
+				if (preview.instancesReset.length > 0) say(context, `${formatCount(preview.instancesReset.length)} other instance(s) will fall back to Waiting to Join.`);
 
 				await confirm(context.io, 'Delete all encrypted content?', context.values['yes'] === true);
 				const result = await deleteEncryptedContent(session);
-				say(context, `Deleted ${result.cleared} encrypted values; new key ${result.fingerprint}. ${result.instancesReset} instance(s) now wait to join.`);
+				say(context, `Deleted ${formatCount(result.cleared)} encrypted values; new key ${result.fingerprint}. ${result.instancesReset} instance(s) now wait to join.`);
 				return result;
 			}),
 	},
@@ -327,7 +435,7 @@ export const commands: CommandSpec[] = [
 							['Id', 'Time', 'Operation', 'Outcome', 'Signed', 'Instance', 'Detail'],
 							entries.map(entry => [
 								String(entry.id),
-								entry.at,
+								formatTime(entry.at),
 								entry.operation,
 								entry.outcome,
 								entry.signed ? `v${entry.keyVersion}` : entry.chained ? 'no' : 'before chain',
@@ -352,7 +460,7 @@ export const commands: CommandSpec[] = [
 				for (const finding of result.findings) say(context, `Entry ${finding.id}: ${finding.problem}: ${finding.detail}`);
 				say(
 					context,
-					`${result.entries} entries: ${result.signed} signed, ${result.unsignedTail} unsigned since the last signed entry, ${result.unchained} from before the chain; ${result.findings.length} problems.`,
+					`${formatCount(result.entries)} entries: ${formatCount(result.signed)} signed, ${formatCount(result.unsignedTail)} unsigned since the last signed entry, ${formatCount(result.unchained)} from before the chain; ${formatCount(result.findings.length)} problems.`,
 				);
 				if (result.findings.length > 0) {
 					const first = result.findings[0]!;
@@ -376,8 +484,18 @@ export const commands: CommandSpec[] = [
 					say(
 						context,
 						formatTable(
-							['', 'Server', 'Instance', 'Status', 'Installation id', 'Identity'],
-							rows.map(row => [row.isThisInstance ? '*' : '', row.machine, row.instanceName, row.statusLabel, row.installationId, row.identityFingerprint]),
+							// Besides the id, what tells servers apart for an admin: the account each runs as and when it registered.
+							['', 'Server', 'Instance', 'Status', 'Installation id', 'Identity', 'Account', 'Registered'],
+							rows.map(row => [
+								row.isThisInstance ? '*' : '',
+								row.machine,
+								row.instanceName,
+								row.statusLabel,
+								row.installationId,
+								row.identityFingerprint,
+								row.serviceAccount,
+								formatTime(row.registeredAt),
+							]),
 						),
 					);
 				}
@@ -430,15 +548,21 @@ export const commands: CommandSpec[] = [
 	{
 		words: ['account', 'change'],
 		summary: 'Create a new service identity and re-wrap the key for it',
-		options: {...yesOption, ...jsonOption},
+		options: {
+			...yesOption,
+			'no-backup-check': {type: 'boolean', description: 'Change it even though the primary key has no backup (--yes alone does not skip the check).'},
+			...jsonOption,
+		},
 		examples: ['rscm key backup --file rskey.snk && rscm account change --yes'],
 		run: async context =>
 			withSession(context, async session => {
-				const yes = context.values['yes'] === true;
+				// Two flags for two decisions, as the Service Account page backs the key up before it changes anything:
+				// --yes only confirms; skipping the backup is asked for by name.
+				const skipBackupCheck = context.values['no-backup-check'] === true;
 				// Checked before asking, so nobody confirms a change that is then refused.
-				if (!yes && !(await primaryKeyBackedUp(session))) throw noBackupError();
-				await confirm(context.io, 'Create a new service identity for this instance?', yes);
-				const result = await changeServiceIdentity(session, {allowWithoutBackup: yes});
+				if (!skipBackupCheck && !(await primaryKeyBackedUp(session))) throw noBackupError();
+				await confirm(context.io, 'Create a new service identity for this instance?', context.values['yes'] === true);
+				const result = await changeServiceIdentity(session, {allowWithoutBackup: skipBackupCheck});
 				say(context, `New service identity ${result.fingerprint} (was ${result.previousFingerprint}).`);
 				return result;
 			}),
@@ -462,7 +586,7 @@ export const commands: CommandSpec[] = [
 				const result = await copyCatalog(session, to, {
 					signal: context.io.signal,
 					onProgress: ({phase, done, total}) => {
-						if (progress) context.io.stderr.write(`\r${phase === 'copying' ? 'Copying' : 'Verifying'}: ${done} of ${total} values`);
+						if (progress) context.io.stderr.write(`\r${phase === 'copying' ? 'Copying' : 'Verifying'}: ${formatCount(done)} of ${formatCount(total)} values`);
 					},
 				});
 				if (progress) context.io.stderr.write('\n');
@@ -471,8 +595,8 @@ export const commands: CommandSpec[] = [
 					context,
 					[
 						`Copied catalog ${result.catalogId} from ${result.from.kind} ${result.from.location} to ${result.to.kind} ${result.to.location}.`,
-						`  ${counts.instances} instances, ${counts.keyVersions} key versions (${counts.wrappedKeys} wrapped copies), ${counts.secrets} encrypted values, ${counts.dataSources} data sources, ${counts.subscriptions} subscriptions, ${counts.settings} settings, ${counts.auditEntries} audit entries${result.pendingRotation ? ', a pending key change' : ''}.`,
-						`  Verified: ${result.decrypted ?? 0} values decrypt in the copy with this instance's key${result.needsReentry > 0 ? `; ${result.needsReentry} need re-entry, as in the source` : ''}.`,
+						`  ${formatCount(counts.instances)} instances, ${formatCount(counts.keyVersions)} key versions (${formatCount(counts.wrappedKeys)} wrapped copies), ${formatCount(counts.secrets)} encrypted values, ${formatCount(counts.dataSources)} data sources, ${formatCount(counts.subscriptions)} subscriptions, ${formatCount(counts.settings)} settings, ${formatCount(counts.auditEntries)} audit entries${result.pendingRotation ? ', a pending key change' : ''}.`,
+						`  Verified: ${formatCount(result.decrypted ?? 0)} values decrypt in the copy with this instance's key${result.needsReentry > 0 ? `; ${formatCount(result.needsReentry)} need re-entry, as in the source` : ''}.`,
 						`Point the servers at it: rscm --catalog '${result.to.location}' status (or set RSCM_CATALOG).`,
 					].join('\n'),
 				);
@@ -572,7 +696,7 @@ export const commands: CommandSpec[] = [
 					});
 				}
 
-				say(context, `Imported ${result.imported} data sources.`);
+				say(context, `Imported ${formatCount(result.imported)} data sources.`);
 				return result;
 			}),
 	},
@@ -620,6 +744,34 @@ export const commands: CommandSpec[] = [
 
 				return result;
 			}),
+	},
+	{
+		words: ['datasource', 'remove'],
+		summary: 'Remove a data source and its stored values',
+		positionals: ['NAME'],
+		options: {...yesOption, ...jsonOption},
+		examples: ['rscm datasource remove Sales', 'rscm datasource remove Sales --yes'],
+		run: async context =>
+			withSession(context, async session => {
+				const name = context.positionals[0]!;
+				await confirm(context.io, `Remove data source ${name} and its connection string, user name and password?`, context.values['yes'] === true);
+				await removeDataSource(session, name);
+				say(context, `Removed data source ${name}.`);
+				return {removed: name};
+			}),
+	},
+	{
+		words: ['completion'],
+		summary: 'Print the bash or zsh completion script for rscm',
+		positionals: [completionShells.join('|')],
+		options: {...jsonOption},
+		examples: ['source <(rscm completion bash)   # in ~/.bashrc', 'rscm completion zsh > ~/.zfunc/_rscm   # with fpath=(~/.zfunc $fpath) in ~/.zshrc'],
+		run: async context => {
+			// Generated from this table when asked, so every command and option in it completes.
+			const script = completionScript(context.positionals[0]!, commands);
+			if (!context.json) context.io.stdout.write(script);
+			return {shell: context.positionals[0], script};
+		},
 	},
 ];
 

@@ -7,6 +7,9 @@ export const globalOptions: Record<string, OptionSpec> = {
 	catalog: {type: 'string', value: 'LOCATION', description: 'Catalog: a SQLite file path or postgres://… URL (env RSCM_CATALOG).'},
 	'instance-dir': {type: 'string', value: 'DIR', description: 'Instance directory: identity and local settings (env RSCM_INSTANCE_DIR).'},
 	json: {type: 'boolean', description: 'Print the result or the error as one JSON document on stdout.'},
+	ascii: {type: 'boolean', description: 'Configuration Manager: draw in plain ASCII (the default where the locale is not UTF-8 or TERM is linux/vt100/dumb).'},
+	unicode: {type: 'boolean', description: 'Configuration Manager: draw in Unicode even where the locale or TERM suggests ASCII.'},
+	'screen-reader': {type: 'boolean', description: 'Configuration Manager: a linear, labelled reading for screen readers (env INK_SCREEN_READER=true).'},
 	help: {type: 'boolean', short: 'h', description: 'Show help.'},
 	version: {type: 'boolean', short: 'v', description: 'Show the version.'},
 };

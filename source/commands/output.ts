@@ -1,6 +1,6 @@
 import {internalHint, RscmError, toRscmError} from '../core/errors.ts';
 import {displayText} from '../core/terminal-text.ts';
-import type {CommandIo, OutputGuard} from './command-io.ts';
+import type {CommandIo, OutputGuard, ProgramName} from './command-io.ts';
 
 /**
  * Exit codes (README, Output and exit codes): 0 success, 1 the operation failed, 2 usage error; 128 + the signal's
@@ -32,27 +32,27 @@ function debugStack(error: RscmError): string {
 
 /**
  * The human form of an error, the same from every front end (the commands, rskeymgmt, the Configuration Manager
- * after it exits): `rscm: MESSAGE [CODE]`, then the hint on a line of its own.
+ * after it exits): `rscm: MESSAGE [CODE]` (`rskeymgmt: …` from rskeymgmt), then the hint on a line of its own.
  */
-export function formatError(error: unknown, options: {debug?: boolean} = {}): string {
+export function formatError(error: unknown, options: {debug?: boolean; program?: ProgramName | undefined} = {}): string {
 	const rscmError = toRscmError(error);
 	const hint = rscmError.hint ?? (rscmError.code === 'INTERNAL' ? internalHint : undefined);
 	// Messages quote names and paths from the catalog, files and the command line: never print their control
 	// characters. (JSON output needs nothing: JSON.stringify escapes C0 controls; the data stays as stored.)
-	let text = `rscm: ${displayText(rscmError.message, {keepLineBreaks: true})} [${rscmError.code}]\n`;
+	let text = `${options.program ?? 'rscm'}: ${displayText(rscmError.message, {keepLineBreaks: true})} [${rscmError.code}]\n`;
 	if (hint) text += `${displayText(hint, {keepLineBreaks: true})}\n`;
 	if (options.debug && rscmError.code === 'INTERNAL') text += debugStack(rscmError);
 	return text;
 }
 
 /** With --json, one JSON document on stdout; human text on stderr so stdout stays clean for pipes. */
-export function printError(io: Pick<CommandIo, 'stdout' | 'stderr' | 'env'>, error: unknown, json: boolean): number {
+export function printError(io: Pick<CommandIo, 'stdout' | 'stderr' | 'env' | 'program'>, error: unknown, json: boolean): number {
 	const rscmError = toRscmError(error);
 	if (json) {
 		io.stdout.write(JSON.stringify({error: rscmError.toJSON()}) + '\n');
 		if (debugEnabled(io.env) && rscmError.code === 'INTERNAL') io.stderr.write(debugStack(rscmError));
 	} else {
-		io.stderr.write(formatError(rscmError, {debug: debugEnabled(io.env)}));
+		io.stderr.write(formatError(rscmError, {debug: debugEnabled(io.env), program: io.program}));
 	}
 
 	return exitCodeFor(rscmError);
@@ -64,7 +64,7 @@ export function printError(io: Pick<CommandIo, 'stdout' | 'stderr' | 'env'>, err
  * RscmError, never as a stack trace unless RSCM_DEBUG is set, and never throws: the output may be the thing that
  * broke.
  */
-export function printFatal(io: Pick<CommandIo, 'stdout' | 'stderr' | 'env'>, error: unknown, json: boolean): number {
+export function printFatal(io: Pick<CommandIo, 'stdout' | 'stderr' | 'env' | 'program'>, error: unknown, json: boolean): number {
 	try {
 		return printError(io, error, json);
 	} catch {
@@ -78,7 +78,7 @@ export function printFatal(io: Pick<CommandIo, 'stdout' | 'stderr' | 'env'>, err
  * README: EPIPE), but a stdout that failed otherwise (a full disk) means the output is incomplete: exit 1, said on
  * stderr (stdout cannot carry it).
  */
-export async function settleOutput(io: Pick<CommandIo, 'stderr' | 'env'>, guard: OutputGuard, code: number): Promise<number> {
+export async function settleOutput(io: Pick<CommandIo, 'stderr' | 'env' | 'program'>, guard: OutputGuard, code: number): Promise<number> {
 	await guard.settled();
 	if (guard.failure === undefined) return code;
 	if (!guard.closed('stderr')) printFatal({...io, stdout: io.stderr}, guard.failure, false);
@@ -103,9 +103,9 @@ export function formatTable(headers: string[], rawRows: string[][]): string {
  * wherever it comes from (a stream, a timer, the UI after Ink exited), is printed as one error and exits, instead
  * of Node's stack trace. The Configuration Manager puts its own handler in front while it owns the screen.
  */
-export function installFatalHandlers(json: boolean): void {
+export function installFatalHandlers(json: boolean, program?: ProgramName): void {
 	const onFatal = (error: unknown) => {
-		process.exit(printFatal(process, error, json));
+		process.exit(printFatal({stdout: process.stdout, stderr: process.stderr, env: process.env, program}, error, json));
 	};
 
 	process.on('uncaughtException', onFatal);

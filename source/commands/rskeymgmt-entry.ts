@@ -5,16 +5,18 @@ import {installFatalHandlers, printFatal, settleOutput} from './output.ts';
 import {runRskeymgmt} from './rskeymgmt.ts';
 import {abortOnTerminationSignals, claimTerminationSignals} from './termination-signals.ts';
 
-// As in cli.tsx: no stack trace for anything uncaught, no error for a reader that went away.
+// As in cli.tsx: no stack trace for anything uncaught, no error for a reader that went away; errors say `rskeymgmt:`.
 const json = process.argv.includes('--json');
-installFatalHandlers(json);
+const program = 'rskeymgmt';
+installFatalHandlers(json, program);
 const output = guardProcessOutput();
 claimTerminationSignals();
+const io = {...processIo(abortOnTerminationSignals()), program} as const;
 let code: number;
 try {
-	code = await runRskeymgmt(process.argv.slice(2), processIo(abortOnTerminationSignals()));
+	code = await runRskeymgmt(process.argv.slice(2), io);
 } catch (error) {
-	code = printFatal(process, error, json);
+	code = printFatal(io, error, json);
 }
 
-process.exitCode = await settleOutput(process, output, code);
+process.exitCode = await settleOutput(io, output, code);

@@ -1,7 +1,8 @@
-import type {CatalogTx} from '../catalog/catalog.ts';
+import type {CatalogTx, DataSourceRow, SecretRow} from '../catalog/catalog.ts';
+import {audit} from './audit.ts';
 import {RscmError} from './errors.ts';
 import {checkSize, inputLimits} from './input-limits.ts';
-import {keyHolder, keyringTransaction, type Keyring} from './keyring.ts';
+import {keyHolder, keyringTransaction, signerOf, type Keyring} from './keyring.ts';
 import {readSecret, secretState, writeSecret, type SecretState} from './secret-values.ts';
 import type {Session} from './session.ts';
 import {hasControlCharacters} from './terminal-text.ts';
@@ -22,6 +23,10 @@ export type DataSourceSummary = {
 };
 
 export type DataSourceValues = {name: string} & Partial<Record<DataSourceField, string>> & {needsReentry: DataSourceField[]};
+
+function unknownDataSource(name: string): RscmError {
+	return new RscmError('UNKNOWN_DATA_SOURCE', `No data source named "${name}".`, {hint: 'See `rscm datasource list`.'});
+}
 
 export function validateDataSourceName(name: unknown): string {
 	if (typeof name !== 'string' || name.trim() === '') {
@@ -72,11 +77,44 @@ async function writeDataSource(tx: CatalogTx, keyring: Keyring, name: string, in
 	}
 }
 
-export async function setDataSource(session: Session, name: string, input: DataSourceInput): Promise<DataSourceSummary> {
+export type SetDataSourceOptions = {
+	/** Create only: a name that exists already is refused (the page's New dialog must not overwrite one). */
+	create?: boolean;
+};
+
+export async function setDataSource(
+	session: Session,
+	name: string,
+	input: DataSourceInput,
+	options: SetDataSourceOptions = {},
+): Promise<DataSourceSummary> {
 	const validName = validateDataSourceName(name);
 	const fields = validateDataSourceInput(input);
-	await keyringTransaction(session, 'write', async (tx, keyring) => writeDataSource(tx, keyring, validName, fields));
-	return (await listDataSources(session)).find(row => row.name === validName)!;
+	return keyringTransaction(session, 'write', async (tx, keyring) => {
+		if (options.create && (await tx.getDataSource(validName))) {
+			throw new RscmError('INVALID_INPUT', `A data source named "${validName}" exists already.`, {
+				field: 'name',
+				hint: 'Choose another name, or edit the existing one.',
+			});
+		}
+
+		await writeDataSource(tx, keyring, validName, fields);
+		// Read back in the same transaction: this one row, never the whole table.
+		return (await summarize(tx, [(await tx.getDataSource(validName))!]))[0]!;
+	});
+}
+
+/**
+ * Removes a data source and its three values, in one keyring write transaction (only a server that holds the key
+ * changes data sources) with an audit entry, as the other destructive operations have.
+ */
+export async function removeDataSource(session: Session, name: string): Promise<void> {
+	const validName = validateDataSourceName(name);
+	await keyringTransaction(session, 'write', async (tx, keyring, holder) => {
+		if (!(await tx.deleteDataSource(validName))) throw unknownDataSource(validName);
+		await tx.deleteSecrets({kind: 'datasource', owner: validName});
+		await audit(tx, holder.installationId, 'datasource-remove', [], validName, signerOf(keyring, holder));
+	});
 }
 
 /**
@@ -120,33 +158,115 @@ export async function importDataSources(
 	return {imported};
 }
 
+/** Field states of data sources from their rows of the secrets table: what a list may show, never a value. */
+async function summarize(tx: CatalogTx, sources: readonly DataSourceRow[]): Promise<DataSourceSummary[]> {
+	if (sources.length === 0) return [];
+	return summaries(sources, await tx.secretsOfOwners('datasource', sources.map(source => source.name)));
+}
+
+function summaries(sources: readonly DataSourceRow[], secrets: readonly SecretRow[]): DataSourceSummary[] {
+	const byOwner = new Map<string, SecretRow[]>();
+	for (const row of secrets) byOwner.set(row.owner, [...(byOwner.get(row.owner) ?? []), row]);
+	return sources.map(source => {
+		const rows = byOwner.get(source.name) ?? [];
+		const fields = Object.fromEntries(
+			dataSourceFields.map(field => [field, secretState(rows.find(row => row.field === field))]),
+		) as Record<DataSourceField, SecretState>;
+		return {
+			name: source.name,
+			fields,
+			needsReentry: Object.values(fields).includes('needs-reentry'),
+			updatedAt: source.updatedAt,
+		};
+	});
+}
+
+/** Every data source: for `rscm datasource list`, which prints them all. A screen uses pageDataSources. */
 export async function listDataSources(session: Session): Promise<DataSourceSummary[]> {
+	return session.catalog.read(async tx => summaries(await tx.listDataSources(), await tx.listSecrets({kind: 'datasource'})));
+}
+
+export type DataSourcePageQuery = {
+	/** Only names containing this text, in any letter case; empty or absent: all. */
+	filter?: string | undefined;
+	/** The page starts after this name (or at it, when `inclusive`)… */
+	after?: string | undefined;
+	inclusive?: boolean | undefined;
+	/** …or ends just before this one. Neither: the first page. */
+	before?: string | undefined;
+	limit: number;
+};
+
+export type DataSourcePage = {
+	rows: DataSourceSummary[];
+	/** Whether matching data sources come before the first row and after the last. */
+	moreBefore: boolean;
+	moreAfter: boolean;
+	/** How many data sources match the filter. */
+	total: number;
+};
+
+/**
+ * One page of the data sources for a screen, in name order: keyset paging and the filter are done by the database
+ * and only the page's values are read, so the 100,000th row costs what the first does. A page that reaches an end
+ * is filled from the other side, so it is full whenever enough data sources match (PgDn on the last page shows the
+ * last `limit` rows, not one).
+ */
+export async function pageDataSources(session: Session, query: DataSourcePageQuery): Promise<DataSourcePage> {
+	const contains = query.filter === undefined || query.filter === '' ? undefined : query.filter;
+	const {limit} = query;
 	return session.catalog.read(async tx => {
-		const sources = await tx.listDataSources();
-		const secrets = await tx.listSecrets({kind: 'datasource'});
-		const byOwner = new Map<string, typeof secrets>();
-		for (const row of secrets) byOwner.set(row.owner, [...(byOwner.get(row.owner) ?? []), row]);
-		return sources.map(source => {
-			const rows = byOwner.get(source.name) ?? [];
-			const fields = Object.fromEntries(
-				dataSourceFields.map(field => [field, secretState(rows.find(row => row.field === field))]),
-			) as Record<DataSourceField, SecretState>;
-			return {
-				name: source.name,
-				fields,
-				needsReentry: Object.values(fields).includes('needs-reentry'),
-				updatedAt: source.updatedAt,
-			};
-		});
+		// `limit + 1` rows tell whether more follow in that direction without another query.
+		const forward = async (after: string | undefined, inclusive: boolean | undefined, count: number) => {
+			const found = await tx.findDataSources({contains, after, inclusive, limit: count + 1});
+			return {rows: found.slice(0, count), more: found.length > count};
+		};
+
+		const backward = async (before: string | undefined, count: number) => {
+			const found = await tx.findDataSources({contains, before, fromEnd: true, limit: count + 1});
+			return {rows: found.slice(Math.max(0, found.length - count)), more: found.length > count};
+		};
+
+		const exists = async (found: Promise<{rows: DataSourceRow[]}>) => (await found).rows.length > 0;
+		let rows: DataSourceRow[];
+		let moreBefore: boolean;
+		let moreAfter: boolean;
+		if (query.before === undefined) {
+			const page = await forward(query.after, query.inclusive, limit);
+			moreAfter = page.more;
+			if (query.after === undefined) {
+				rows = page.rows;
+				moreBefore = false;
+			} else if (page.rows.length < limit) {
+				// Nothing matches after these rows, so the rows before them end the list: fill the page with those.
+				const earlier = await backward(page.rows[0]?.name, limit - page.rows.length);
+				rows = [...earlier.rows, ...page.rows];
+				moreBefore = earlier.more;
+			} else {
+				rows = page.rows;
+				moreBefore = await exists(backward(rows[0]!.name, 1));
+			}
+		} else {
+			const page = await backward(query.before, limit);
+			moreBefore = page.more;
+			if (page.rows.length < limit) {
+				const later = await forward(page.rows.at(-1)?.name, false, limit - page.rows.length);
+				rows = [...page.rows, ...later.rows];
+				moreAfter = later.more;
+			} else {
+				rows = page.rows;
+				moreAfter = await exists(forward(rows.at(-1)!.name, false, 1));
+			}
+		}
+
+		return {rows: await summarize(tx, rows), moreBefore, moreAfter, total: await tx.countDataSources(contains)};
 	});
 }
 
 /** The decrypted values of one data source: only for `rscm datasource show --reveal`. */
 export async function showDataSource(session: Session, name: string): Promise<DataSourceValues> {
 	return keyringTransaction(session, 'read', async (tx, keyring) => {
-		if (!(await tx.getDataSource(name))) {
-			throw new RscmError('UNKNOWN_DATA_SOURCE', `No data source named "${name}".`, {hint: 'See `rscm datasource list`.'});
-		}
+		if (!(await tx.getDataSource(name))) throw unknownDataSource(name);
 
 		const result: DataSourceValues = {name, needsReentry: []};
 		for (const row of await tx.listSecrets({kind: 'datasource', owner: name})) {

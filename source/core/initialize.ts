@@ -5,6 +5,7 @@ import {fingerprintPublicKey} from './fingerprint.ts';
 import {generateIdentity} from './key-wrap.ts';
 import {createKeyVersion, keyHolder, liveVersions, saveTrust, sealOrigin, signerFor, wrapForInstance} from './keyring.ts';
 import {RscmError} from './errors.ts';
+import {chooseInstanceName, defaultInstanceName} from './instances.ts';
 import {ensureInstallationId, loadIdentity, machineName, type Session} from './session.ts';
 import {instanceStatus, type InstanceStatus} from './status.ts';
 import {hasControlCharacters} from './terminal-text.ts';
@@ -50,15 +51,26 @@ export async function initialize(session: Session, options: InitializeOptions = 
 	await session.catalog.create();
 	const installationId = await ensureInstallationId(session);
 	const machine = givenMachine ?? session.settings.get('machine') ?? machineName();
-	const instanceName = givenName ?? session.settings.get('instanceName') ?? 'SSRS';
-	await session.settings.set({machine, instanceName});
+	const savedName = session.settings.get('instanceName');
+	await session.settings.set({machine});
 	const identity = (await loadIdentity(session)) ?? (await createIdentity(session));
 	const holder = await keyHolder(session);
 
+	// The name is chosen in the transaction that registers the instance, against the instances registered by then.
+	let instanceName = givenName ?? savedName ?? defaultInstanceName;
 	const keyFingerprint = await session.catalog.write(async tx => {
 		const {catalogId} = await tx.getInfo();
 		const existing = await tx.getInstance(installationId);
 		if (existing) {
+			// Registered already: the catalog's name is the one every server shows; init does not rename.
+			if (givenName !== undefined && givenName.toLowerCase() !== existing.instanceName.toLowerCase()) {
+				throw new RscmError('INVALID_INPUT', `This instance is registered as ${existing.machine}\\${existing.instanceName} already; init does not rename it.`, {
+					field: 'name',
+					hint: `Leave out --name, or give --name ${existing.instanceName}.`,
+				});
+			}
+
+			instanceName = existing.instanceName;
 			// Re-registering after the identity file was lost: the catalog must know the new public key, or nobody
 			// could ever add or restore this instance. Its old wrapped copies are useless now.
 			if (!Buffer.from(existing.publicKey).equals(identity.publicKey)) {
@@ -75,6 +87,8 @@ export async function initialize(session: Session, options: InitializeOptions = 
 			return undefined;
 		}
 
+		const instances = await tx.listInstances();
+		instanceName = chooseInstanceName(instances, machine, {given: givenName, saved: savedName});
 		const now = new Date().toISOString();
 		const row: InstanceRow = {
 			installationId,
@@ -88,7 +102,6 @@ export async function initialize(session: Session, options: InitializeOptions = 
 			joinedAt: undefined,
 		};
 		const versions = await tx.listKeyVersions();
-		const instances = await tx.listInstances();
 		// Only a catalog that never had a key gets one here. A catalog whose instances were all removed still has its
 		// keyring: a new instance waits and is recovered by restoring a backup, never by silently minting a new key
 		// that nothing encrypted so far would open.
@@ -115,6 +128,7 @@ export async function initialize(session: Session, options: InitializeOptions = 
 		return versionRow.fingerprint;
 	});
 	await saveTrust(session, holder);
+	await session.settings.set({instanceName});
 
 	return {
 		installationId,

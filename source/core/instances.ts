@@ -48,6 +48,37 @@ function summarize(row: InstanceRow, self: string | undefined): InstanceSummary 
 	};
 }
 
+/** The instance name SSRS installs by default, and the start of the names rscm picks when it is taken. */
+export const defaultInstanceName = 'SSRS';
+
+/** Windows names compare without case: `vm\ssrs` and `VM\SSRS` are one name to an admin. */
+function sameName(a: string, b: string): boolean {
+	return a.toLowerCase() === b.toLowerCase();
+}
+
+/**
+ * The name an instance registers with: MACHINE\INSTANCE must tell it apart from every other instance of the catalog
+ * (the Scale-out list and `rskeymgmt -l`, `-j -m -n` go by it), as SSRS instance names on one machine are unique.
+ * A name the admin gave that another instance of the catalog has on this machine is refused; otherwise the saved
+ * or default name is used when free, else the first free one of NAME2, NAME3, … (SSRS, SSRS2, …).
+ */
+export function chooseInstanceName(others: readonly InstanceRow[], machine: string, wanted: {given?: string | undefined; saved?: string | undefined}): string {
+	const taken = others.filter(row => sameName(row.machine, machine));
+	const holder = (name: string) => taken.find(row => sameName(row.instanceName, name));
+	const base = wanted.given ?? wanted.saved ?? defaultInstanceName;
+	let free = base;
+	for (let number = 2; holder(free); number++) free = `${base}${number}`;
+	if (wanted.given !== undefined && free !== base) {
+		const other = holder(base)!;
+		throw new RscmError('INVALID_INPUT', `${other.machine}\\${other.instanceName} is already the name of instance ${other.installationId} in this catalog.`, {
+			field: 'name',
+			hint: `Instance names are unique on a machine: choose another one, such as ${free} (rscm init --name ${free}).`,
+		});
+	}
+
+	return free;
+}
+
 export async function listInstances(session: Session): Promise<InstanceSummary[]> {
 	const self = session.settings.get('installationId');
 	const rows = await session.catalog.read(async tx => tx.listInstances());

@@ -33,6 +33,11 @@ export type BackupOptions = {
 	 * committed; after that the backup is complete and valid, so it is kept and recorded.
 	 */
 	signal?: AbortSignal | undefined;
+	/**
+	 * Runs once the file is committed and before the backup is recorded: a file that fails it (the scheduled backup
+	 * re-opens and verifies it here) is not recorded as the key's backup, so Status and `rscm check` still warn.
+	 */
+	verifyWritten?: ((file: string) => Promise<void>) | undefined;
 };
 
 export type BackupResult = {
@@ -82,6 +87,7 @@ export async function backupKey(session: Session, options: BackupOptions): Promi
 
 	throwIfCancelled(options.signal);
 	await writeFileAtomic(file, text, {overwrite: options.overwrite ?? false, mode: 0o600});
+	await options.verifyWritten?.(file);
 	// The backup time is sealed too: "Last backup" is what tells the admin the key is safe.
 	await keyringTransaction(
 		session,

@@ -6,6 +6,7 @@ import type {CatalogTx, RotationRow} from '../catalog/catalog.ts';
 import {isConnectionFailure} from '../catalog/schema.ts';
 import {audit} from './audit.ts';
 import {isRscmError, RscmError} from './errors.ts';
+import {formatCount} from './display-format.ts';
 import {verifyKeyCheckValue} from './fingerprint.ts';
 import {createKeyVersion, keyFor, keyHolder, keyringTransaction, nextVersionNumber, resealKeyring, signerOf, wrapForInstance, type KeyHolder, type Keyring} from './keyring.ts';
 import {endorse} from './keyring-seal.ts';
@@ -131,7 +132,7 @@ export async function changeKey(session: Session, options: ChangeKeyOptions = {}
 				await Promise.all(queue.map(async batch => batch.envelopes.catch(() => undefined)));
 				await releaseLease(session, leaseOwner);
 				// The counts as data too (details.progress): front ends word them their own way, never parse the message.
-				throw new RscmError('CANCELLED', `Key change stopped after ${current.done} of ${current.total} values.`, {
+				throw new RscmError('CANCELLED', `Key change stopped after ${formatCount(current.done)} of ${formatCount(current.total)} values.`, {
 					hint: 'Run the key change again to resume where it stopped.',
 					details: {progress: {done: current.done, total: current.total}},
 				});
@@ -455,7 +456,7 @@ function assertLeaseFree(rotation: RotationRow, owner: string): void {
 	if (!rotation.leaseExpiresAt || Date.parse(rotation.leaseExpiresAt) < Date.now()) return;
 	const match = /@(.+):(\d+):[\da-f]+$/.exec(rotation.leaseOwner);
 	if (match && match[1] === os.hostname() && !processAlive(Number(match[2]))) return;
-	throw new RscmError('BUSY', `Another key change is running (${rotation.done} of ${rotation.total} values done).`, {
+	throw new RscmError('BUSY', `Another key change is running (${formatCount(rotation.done)} of ${formatCount(rotation.total)} values done).`, {
 		hint: 'Wait for it to finish; if its process died, run the key change again after 30 seconds to take it over.',
 	});
 }

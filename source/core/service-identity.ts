@@ -20,8 +20,8 @@ export async function primaryKeyBackedUp(session: Session): Promise<boolean> {
 }
 
 export function noBackupError(): RscmError {
-	return new RscmError('NO_BACKUP', 'The primary key has never been backed up; back it up before changing the service identity.', {
-		hint: 'Run `rscm key backup --file PATH` first (or pass --yes to change it anyway).',
+	return new RscmError('NO_BACKUP', 'The primary key has no up-to-date backup; back it up before changing the service identity.', {
+		hint: 'Run `rscm key backup --file PATH` first, or pass --no-backup-check to change it without a backup (--yes only confirms).',
 	});
 }
 

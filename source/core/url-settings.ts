@@ -1,6 +1,6 @@
 import {constants} from 'node:fs';
 import {access, stat} from 'node:fs/promises';
-import {isIP} from 'node:net';
+import {createServer, isIP} from 'node:net';
 import path from 'node:path';
 import {defaultWebPortalUrl, defaultWebServiceUrl, type UrlSettings} from '../instance/local-settings.ts';
 import {expandHome} from '../instance/paths.ts';
@@ -32,6 +32,15 @@ export type UrlSettingsInput = {
 };
 
 export type UrlSettingsField = keyof UrlSettingsInput;
+
+/** What each field is called on the page, in messages that name the field at fault. */
+export const urlFieldLabels: Record<UrlSettingsField, string> = {
+	virtualDirectory: 'Virtual Directory',
+	ipAddress: 'IP Address',
+	tcpPort: 'TCP Port',
+	httpsPort: 'HTTPS Port',
+	certificateFile: 'Certificate file',
+};
 
 export function defaultUrlSettings(target: UrlTarget): UrlSettings {
 	return target === 'webService' ? defaultWebServiceUrl : defaultWebPortalUrl;
@@ -162,11 +171,78 @@ export function resultingUrls(settings: UrlSettings, machine = machineName()): s
 	return urls;
 }
 
-/** Validates the form against the other reservation and the file system, then saves it in the local settings. */
+/** Why a port cannot be listened on, in the terms of the field at fault (CANNOT_BIND). */
+export function bindError(code: string | undefined, ipAddress: string, port: number, field: 'tcpPort' | 'httpsPort'): RscmError {
+	const where = ipAddress === allAssigned ? `port ${port} (All Assigned)` : `${hostFor(ipAddress, '')}:${port}`;
+	switch (code) {
+		case 'EADDRINUSE': {
+			return new RscmError('CANNOT_BIND', `Another program already listens on ${where}.`, {
+				field,
+				hint: 'Choose another port, or stop that program (`ss -ltnp` shows which one).',
+			});
+		}
+
+		case 'EACCES': {
+			return new RscmError('CANNOT_BIND', `This account may not listen on ${where}: ports below 1024 need privileges.`, {
+				field,
+				hint: 'Choose a port from 1024 up, or let the report server bind it (setcap cap_net_bind_service, or the sysctl net.ipv4.ip_unprivileged_port_start).',
+			});
+		}
+
+		case 'EADDRNOTAVAIL': {
+			return new RscmError('CANNOT_BIND', `${ipAddress} is not an address of this machine.`, {
+				field: 'ipAddress',
+				hint: 'Choose All Assigned, or an address that `ip -brief address` lists.',
+			});
+		}
+
+		default: {
+			return new RscmError('CANNOT_BIND', `Cannot listen on ${where} (${code ?? 'unknown error'}).`, {field: 'ipAddress'});
+		}
+	}
+}
+
+/** Listens on the address and port for a moment, as the report server will; the error code when it cannot. */
+async function listenBriefly(ipAddress: string, port: number): Promise<string | undefined> {
+	return new Promise(resolve => {
+		const server = createServer();
+		server.once('error', (error: NodeJS.ErrnoException) => {
+			resolve(error.code);
+		});
+		// No host for All Assigned: every address, IPv6 and IPv4, as HTTP.sys's + reservation.
+		server.listen({host: ipAddress === allAssigned ? undefined : ipAddress, port, exclusive: true}, () => {
+			server.close(() => {
+				resolve(undefined);
+			});
+		});
+	});
+}
+
+/**
+ * SSRS checks that its URL reservations can be made; rscm checks that each port can be listened on, on its address,
+ * by this account. A port this instance's reservations already hold on an overlapping address is not tried: the
+ * report server itself may be listening on it.
+ */
+export async function checkCanListen(settings: UrlSettings, reserved: readonly UrlSettings[]): Promise<void> {
+	const ports = [['tcpPort', settings.tcpPort], ['httpsPort', settings.httpsPort]] as const;
+	for (const [field, port] of ports) {
+		if (port === undefined) continue;
+		const ours = reserved.some(other => sameAddressSpace(settings.ipAddress, other.ipAddress) && (other.tcpPort === port || other.httpsPort === port));
+		if (ours) continue;
+		const code = await listenBriefly(settings.ipAddress, port);
+		if (code !== undefined) throw bindError(code, settings.ipAddress, port, field);
+	}
+}
+
+/**
+ * Validates the form against the other reservation, the file system and this machine's addresses and ports, then
+ * saves it in the local settings.
+ */
 export async function applyUrlSettings(session: Session, target: UrlTarget, input: UrlSettingsInput): Promise<UrlSettings> {
 	const otherTarget: UrlTarget = target === 'webService' ? 'webPortal' : 'webService';
 	const parsed = parseUrlSettings(input, session.settings.get(otherTarget), otherTarget);
 	const settings = {...parsed, certificateFile: await checkCertificateFile(parsed.certificateFile)};
+	await checkCanListen(settings, [session.settings.get(target), session.settings.get(otherTarget)]);
 	// The settings file is JSON: an unset HTTPS port is left out rather than written as undefined.
 	const stored = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as UrlSettings;
 	await session.settings.set({[target]: stored});

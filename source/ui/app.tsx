@@ -84,6 +84,14 @@ function Shell({
 	}, []);
 	const enterPage = useCallback(() => setFocus('page'), [setFocus]);
 	const leave = useCallback(() => setFocus('list'), [setFocus]);
+	const open = useCallback(
+		(id: string) => {
+			if (!pages.some(page => page.id === id)) return;
+			select(id);
+			setFocus('page');
+		},
+		[pages, select, setFocus],
+	);
 	const report = useCallback((result: PageResult) => {
 		const entry: ResultEntry = {id: nextResultId.current++, ok: result.ok, message: toOneLine(result.message)};
 		setResults(previous => [...previous.slice(-(resultsKept - 1)), entry]);
@@ -156,7 +164,9 @@ function Shell({
 								const Page = page.component;
 								const visible = page.id === selectedId;
 								return (
-									<Box key={page.id} display={visible ? 'flex' : 'none'} flexDirection="column">
+									// flexShrink 0: a page taller than the panel is clipped at the bottom. Shrunk to fit instead, Yoga
+									// gives some rows no height and the next row is drawn over them.
+									<Box key={page.id} display={visible ? 'flex' : 'none'} flexDirection="column" flexShrink={0}>
 										<Page
 											focused={visible && pageFocused}
 											visible={visible}
@@ -166,6 +176,7 @@ function Shell({
 											leave={leave}
 											exitSignal={lifecycle.signal}
 											onExitRequest={lifecycle.onExitRequest}
+											open={open}
 										/>
 									</Box>
 								);
@@ -173,10 +184,10 @@ function Shell({
 					</Panel>
 				</Box>
 				{helpOpen ? (
-					<HelpOverlay width={size.columns} height={layout.bodyHeight} onClose={() => setHelpOpen(false)} />
+					<HelpOverlay width={size.columns} height={layout.bodyHeight} page={selectedId} onClose={() => setHelpOpen(false)} />
 				) : null}
 				<ResultsPane entries={results} width={size.columns} height={layout.resultsHeight} />
-				<KeyHints scope={scope} width={size.columns} status={status} />
+				<KeyHints scope={scope} page={selectedId} width={size.columns} status={status} />
 			</Box>
 		</>
 	);

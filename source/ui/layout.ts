@@ -1,10 +1,12 @@
 import type {TerminalSize} from './hooks/use-terminal-size.ts';
+import {navigationListWidth} from './components/NavigationList.tsx';
 import {panelInnerSize} from './components/Panel.tsx';
+import {designPages} from './page-types.ts';
 
 export const minimumSize: TerminalSize = {columns: 80, rows: 24};
 
-/** The navigation list's column: the longest entry, "› 9 Subscription Settings" (25), plus the border. */
-export const navigationWidth = 27;
+/** The navigation list's column: the longest entry ("› 9 Subscription Settings", 25 today) plus the border. */
+export const navigationWidth = navigationListWidth(designPages) + 2;
 
 export type ShellLayout = {
 	tooSmall: boolean;

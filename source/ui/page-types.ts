@@ -42,11 +42,20 @@ export type PageProps = {
 	 * Returns the function that unregisters it; call that when the work is over.
 	 */
 	onExitRequest: (cleanup: ExitCleanup) => () => void;
+	/**
+	 * Shows another page, by its id (`designPages`), with the focus inside it, as if the admin had selected it in the
+	 * list and pressed Enter: a page's "go there" line (Status's Re-entry line, Delete's last step) calls
+	 * `open('data-sources')`. An unknown id does nothing.
+	 */
+	open: (pageId: string) => void;
 };
 
 export type PageDefinition = {
 	id: string;
-	/** The number shown in the list and typed to jump there; 10 is typed as 0. */
+	/**
+	 * The page's place in the list. Pages 1-10 are shown with it and jumped to by typing it (10 as 0); a page after
+	 * the tenth has no digit left and is shown without one, reached with ↑/↓.
+	 */
 	number: number;
 	title: string;
 	component: React.ComponentType<PageProps>;
@@ -72,4 +81,6 @@ export const designPages = [
 	{id: 'encryption-keys', number: 8, title: 'Encryption Keys'},
 	{id: 'subscription-settings', number: 9, title: 'Subscription Settings'},
 	{id: 'scale-out', number: 10, title: 'Scale-out Deployment'},
+	// Not a page of the SSRS Configuration Manager: SSRS re-enters data source credentials in the web portal.
+	{id: 'data-sources', number: 11, title: 'Data Sources'},
 ] as const satisfies ReadonlyArray<Omit<PageDefinition, 'component'>>;

@@ -5,6 +5,9 @@ import {debugEnabled, formatError} from '../commands/output.ts';
 import {signalExitCode} from '../commands/termination-signals.ts';
 import {RscmError} from '../core/errors.ts';
 import App, {type ShellTitle} from './app.tsx';
+import {asciiOutput} from './ascii-output.ts';
+import type {Charset} from './charset.ts';
+import {CharsetContext} from './contexts/charset-context.ts';
 import {UiLifecycle, type ExitReason, type StopOutcome} from './lifecycle.ts';
 import type {PageDefinition} from './page-types.ts';
 import {assertInteractiveTerminal, openTerminalSession} from './terminal.ts';
@@ -17,6 +20,10 @@ export type RunUiOptions = {
 	initialFocus?: 'list' | 'page';
 	/** Wraps the shell in the caller's providers (the core session the pages read); the shell stays core-free. */
 	wrap?: (app: React.ReactElement) => React.ReactNode;
+	/** Unicode or plain ASCII (charset.ts); Unicode by default. */
+	charset?: Charset;
+	/** Ink's screen-reader output: a linear, labelled reading instead of the drawn screen. */
+	screenReader?: boolean;
 };
 
 /**
@@ -63,8 +70,12 @@ function writeQuietly(stream: NodeJS.WriteStream, text: string): void {
  * Call it only on a terminal; `assertInteractiveTerminal()` says why not otherwise.
  */
 export async function runUi(options: RunUiOptions): Promise<number> {
-	const {stdin, stdout, stderr} = process;
-	assertInteractiveTerminal(stdin, stdout);
+	const {stdin} = process;
+	assertInteractiveTerminal(stdin, process.stdout);
+	const charset = options.charset ?? 'unicode';
+	// In ASCII mode everything written to the terminal passes the transliteration, the error printed on exit too.
+	const stdout = charset === 'ascii' ? asciiOutput(process.stdout) : process.stdout;
+	const stderr = charset === 'ascii' ? asciiOutput(process.stderr) : process.stderr;
 
 	let instance: Instance | undefined;
 	let exitCode = 0;
@@ -130,9 +141,9 @@ export async function runUi(options: RunUiOptions): Promise<number> {
 			/>
 		);
 		instance = render(
-			options.wrap === undefined ? app : options.wrap(app),
+			<CharsetContext.Provider value={charset}>{options.wrap === undefined ? app : options.wrap(app)}</CharsetContext.Provider>,
 			// Ctrl+C is ours: pages clean up before the exit (Ink's own handler would unmount at once).
-			{stdin, stdout, stderr, exitOnCtrlC: false},
+			{stdin, stdout, stderr, exitOnCtrlC: false, isScreenReaderEnabled: options.screenReader},
 		);
 		await instance.waitUntilExit();
 	} catch (error) {

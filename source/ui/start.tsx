@@ -1,8 +1,10 @@
+import process from 'node:process';
 import {parseArgs} from 'node:util';
 import {claimTerminationSignals} from '../commands/termination-signals.ts';
 import {openSession, machineName, type SessionOptions} from '../core/session.ts';
 import {getStatus} from '../core/status.ts';
 import {displayText} from '../core/terminal-text.ts';
+import {detectCharset} from './charset.ts';
 
 /**
  * Opens the Configuration Manager: one core session for the life of the UI, the status loaded before the first
@@ -12,9 +14,18 @@ import {displayText} from '../core/terminal-text.ts';
 export async function startConfigurationManager(argv: string[]): Promise<number> {
 	const {values} = parseArgs({
 		args: argv,
-		options: {catalog: {type: 'string'}, 'instance-dir': {type: 'string'}},
+		options: {
+			catalog: {type: 'string'},
+			'instance-dir': {type: 'string'},
+			ascii: {type: 'boolean'},
+			unicode: {type: 'boolean'},
+			'screen-reader': {type: 'boolean'},
+		},
 		strict: false,
 	});
+	// Decided once, before the first frame: a terminal does not change its character set while rscm runs.
+	const charset = detectCharset(process.env, {ascii: values.ascii === true, unicode: values.unicode === true});
+	const screenReader = values['screen-reader'] === true || process.env['INK_SCREEN_READER'] === 'true';
 	const options: SessionOptions = {
 		catalog: typeof values.catalog === 'string' ? values.catalog : undefined,
 		instanceDirectory: typeof values['instance-dir'] === 'string' ? values['instance-dir'] : undefined,
@@ -43,6 +54,8 @@ export async function startConfigurationManager(argv: string[]): Promise<number>
 		initialPage,
 		// First run: the focus starts on the Database page's "Create catalog" button, one Enter creates the catalog.
 		initialFocus: firstRun ? 'page' : 'list',
+		charset,
+		screenReader,
 		// Pages get the session through context, so the shell itself knows nothing of the core.
 		wrap: children => (
 			<SessionProvider initialSession={session} initialStatus={status} options={options}>

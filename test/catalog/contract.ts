@@ -905,6 +905,86 @@ export function catalogContract(
 		);
 	});
 
+	contract('findDataSources pages by name both ways in byte order, from either end', async (t, {catalog}) => {
+		const all = ['A', 'Z', 'a', 'b', 'c', 'é'];
+		await catalog.write(async tx => tx.insertDataSources(['c', 'é', 'A', 'b', 'Z', 'a'].map(name => ({name, createdAt: t0, updatedAt: t1}))));
+		const names = async (query: Parameters<CatalogTx['findDataSources']>[0]) =>
+			(await catalog.read(async tx => tx.findDataSources(query))).map(row => row.name);
+		t.deepEqual(await names({limit: 10}), all);
+		t.deepEqual(await names({limit: 2}), ['A', 'Z']);
+		t.deepEqual(await names({after: 'Z', limit: 2}), ['a', 'b']);
+		t.deepEqual(await names({after: 'a', inclusive: true, limit: 2}), ['a', 'b']);
+		// A name that is not there still places the page: after "B" comes "Z".
+		t.deepEqual(await names({after: 'B', inclusive: true, limit: 1}), ['Z']);
+		t.deepEqual(await names({before: 'b', fromEnd: true, limit: 2}), ['Z', 'a']);
+		t.deepEqual(await names({fromEnd: true, limit: 2}), ['c', 'é']);
+		t.deepEqual(await names({before: 'A', fromEnd: true, limit: 5}), []);
+		t.deepEqual(await names({after: 'é', limit: 5}), []);
+		const [first] = await catalog.read(async tx => tx.findDataSources({limit: 1}));
+		t.deepEqual(first, {name: 'A', createdAt: t0, updatedAt: t1});
+		t.is(await catalog.read(async tx => tx.countDataSources()), 6);
+	});
+
+	contract('findDataSources and countDataSources filter by a substring in any case; LIKE wildcards are plain', async (t, {catalog}) => {
+		const stored = ['Sales Europe', 'sales_us', 'SALESX', 'École', '100% Sales', 'Back\\Office', 'Marketing'];
+		await catalog.write(async tx => tx.insertDataSources(stored.map(name => ({name, createdAt: t0, updatedAt: t0}))));
+		const matching = async (contains: string) => {
+			const rows = await catalog.read(async tx => tx.findDataSources({contains, limit: 100}));
+			t.is(await catalog.read(async tx => tx.countDataSources(contains)), rows.length, `count of "${contains}"`);
+			return rows.map(row => row.name);
+		};
+
+		t.deepEqual(await matching('sales'), ['100% Sales', 'SALESX', 'Sales Europe', 'sales_us']);
+		t.deepEqual(await matching('SALES E'), ['Sales Europe']);
+		t.deepEqual(await matching('éc'), ['École']);
+		// `_` and `%` would match any character(s) as LIKE wildcards; typed in a filter they are themselves.
+		t.deepEqual(await matching('s_u'), ['sales_us']);
+		t.deepEqual(await matching('%'), ['100% Sales']);
+		t.deepEqual(await matching('0%'), ['100% Sales']);
+		t.deepEqual(await matching('k\\o'), ['Back\\Office']);
+		t.deepEqual(await matching('\\'), ['Back\\Office']);
+		t.deepEqual(await matching('nothing'), []);
+		// Filter and keyset paging combine: the page after "SALESX" among the matches.
+		t.deepEqual(
+			(await catalog.read(async tx => tx.findDataSources({contains: 'sales', after: 'SALESX', limit: 1}))).map(row => row.name),
+			['Sales Europe'],
+		);
+		t.deepEqual(
+			(await catalog.read(async tx => tx.findDataSources({contains: 'sales', before: 'sales_us', fromEnd: true, limit: 2}))).map(row => row.name),
+			['SALESX', 'Sales Europe'],
+		);
+	});
+
+	contract('secretsOfOwners reads the values of the named owners of one kind only; deleteDataSource says whether one was there', async (t, {catalog}) => {
+		await catalog.write(async tx => {
+			await tx.insertKeyVersion(keyVersion(1));
+			for (const name of ['Sales', 'HR', 'Ops']) {
+				await tx.upsertDataSource(name);
+				await tx.putSecret(password(name), bytes(1), 1);
+			}
+
+			await tx.putSecret({kind: 'datasource', owner: 'Sales', field: 'username'}, bytes(2), 1);
+			await tx.markSecretNeedsReentry({kind: 'setting', owner: 'Sales', field: 'password'});
+		});
+		await catalog.read(async tx => {
+			const rows = await tx.secretsOfOwners('datasource', ['Sales', 'Ops', 'Missing']);
+			t.deepEqual(rows.map(row => `${row.kind}/${row.owner}/${row.field}`).sort(), [
+				'datasource/Ops/password',
+				'datasource/Sales/password',
+				'datasource/Sales/username',
+			]);
+			t.deepEqual(await tx.secretsOfOwners('datasource', []), []);
+			t.deepEqual((await tx.secretsOfOwners('setting', ['Sales'])).map(row => row.needsReentry), [true]);
+		});
+		t.true(await catalog.write(async tx => tx.deleteDataSource('HR')));
+		t.false(await catalog.write(async tx => tx.deleteDataSource('HR')));
+		await catalog.read(async tx => {
+			t.deepEqual((await tx.listDataSources()).map(row => row.name), ['Ops', 'Sales']);
+			// The row only: the core removes the values in the same transaction.
+			t.is((await tx.secretsOfOwners('datasource', ['HR'])).length, 1);
+		});
+	});
+
 	contract('copy inserts keep ids and fields, and later inserts get new ids', async (t, {catalog}) => {
 		const secrets = [
 			{id: 7, kind: 'datasource' as const, owner: 'Sales', field: 'password', ciphertext: bytes(9, 9), keyVersion: 2, needsReentry: false, updatedAt: t0},

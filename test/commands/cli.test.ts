@@ -375,7 +375,7 @@ test('key verify exits 1 for a backup that cannot be restored here: too old (BAC
 
 	// Status says the backup is outdated, not missing, and which version it lacks.
 	t.like(parseJson(await runCli(['status', '--json'], {env})), {primaryKey: {version: 2, backedUpAt: undefined}, outdatedBackup: {version: 1}});
-	t.regex((await runCli(['status'], {env})).stdout, /Last backup: {5}outdated — \S+ holds version 1, not version 2: back up the key now/);
+	t.regex((await runCli(['status'], {env})).stdout, /Last backup: {5}outdated — \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC holds version 1, not version 2: back up the key now/);
 	const outdated = assertJsonError(t, await runCli(['key', 'verify', '--file', file, '--password-stdin', '--json'], {env, ...password}), 'BACKUP_OUTDATED');
 	t.regex(outdated.message, /lacks live key version\(s\) 2/);
 	// The human report still says what the file holds before the error.

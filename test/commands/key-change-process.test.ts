@@ -2,6 +2,7 @@ import {setTimeout as delay} from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import test, {type ExecutionContext} from 'ava';
 import {readAllSecrets, showDataSource} from '../../source/core/data-sources.ts';
+import {formatCount} from '../../source/core/display-format.ts';
 import {changeKey, pendingRotation} from '../../source/core/key-change.ts';
 import {dataSourceName, dataSourceValues, joinedInstance, loadDataSources, openTestSession, type Deployment} from '../helpers/catalog-fixtures.ts';
 import {assertBuilt, cliPath, collect, parseJson, spawnCli, type JsonError} from '../helpers/run-cli.ts';
@@ -113,7 +114,7 @@ test.serial('Ctrl+C on a terminal: the progress line ends, then the stop message
 	// On a terminal the command shows `\rRe-encrypting: N of M`; Ctrl+C there is the terminal's SIGINT.
 	const term = spawnTerm(process.execPath, [cliPath, 'key', 'change', '--yes'], {env, cols: 200});
 	t.teardown(() => term.dispose());
-	await term.waitForText(new RegExp(`Re-encrypting: [1-9]\\d* of ${values}`), 30_000);
+	await term.waitForText(new RegExp(`Re-encrypting: [1-9][\\d,]* of ${formatCount(values)}`), 30_000);
 	await term.press('ctrlC');
 	const exit = await term.exit;
 	t.is(exit.exitCode, 130, term.rawOutput());
@@ -122,12 +123,12 @@ test.serial('Ctrl+C on a terminal: the progress line ends, then the stop message
 	t.regex(
 		output,
 		new RegExp(
-			`Re-encrypting: \\d+ of ${values}(\\^C)?\r\nrscm: Key change stopped after (\\d+) of ${values} values\\. \\[CANCELLED\\]\r\nRun the key change again to resume where it stopped\\.\r\n$`,
+			`Re-encrypting: [\\d,]+ of ${formatCount(values)}(\\^C)?\r\nrscm: Key change stopped after ([\\d,]+) of ${formatCount(values)} values\\. \\[CANCELLED\\]\r\nRun the key change again to resume where it stopped\\.\r\n$`,
 		),
 	);
-	const stoppedAt = Number(/stopped after (\d+) of/.exec(output)?.[1]);
+	const stoppedAt = Number(/stopped after ([\d,]+) of/.exec(output)?.[1]?.replaceAll(',', ''));
 	// The last progress shown is the count the message gives: the batch in flight was committed, then it stopped.
-	t.true(output.includes(`Re-encrypting: ${stoppedAt} of ${values}`));
+	t.true(output.includes(`Re-encrypting: ${formatCount(stoppedAt)} of ${formatCount(values)}`));
 	t.deepEqual(rotationRow(deployment.catalogPath), {done: stoppedAt, total: values, to_version: 2});
 	t.false(output.includes('    at '), 'no stack trace');
 });

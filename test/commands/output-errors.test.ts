@@ -100,7 +100,7 @@ test('`rscm key change --yes | head -1` in a shell with pipefail: the first line
 	});
 	const result = await collect(child);
 	t.is(result.code, 0, result.stderr);
-	t.regex(result.stdout, /^Finished key change: version 2 \([\da-f-]+\) is primary; 3000 values re-encrypted; version 1 retired\.\n$/);
+	t.regex(result.stdout, /^Finished key change: version 2 \([\da-f-]+\) is primary; 3,000 values re-encrypted; version 1 retired\.\n$/);
 	t.is(result.stderr, '');
 });
 

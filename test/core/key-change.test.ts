@@ -162,7 +162,7 @@ test('a live lease makes a second change refuse with BUSY; an expired or dead on
 
 	await setLease(liveOwner, soon());
 	const busy = await rejectsWithCode(t, changeKey(other), 'BUSY');
-	t.regex(busy.message, /500 of 3000/);
+	t.regex(busy.message, /500 of 3,000/);
 	t.is((await pendingRotation(other))!.done, 500);
 
 	// A live lease on another machine is respected even though its pid means nothing here.

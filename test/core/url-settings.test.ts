@@ -1,15 +1,18 @@
 import {chmod, mkdir, writeFile} from 'node:fs/promises';
+import {createServer} from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import test, {type ExecutionContext} from 'ava';
 import {isRscmError} from '../../source/core/errors.ts';
 import {
 	applyUrlSettings,
+	bindError,
 	defaultUrlSettings,
 	getUrlSettings,
 	parseUrlSettings,
 	resultingUrls,
 	toUrlSettingsInput,
+	allAssigned as allAssignedAddress,
 	type UrlSettingsInput,
 } from '../../source/core/url-settings.ts';
 import {openLocalSettings} from '../../source/instance/local-settings.ts';
@@ -100,4 +103,63 @@ test('apply saves in the local settings and checks the certificate file on disk'
 	await applyUrlSettings(session, 'webService', form({tcpPort: '8080'}));
 	t.is(getUrlSettings(session, 'webService').httpsPort, undefined);
 	t.is(getUrlSettings(session, 'webService').certificateFile, undefined);
+});
+
+/** A port another program listens on, for the length of the test. */
+async function portInUse(t: ExecutionContext, host: string): Promise<number> {
+	const server = createServer();
+	await new Promise<void>(resolve => {
+		server.listen({host, port: 0}, resolve);
+	});
+	t.teardown(() => server.close());
+	return (server.address() as {port: number}).port;
+}
+
+test('apply checks that each port can be listened on, on its address: CANNOT_BIND at the field, nothing saved', async t => {
+	const deployment = await newDeployment(t);
+	const session = await deployment.open('a');
+	const port = await portInUse(t, '127.0.0.1');
+
+	const inUse = await t.throwsAsync(applyUrlSettings(session, 'webService', form({ipAddress: '127.0.0.1', tcpPort: String(port)})));
+	t.true(isRscmError(inUse, 'CANNOT_BIND'), String(inUse));
+	t.is((inUse as {field?: string}).field, 'tcpPort');
+	t.is(inUse!.message, `Another program already listens on 127.0.0.1:${port}.`);
+	// All Assigned covers 127.0.0.1: the same port is taken there too.
+	t.is(((await t.throwsAsync(applyUrlSettings(session, 'webService', form({tcpPort: String(port)})))) as {field?: string}).field, 'tcpPort');
+	// The HTTPS port is checked as well, at its own field.
+	const directory = await tempDirectory(t);
+	const certificate = path.join(directory, 'server.pem');
+	await writeFile(certificate, '-----BEGIN CERTIFICATE-----\n');
+	const https = await t.throwsAsync(applyUrlSettings(session, 'webService', form({ipAddress: '127.0.0.1', tcpPort: '8080', httpsPort: String(port), certificateFile: certificate})));
+	t.true(isRscmError(https, 'CANNOT_BIND'));
+	t.is((https as {field?: string}).field, 'httpsPort');
+
+	// An address this machine does not have (TEST-NET-1, RFC 5737): at IP Address.
+	const foreign = await t.throwsAsync(applyUrlSettings(session, 'webService', form({ipAddress: '192.0.2.1', tcpPort: '8080'})));
+	t.true(isRscmError(foreign, 'CANNOT_BIND'), String(foreign));
+	t.is((foreign as {field?: string}).field, 'ipAddress');
+	t.regex(foreign!.message, /192\.0\.2\.1 is not an address of this machine/);
+	t.deepEqual(getUrlSettings(session, 'webService'), service);
+});
+
+test('a port this instance already reserves is not tried: its own report server may be listening on it', async t => {
+	const deployment = await newDeployment(t);
+	const session = await deployment.open('a');
+	const port = await portInUse(t, '127.0.0.1');
+	await session.settings.set({webService: {...service, ipAddress: '127.0.0.1', tcpPort: port}});
+	// Saved again with another directory: the port is the reservation's own.
+	await applyUrlSettings(session, 'webService', form({virtualDirectory: 'RS', ipAddress: '127.0.0.1', tcpPort: String(port)}));
+	t.is(getUrlSettings(session, 'webService').virtualDirectory, 'RS');
+	// The portal on the same port and address, another directory: shared, as HTTP.sys shares it.
+	await applyUrlSettings(session, 'webPortal', form({virtualDirectory: 'Reports', ipAddress: '127.0.0.1', tcpPort: String(port)}));
+	t.is(getUrlSettings(session, 'webPortal').tcpPort, port);
+});
+
+test('a port below 1024 without the privilege is named as such (EACCES), with what to do', t => {
+	const error = bindError('EACCES', allAssignedAddress, 80, 'tcpPort');
+	t.is(error.code, 'CANNOT_BIND');
+	t.is(error.field, 'tcpPort');
+	t.is(error.message, 'This account may not listen on port 80 (All Assigned): ports below 1024 need privileges.');
+	t.regex(error.hint ?? '', /1024/);
+	t.is(bindError('EADDRINUSE', '::1', 8080, 'httpsPort').message, 'Another program already listens on [::1]:8080.');
 });

@@ -26,7 +26,7 @@ test.serial('first run opens on Database; one key press creates the catalog; Sta
 	t.teardown(() => term.dispose());
 	await term.waitForText('No catalog exists here yet');
 	t.regex(term.screen(), /━ Database ━/);
-	t.regex(term.screen(), /\[ Create catalog \]/);
+	t.regex(term.screen(), /\[>Create catalog<\]/, 'the focus is on Create catalog');
 
 	t.false(existsSync(path.join(dataHome, 'rscm', 'catalog.db')), 'nothing is created before the admin asks');
 	// One key press.

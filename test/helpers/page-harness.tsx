@@ -18,7 +18,7 @@ export async function renderPage(
 	t: ExecutionContext,
 	session: Session,
 	pageId: string,
-	options: {catalog?: string; columns?: number; rows?: number} = {},
+	options: {catalog?: string; columns?: number; rows?: number; refreshIntervalMs?: number} = {},
 ): Promise<RenderedPage> {
 	const status = await getStatus(session);
 	// As start.tsx does: the initial page's code is loaded before the first frame.
@@ -28,6 +28,7 @@ export async function renderPage(
 			initialSession={session}
 			initialStatus={status}
 			options={{catalog: options.catalog, instanceDirectory: session.instanceDirectory, env: {}}}
+			refreshIntervalMs={options.refreshIntervalMs}
 		>
 			<App
 				pages={pages}

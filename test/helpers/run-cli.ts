@@ -24,6 +24,8 @@ export type CliOptions = {
 	env?: Record<string, string | undefined>;
 	bin?: 'rscm' | 'rskeymgmt';
 	timeoutMs?: number;
+	/** The working directory (the project's by default): where relative paths given to the command resolve. */
+	cwd?: string;
 };
 
 export type CliResult = {
@@ -47,7 +49,7 @@ function childEnvironment(extra: Record<string, string | undefined> = {}): NodeJ
 
 export function spawnCli(args: readonly string[], options: CliOptions = {}): ChildProcess {
 	const child = spawn(process.execPath, [options.bin === 'rskeymgmt' ? rskeymgmtPath : cliPath, ...args], {
-		cwd: root,
+		cwd: options.cwd ?? root,
 		env: childEnvironment(options.env),
 		stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
 	});

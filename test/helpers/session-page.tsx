@@ -12,6 +12,8 @@ import {frame, settle} from './ink.ts';
 
 export type RenderedPage = ReturnType<typeof render> & {
 	results: PageResult[];
+	/** The page ids the page asked the shell to open (PageProps.open), in order. */
+	opened: string[];
 	/** Quits the way the shell does: aborts exitSignal, then waits for every registered clean-up; returns their outcomes. */
 	requestExit: () => Promise<ExitOutcome[]>;
 	cleanups: Set<ExitCleanup>;
@@ -28,6 +30,7 @@ export async function renderPage(
 	size: {width?: number; height?: number} = {},
 ): Promise<RenderedPage> {
 	const results: PageResult[] = [];
+	const opened: string[] = [];
 	const exit = new AbortController();
 	const cleanups = new Set<ExitCleanup>();
 	const status = await getStatus(session);
@@ -47,6 +50,7 @@ export async function renderPage(
 							cleanups.add(cleanup);
 							return () => cleanups.delete(cleanup);
 						}}
+						open={pageId => opened.push(pageId)}
 					/>
 				</SessionProvider>
 			</ModalProvider>
@@ -56,6 +60,7 @@ export async function renderPage(
 	await settle();
 	return Object.assign(rendered, {
 		results,
+		opened,
 		cleanups,
 		async requestExit() {
 			exit.abort();

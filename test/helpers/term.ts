@@ -63,6 +63,12 @@ export function childEnvironment(extra: Record<string, string | undefined> = {})
 	const env: Record<string, string | undefined> = {...process.env};
 	for (const name of inheritedVariablesToDrop) delete env[name];
 	env['TERM'] = 'xterm-256color';
+	// A UTF-8 locale, whatever the machine's: under LANG=C the manager draws ASCII (tests that want it say so).
+	delete env['LC_ALL'];
+	delete env['LC_CTYPE'];
+	env['LANG'] = 'C.UTF-8';
+	// Not started by `npm start`, whatever ran the tests: the Backup dialog suggests the working directory.
+	delete env['npm_lifecycle_event'];
 	Object.assign(env, extra);
 	return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }

@@ -240,9 +240,16 @@ for (const [backend, maybe] of [
 		const init = parseJson<{installationId: string}>(await cli('a', ['init', '--name', 'A', '--json']));
 		t.is((await cli('a', ['datasource', 'set', 'Sales'], JSON.stringify({password: 'sales-pw'}))).code, 0);
 		// The attack (attack 3): an instance of the attacker's registers, then is marked joined under A's names.
-		const rogue = parseJson<{installationId: string}>(await cli('evil', ['init', '--name', 'A', '--json']));
-		const [real] = await sql.rows('SELECT machine, joined_at FROM instances WHERE installation_id = $1', init.installationId);
-		await sql.run('UPDATE instances SET machine = $1, joined_at = $2 WHERE installation_id = $3', real!['machine'], real!['joined_at'], rogue.installationId);
+		// (rscm refuses a second instance named A on one machine, so the attacker renames its own in the tables.)
+		const rogue = parseJson<{installationId: string}>(await cli('evil', ['init', '--name', 'EVIL', '--json']));
+		const [real] = await sql.rows('SELECT machine, instance_name, joined_at FROM instances WHERE installation_id = $1', init.installationId);
+		await sql.run(
+			'UPDATE instances SET machine = $1, instance_name = $2, joined_at = $3 WHERE installation_id = $4',
+			real!['machine'],
+			real!['instance_name'],
+			real!['joined_at'],
+			rogue.installationId,
+		);
 
 		const change = await cli('a', ['key', 'change', '--yes', '--json']);
 		t.is(errorCode(change), 'KEYRING_TAMPERED');

@@ -51,9 +51,35 @@ test('footer hints come from the table and fit 80 columns', t => {
 	t.true(hintsFor('list').some(hint => hint.text === 'quit' && hint.keys === 'q'));
 	t.false(hintsFor('dialog').some(hint => hint.keys === '?'));
 	t.deepEqual(
-		bindingsByScope().map(section => section.scope),
-		['list', 'page', 'dialog', 'global'],
+		bindingsByScope().map(section => section.title),
+		['Page list', 'Inside a page', 'Dialogs', 'Anywhere'],
 	);
+	t.deepEqual(
+		bindingsByScope('data-sources').map(section => section.title),
+		['Page list', 'Inside a page', 'Dialogs', 'Anywhere', 'Data Sources page'],
+	);
+	t.deepEqual(bindingsByScope('status').length, 4);
+});
+
+test('keys of one page are hinted on that page only, first, and listed under its title in the help', t => {
+	const onDataSources = hintsFor('page', 'data-sources');
+	t.deepEqual(onDataSources.slice(0, 4), [
+		{keys: '/', text: 'filter'},
+		{keys: 'n', text: 'new'},
+		{keys: 'Enter', text: 'edit'},
+		{keys: 'x', text: 'remove'},
+	]);
+	// Enter "edit" replaces Enter "press" there, and the line still fits 80 columns with ? help.
+	t.false(onDataSources.some(hint => hint.text === 'press'));
+	const line = onDataSources.map(hint => `${hint.keys} ${hint.text}`).join('  ');
+	t.true(line.slice(0, 80).includes('? help'), line);
+	for (const page of [undefined, 'status', 'scale-out']) t.false(hintsFor('page', page).some(hint => hint.keys === '/' || hint.keys === 'n'));
+	t.false(bindingsByScope('data-sources')[1]!.bindings.some(binding => binding.id.startsWith('dataSources.')));
+	t.true(matchesBinding('dataSources.pageDown', '', {...noKey, pageDown: true}));
+	t.true(matchesBinding('dataSources.pageUp', '', {...noKey, pageUp: true}));
+	// Ink's Delete key (and Backspace) both arrive as `delete`.
+	t.true(matchesBinding('dataSources.remove', '', {...noKey, delete: true}));
+	t.true(matchesBinding('dataSources.remove', 'x', noKey));
 });
 
 test('splitKeys separates keys that arrived in one read, keeps printable runs whole', t => {

@@ -31,7 +31,8 @@ test('shows title, message and OK/Cancel in a bordered dialog', async t => {
 	t.regex(output, /┏━ Change Encryption Key ━+┓/);
 	t.true(output.includes('Create a new key?'));
 	t.true(output.includes('Content is re-encrypted.'));
-	t.true(output.includes('[ OK ]  [ Cancel ]'));
+	// The focus is in the characters (README, Accessibility): Cancel has it first.
+	t.true(output.includes('[ OK ]  [>Cancel<]'));
 	rendered.unmount();
 });
 
@@ -44,7 +45,9 @@ test('Cancel has the focus first: Enter alone cancels', async t => {
 
 test('Shift+Tab to OK, Enter confirms', async t => {
 	const {events, rendered} = setup();
-	await press(rendered, 'shiftTab', 'enter');
+	await press(rendered, 'shiftTab');
+	t.true(frame(rendered).includes('[>OK<]  [ Cancel ]'));
+	await press(rendered, 'enter');
 	t.deepEqual(events, ['confirm']);
 	rendered.unmount();
 });
@@ -59,6 +62,8 @@ test('Esc cancels', async t => {
 test('the DELETE variant confirms only after the word is typed exactly', async t => {
 	const {events, rendered} = setup({requireText: 'DELETE'});
 	t.true(frame(rendered).includes('Type DELETE to confirm:'));
+	// Disabled shows in the characters too, and keeps the button's width.
+	t.true(frame(rendered).includes('[-OK-]  [ Cancel ]'));
 	// OK is disabled and skipped: Tab from the field goes to Cancel.
 	await press(rendered, 'D', 'E', 'L', 'tab', 'enter');
 	t.deepEqual(events, ['cancel']);

@@ -19,6 +19,7 @@ const props: PageProps = {
 	leave() {},
 	exitSignal: new AbortController().signal,
 	onExitRequest: () => () => {},
+	open() {},
 };
 
 /** A page that shows what was typed into it. */

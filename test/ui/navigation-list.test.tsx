@@ -1,7 +1,8 @@
 import {useState} from 'react';
 import test from 'ava';
 import {render} from 'ink-testing-library';
-import NavigationList, {pageNumberForDigit} from '../../source/ui/components/NavigationList.tsx';
+import NavigationList, {navigationListWidth, pageNumberForDigit} from '../../source/ui/components/NavigationList.tsx';
+import {navigationWidth} from '../../source/ui/layout.ts';
 import {designPages} from '../../source/ui/page-types.ts';
 import {frame, press} from '../helpers/ink.ts';
 
@@ -16,14 +17,39 @@ function selectedLine(output: string): string | undefined {
 	return output.split('\n').find(line => line.startsWith('›'));
 }
 
-test('lists the ten pages in SSRS order, numbered, the selection marked', t => {
+test('lists the ten pages in SSRS order, numbered, the selection marked, then Data Sources without a number', t => {
 	const rendered = render(<Harness />);
 	const lines = frame(rendered).split('\n');
-	t.is(lines.length, 10);
+	t.is(lines.length, 11);
 	t.is(lines[0]!.trimEnd(), '› 1 Report Server Status');
 	t.is(lines[7]!.trimEnd(), '  8 Encryption Keys');
 	t.is(lines[9]!.trimEnd(), ' 10 Scale-out Deployment');
+	t.is(lines[10]!.trimEnd(), '    Data Sources');
 	rendered.unmount();
+});
+
+test('the eleventh page is reached with ↓ past the tenth; the digits still jump to pages 1-10 only', async t => {
+	const rendered = render(<Harness />);
+	await press(rendered, '0', 'down');
+	t.is(selectedLine(frame(rendered))?.trimEnd(), '›   Data Sources');
+	await press(rendered, 'down');
+	t.is(selectedLine(frame(rendered))?.trimEnd(), '›   Data Sources');
+	await press(rendered, 'up');
+	t.is(selectedLine(frame(rendered))?.trimEnd(), '›10 Scale-out Deployment');
+	for (const digit of '1234567890') {
+		await press(rendered, digit);
+		t.not(selectedLine(frame(rendered))?.trimEnd(), '›   Data Sources', digit);
+	}
+
+	await press(rendered, '9');
+	t.is(selectedLine(frame(rendered))?.trimEnd(), '› 9 Subscription Settings');
+	rendered.unmount();
+});
+
+test('the list column is as wide as its longest entry, from the registry', t => {
+	t.is(navigationListWidth(designPages), '› 9 Subscription Settings'.length);
+	t.is(navigationWidth, navigationListWidth(designPages) + 2);
+	t.is(navigationListWidth([...designPages, {id: 'x', number: 12, title: 'A Much Longer Page Title Here'}]), 1 + 3 + 'A Much Longer Page Title Here'.length);
 });
 
 test('↑/↓ and k/j move the selection, stopping at the ends', async t => {

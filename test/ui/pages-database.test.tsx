@@ -10,7 +10,7 @@ test.serial('first run: no catalog yet, the focused Create catalog button create
 	const session = await deployment.open('a');
 	const rendered = await renderPage(t, session, 'database');
 	await waitForFrame(rendered, 'No catalog exists here yet');
-	t.regex(frame(rendered), /\[ Create catalog \]/);
+	t.regex(frame(rendered), /\[>Create catalog<\]/, 'the focus starts on Create catalog');
 	await press(rendered, 'enter');
 	await waitForFrame(rendered, /✔ ?Created the catalog at /);
 	await waitForFrame(rendered, 'Catalog id:');
@@ -26,7 +26,7 @@ test.serial('first run: no catalog yet, the focused Create catalog button create
 test.serial('Change Database: create a new SQLite catalog through every wizard step; the instance switches to it', async t => {
 	const {deployment, session} = await joinedInstance(t);
 	const rendered = await renderPage(t, session, 'database', {catalog: deployment.catalogPath});
-	await waitForFrame(rendered, '[ Change Database ]');
+	await waitForFrame(rendered, '[>Change Database<]');
 	// Change Database is focused first (no Create button on a joined instance).
 	await press(rendered, 'enter');
 	await waitForFrame(rendered, '1 of 3: Action');

@@ -32,7 +32,7 @@ test.serial('Scale-out: a waiting server is added only after its fingerprint is 
 	t.true(dialog.includes('Compare with what `rscm status` shows on that server'));
 	// Cancel has the focus first: Enter alone does not add.
 	await press(rendered, 'esc');
-	await waitForFrame(rendered, '[ Add Server ]');
+	await waitForFrame(rendered, '[>Add Server<]');
 	t.is((await listInstances(session)).find(row => row.machine === 'NODE-B')?.status, 'waiting');
 
 	await press(rendered, 'enter');
@@ -64,7 +64,7 @@ test.serial('Scale-out: a waiting instance sees its own fingerprint and what to 
 	const rendered = await renderPage(t, b, 'scale-out');
 	await waitForFrame(rendered, 'Waiting to Join (fingerprint');
 	t.regex(pageText(rendered), new RegExp(`Waiting to Join \\(fingerprint ${bInit.identityFingerprint}\\)\\. Ask an admin on a joined server to add it`));
-	t.false(frame(rendered).includes('[ Add Server ]'));
+	t.notRegex(frame(rendered), /\[.Add Server.\]/, 'no Add Server button, in any state');
 });
 
 test.serial('Scale-out: a public key swapped in the catalog shows its own fingerprint, flagged, and Add Server refuses it', async t => {

@@ -30,7 +30,7 @@ test.serial('shows the service account and the identity fingerprint with its cre
 	t.regex(output, /Service account {2}\S+/);
 	t.true(output.includes(`Identity         ${init.identityFingerprint}`));
 	t.regex(output, /Identity created \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
-	t.true(output.includes('[ Change ]'));
+	t.true(output.includes('[>Change<]'), 'the only button has the focus');
 });
 
 test.serial('Change opens the Backup dialog first; cancelling it changes nothing', async t => {
@@ -43,7 +43,7 @@ test.serial('Change opens the Backup dialog first; cancelling it changes nothing
 	t.false(result!.ok);
 	t.is(result!.message, 'Service identity not changed: the key backup was cancelled');
 	t.is((await getStatus(session)).identity?.fingerprint, init.identityFingerprint);
-	t.true(frame(rendered).includes('[ Change ]'));
+	t.true(frame(rendered).includes('[>Change<]'));
 });
 
 test.serial('after a successful backup the new identity is created and the Results pane shows it', async t => {

@@ -35,3 +35,21 @@ test('messages are one line with no control characters, long ones truncated', t 
 	t.true(lines.every(line => line.length <= 30));
 	rendered.unmount();
 });
+
+test('the newest entry is shown whole over the free lines; older ones keep one line each, cut with an ellipsis', t => {
+	const long = 'Created the catalog at /var/lib/rscm/production/catalog.db; key 79a3-51c2-0d4e-8f11 has never been backed up';
+	const older: ResultEntry = {id: 1, ok: false, message: `An older failure ${'that goes on '.repeat(6)}and on`};
+	const rendered = render(<ResultsPane entries={[older, {id: 2, ok: true, message: long}]} width={80} height={5} />);
+	const lines = frame(rendered).split('\n').slice(1, 4).map(line => line.slice(1, -1).trim());
+	t.is(lines[0], `✖ ${older.message}`.slice(0, 75) + '…');
+	t.is(`${lines[1]} ${lines[2]}`, `✔ ${long}`);
+	rendered.unmount();
+});
+
+test('a newest entry longer than the pane ends with an ellipsis, never cut silently', t => {
+	const rendered = render(<ResultsPane entries={[{id: 1, ok: true, message: 'word '.repeat(60).trim()}]} width={30} height={5} />);
+	const lines = frame(rendered).split('\n').slice(1, 4).map(line => line.slice(1, -1).trimEnd());
+	t.is(lines.length, 3);
+	t.true(lines[2]!.endsWith('…'), lines.join('\n'));
+	rendered.unmount();
+});

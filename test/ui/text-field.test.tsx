@@ -89,3 +89,24 @@ test('without focus it ignores keys', async t => {
 	t.true(frame(rendered).startsWith(' Account:'));
 	rendered.unmount();
 });
+
+test('a value wider than the field is marked with … where it is cut, on the side it goes on', async t => {
+	const path = '/var/backups/report-server/rskey-ssrs-20261202.snk';
+	const unfocused = render(<TextField label="File Location:" value={path} onChange={() => undefined} fieldWidth={22} />);
+	await settle();
+	// Not focused: the end, which names the file, with the rest of the path marked.
+	t.true(frame(unfocused).includes('[…-ssrs-20261202.snk ]'), frame(unfocused));
+	unfocused.unmount();
+
+	function Editing() {
+		const [value, setValue] = useState(path);
+		return <TextField label="File Location:" value={value} onChange={setValue} fieldWidth={22} focused />;
+	}
+
+	const focused = render(<Editing />);
+	// Home, as a terminal sends it.
+	await press(focused, '\u001B[H');
+	// At the start: nothing cut on the left, the rest of the path marked on the right.
+	t.true(frame(focused).includes('[/var/backups/report…]'), frame(focused));
+	focused.unmount();
+});

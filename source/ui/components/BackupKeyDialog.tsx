@@ -1,3 +1,6 @@
+import os from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
 import {useEffect, useRef, useState} from 'react';
 import {Box} from 'ink';
 import {Text} from './Text.tsx';
@@ -40,10 +43,21 @@ export type BackupKeyDialogProps = {
 const labelWidth = 17;
 
 /**
- * Short forms of the policy rules for the two-column checklist at 80×24 (the dialog has 45 columns there); on a
- * taller page the rules are listed one per line with the core's own wording.
+ * Where the suggested backup goes: the directory the admin started rscm in. `npm start` runs in the project's own
+ * directory, a source checkout, where a key backup does not belong: there it is where npm was invoked (INIT_CWD),
+ * or the home directory when that was the checkout too.
  */
-const compactRuleLabels: Record<PasswordRule, string> = {
+export function backupDirectory(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+	if (env['npm_lifecycle_event'] !== 'start') return cwd;
+	const invokedFrom = env['INIT_CWD'];
+	return invokedFrom && path.resolve(invokedFrom) !== path.resolve(cwd) ? invokedFrom : os.homedir();
+}
+
+/**
+ * The policy rules as the checklist names them: short enough for two columns at 80×24 (the dialog has 45 columns
+ * there), and the same words on a taller page, where they are listed one per line.
+ */
+const ruleLabels: Record<PasswordRule, string> = {
 	length: '8 or more characters',
 	uppercase: 'Uppercase letter',
 	lowercase: 'Lowercase letter',
@@ -60,11 +74,7 @@ const missingRuleText: Record<PasswordRule, string> = {
 
 function PasswordRules({password, roomy}: {password: string; roomy: boolean}) {
 	const {checks} = checkPasswordPolicy(password);
-	const items = checks.map(check => ({
-		id: check.rule,
-		label: roomy ? check.label : compactRuleLabels[check.rule],
-		ok: check.met,
-	}));
+	const items = checks.map(check => ({id: check.rule, label: ruleLabels[check.rule], ok: check.met}));
 	if (roomy) return <Checklist items={items} />;
 	const column = (rules: readonly string[]) => items.filter(item => rules.includes(item.id));
 	return (
@@ -96,10 +106,12 @@ function MatchIndicator({password, confirm}: {password: string; confirm: string}
 function StrengthHint({password}: {password: string}) {
 	if (password === '') return <Text {...theme.text('muted')}>15 or more characters are recommended.</Text>;
 	const strength = estimatePasswordStrength(password);
-	const advice = strength.warnings[0];
+	const strong = strength.score >= 3;
+	// Advice only for a guessable password: "very strong — sequences are easy to guess" would contradict itself.
+	const advice = strong ? undefined : strength.warnings[0];
 	return (
-		<Text wrap="truncate-end">
-			<Text {...theme.text(strength.score >= 3 ? 'success' : 'warning')}>Strength: {strength.label}</Text>
+		<Text wrap="wrap">
+			<Text {...theme.text(strong ? 'success' : 'warning')}>Strength: {strength.label}</Text>
 			{advice === undefined ? '' : ` — ${advice}`}
 		</Text>
 	);
@@ -124,7 +136,7 @@ function toFieldError(error: RscmError, password: string): FieldErrorState {
  */
 export default function BackupKeyDialog({intro, width, height, report, onDone, onCancel, exitSignal}: BackupKeyDialogProps) {
 	const {session, status} = useSession();
-	const [file, setFile] = useState(() => suggestedBackupFile(status?.instanceName ?? 'SSRS'));
+	const [file, setFile] = useState(() => suggestedBackupFile(status?.instanceName ?? 'SSRS', new Date(), backupDirectory()));
 	const [password, setPassword] = useState('');
 	const [confirm, setConfirm] = useState('');
 	const errors = useFieldError();

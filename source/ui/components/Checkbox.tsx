@@ -1,9 +1,11 @@
+import {Box} from 'ink';
 import {Text} from './Text.tsx';
 import {useContext} from 'react';
 import {LayerContext} from '../contexts/modal-context.ts';
 import type {FocusRing} from '../hooks/use-focus-ring.ts';
 import {useFocusable} from '../hooks/use-focusable.ts';
 import {matchesBinding} from '../key/bindings.ts';
+import {readerLabel, readerState} from '../reader.ts';
 import {theme} from '../theme.ts';
 import {useKeyInput} from '../hooks/use-key-input.ts';
 
@@ -17,6 +19,15 @@ export type CheckboxProps = {
 	focused?: boolean;
 	disabled?: boolean;
 };
+
+/**
+ * The column before a checkbox or a radio option: `›` where the focus is, `-` when it cannot be changed now, blank
+ * otherwise. Characters, not styles, so both show on a terminal without them.
+ */
+export function choiceMarker(focused: boolean, disabled: boolean): string {
+	if (disabled) return '-';
+	return focused ? '›' : ' ';
+}
 
 /** `[x] Specify an execution account`; Space toggles it while focused. */
 export default function Checkbox({label, checked, onChange, ring, id, focused: focusedProp, disabled = false}: CheckboxProps) {
@@ -32,9 +43,15 @@ export default function Checkbox({label, checked, onChange, ring, id, focused: f
 
 	const style = disabled ? theme.text('muted') : focused ? theme.text('focus') : {};
 	return (
-		<Text {...style}>
-			{focused && !disabled ? '›' : ' '}
-			<Text inverse={focused && !disabled ? true : undefined}>{checked ? '[x]' : '[ ]'}</Text> {label}
-		</Text>
+		<Box
+			aria-role="checkbox"
+			aria-state={readerState({focused: focused && !disabled, checked, disabled})}
+			aria-label={readerLabel(label)}
+		>
+			<Text {...style}>
+				{choiceMarker(focused, disabled)}
+				<Text inverse={focused && !disabled ? true : undefined}>{checked ? '[x]' : '[ ]'}</Text> {label}
+			</Text>
+		</Box>
 	);
 }

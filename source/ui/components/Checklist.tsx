@@ -21,7 +21,7 @@ export default function Checklist({items}: ChecklistProps) {
 	return (
 		<Box flexDirection="column">
 			{items.map(item => (
-				<Text key={item.id} wrap="truncate-end">
+				<Text key={item.id} wrap="truncate-end" aria-label={`(${item.ok ? 'met' : 'not met'}) ${item.label}`}>
 					<Text {...theme.text(item.ok ? 'success' : 'error')}>{item.ok ? '✔' : '✖'}</Text> {item.label}
 				</Text>
 			))}

@@ -33,7 +33,7 @@ export default function Dialog({title, onCancel, width, height, children}: Dialo
 
 	return (
 		<LayerContext.Provider value={layer.id}>
-			<Panel title={title} width={width} height={height} focused={layer.isTop}>
+			<Panel title={title} heading={`Dialog: ${title}`} width={width} height={height} focused={layer.isTop}>
 				<Box flexDirection="column">{children}</Box>
 			</Panel>
 		</LayerContext.Provider>

@@ -1,6 +1,7 @@
 import {Box} from 'ink';
 import {Text} from './Text.tsx';
 import {theme} from '../theme.ts';
+import {wrapLines} from '../wrap-lines.ts';
 
 export type FieldErrorLineProps = {
 	/** Nothing is drawn without a message. */
@@ -19,34 +20,14 @@ export type FieldErrorLineProps = {
 export default function FieldErrorLine({message, indent, maxLines = 2, width}: FieldErrorLineProps) {
 	if (message === undefined || message === '') return null;
 	const room = Math.max(10, width - indent);
-	const text = `✖ ${message}`;
+	// Wrapped here, not by Ink: a message longer than its lines ends with an ellipsis instead of being clipped.
 	return (
-		<Box marginLeft={indent} width={room} height={Math.min(maxLines, wrappedLines(text, room))} flexShrink={0} overflow="hidden">
-			<Text {...theme.text('error')} wrap="wrap">
-				{text}
-			</Text>
+		<Box marginLeft={indent} width={room} flexDirection="column" flexShrink={0}>
+			{wrapLines(`✖ ${message}`, room, maxLines).map((line, index) => (
+				<Text key={index} {...theme.text('error')} wrap="truncate-end">
+					{line}
+				</Text>
+			))}
 		</Box>
 	);
-}
-
-/** Lines a word-wrapped text takes at a width (greedy, as Ink wraps), so the box is only as tall as the message. */
-export function wrappedLines(text: string, width: number): number {
-	let lines = 1;
-	let used = 0;
-	for (const word of text.split(' ')) {
-		const length = [...word].length;
-		if (used === 0) used = length;
-		else if (used + 1 + length <= width) used += 1 + length;
-		else {
-			lines++;
-			used = length;
-		}
-
-		while (used > width) {
-			lines++;
-			used -= width;
-		}
-	}
-
-	return lines;
 }

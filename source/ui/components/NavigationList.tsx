@@ -27,8 +27,23 @@ export function pageNumberForDigit(digit: string): number | undefined {
 	return digit === '0' ? 10 : Number(digit);
 }
 
+/** The ten digits reach pages 1-10; a page after those is listed without a number (↑/↓ reach it). */
+function shownNumber(entry: NavigationEntry): string {
+	return entry.number <= 10 ? String(entry.number) : '';
+}
+
+/** An entry's text without the selection marker: " 9 Subscription Settings". */
+function label(entry: NavigationEntry): string {
+	return `${shownNumber(entry).padStart(2)} ${entry.title}`;
+}
+
+/** Columns the longest entry takes, selection marker included: the list's width follows the registry. */
+export function navigationListWidth(entries: readonly NavigationEntry[]): number {
+	return Math.max(0, ...entries.map(entry => 1 + label(entry).length));
+}
+
 function line(entry: NavigationEntry, selected: boolean, width: number): string {
-	const text = `${selected ? '›' : ' '}${String(entry.number).padStart(2)} ${entry.title}`;
+	const text = `${selected ? '›' : ' '}${label(entry)}`;
 	return text.length > width ? text.slice(0, width) : text.padEnd(width);
 }
 
@@ -67,12 +82,18 @@ export default function NavigationList({pages, selectedId, focused, width, heigh
 	const visible = height === undefined ? pages.length : Math.max(1, height);
 	const start = Math.min(Math.max(0, index - visible + 1), Math.max(0, pages.length - visible));
 	return (
-		<Box flexDirection="column" width={width}>
+		<Box flexDirection="column" width={width} aria-role="list">
 			{pages.slice(start, start + visible).map(entry => {
 				const selected = entry.id === selectedId;
 				const style = selected ? (focused ? theme.text('selection') : theme.text('accent')) : {};
 				return (
-					<Text key={entry.id} wrap="truncate-end" {...style} bold={selected || undefined}>
+					<Text
+						key={entry.id}
+						wrap="truncate-end"
+						{...style}
+						bold={selected || undefined}
+						aria-label={`${selected ? (focused ? '(selected, focused) ' : '(selected) ') : ''}${label(entry).trim()}`}
+					>
 						{line(entry, selected, width)}
 					</Text>
 				);

@@ -1,6 +1,7 @@
 import type React from 'react';
 import {Box} from 'ink';
 import {Text} from './Text.tsx';
+import {useCharset} from '../contexts/charset-context.ts';
 import {theme} from '../theme.ts';
 
 export type PanelProps = {
@@ -11,12 +12,23 @@ export type PanelProps = {
 	/** A focused panel is drawn with a heavy border: visible without colour (NO_COLOR) as well. */
 	focused?: boolean;
 	paddingX?: number;
+	/**
+	 * What a screen reader hears instead of the top border: the title by default (`Dialog: Back Up …` for a dialog).
+	 * A panel with neither is silent; its content still reads.
+	 */
+	heading?: string;
 	children?: React.ReactNode;
 };
 
 const corners = {
 	single: {left: '┌', line: '─', right: '┐', bottomLeft: '└', bottomRight: '┘'},
 	bold: {left: '┏', line: '━', right: '┓', bottomLeft: '┗', bottomRight: '┛'},
+} as const;
+
+// The sides in ASCII, as the top and bottom edges become through Text (charset.ts): light `|`, heavy `#`.
+const asciiSides = {
+	single: {topLeft: '+', top: '-', topRight: '+', right: '|', bottomRight: '+', bottom: '-', bottomLeft: '+', left: '|'},
+	bold: {topLeft: '#', top: '=', topRight: '#', right: '#', bottomRight: '#', bottom: '=', bottomLeft: '#', left: '#'},
 } as const;
 
 /** Inner size of a panel: what its children may fill. */
@@ -29,8 +41,9 @@ export function panelInnerSize(width: number, height: number, paddingX = 1): {wi
  * edge ourselves saves the line a title row would cost, which matters at 24 rows. Content taller than the panel is
  * clipped, never allowed to push the frame past the terminal height.
  */
-export default function Panel({title, width, height, focused = false, paddingX = 1, children}: PanelProps) {
+export default function Panel({title, width, height, focused = false, paddingX = 1, heading = title, children}: PanelProps) {
 	const style = focused ? 'bold' : 'single';
+	const sideStyle = useCharset() === 'ascii' ? asciiSides[style] : style;
 	const edge = corners[style];
 	const borderColor = theme.color(focused ? 'focus' : 'border');
 	const room = Math.max(0, width - 2);
@@ -45,7 +58,7 @@ export default function Panel({title, width, height, focused = false, paddingX =
 		<Box
 			key={`${style}-${edgeSide}`}
 			flexShrink={0}
-			borderStyle={style}
+			borderStyle={sideStyle}
 			borderColor={borderColor}
 			borderTop={false}
 			borderBottom={false}
@@ -55,7 +68,15 @@ export default function Panel({title, width, height, focused = false, paddingX =
 	);
 	return (
 		<Box flexDirection="column" width={width} height={height} flexShrink={0}>
-			<Text wrap="truncate-end">
+			{/*
+			 * The borders are decoration: a screen reader hears the heading (and whether the panel has the focus), on a
+			 * line of its own even where the panel stands beside another (Ink joins the readings of a row with spaces).
+			 */}
+			<Text
+				wrap="truncate-end"
+				aria-hidden={heading === undefined}
+				aria-label={heading === undefined ? undefined : `\n${heading}${focused ? ' (focused)' : ''}`}
+			>
 				<Text color={borderColor}>{edge.left + lead}</Text>
 				<Text {...theme.text(focused ? 'focus' : 'title')}>{label}</Text>
 				<Text color={borderColor}>{edge.line.repeat(rest) + edge.right}</Text>
@@ -67,7 +88,7 @@ export default function Panel({title, width, height, focused = false, paddingX =
 				</Box>
 				{side('right')}
 			</Box>
-			<Text color={borderColor} wrap="truncate-end">
+			<Text color={borderColor} wrap="truncate-end" aria-hidden>
 				{edge.bottomLeft + edge.line.repeat(room) + edge.bottomRight}
 			</Text>
 		</Box>

@@ -1,3 +1,4 @@
+import {Box} from 'ink';
 import {Text} from './Text.tsx';
 import {formatCount} from '../pages/key-display.ts';
 import {theme} from '../theme.ts';
@@ -26,15 +27,17 @@ export default function ProgressBar({done, total, width, label}: ProgressBarProp
 	const barWidth = Math.max(0, width - prefix.length - counts.length - percent.length - 4);
 	const filled = Math.round(fraction * barWidth);
 	return (
-		<Text wrap="truncate-end">
-			{prefix}
-			{barWidth > 0 ? (
-				<Text>
-					[<Text {...theme.text('accent')}>{'█'.repeat(filled)}</Text>
-					<Text {...theme.text('muted')}>{'░'.repeat(barWidth - filled)}</Text>]{' '}
-				</Text>
-			) : null}
-			{counts} {percent}
-		</Text>
+		<Box aria-role="progressbar" aria-label={`${prefix}${percent}, ${counts}`}>
+			<Text wrap="truncate-end">
+				{prefix}
+				{barWidth > 0 ? (
+					<Text>
+						[<Text {...theme.text('accent')}>{'█'.repeat(filled)}</Text>
+						<Text {...theme.text('muted')}>{'░'.repeat(barWidth - filled)}</Text>]{' '}
+					</Text>
+				) : null}
+				{counts} {percent}
+			</Text>
+		</Box>
 	);
 }

@@ -5,7 +5,9 @@ import {LayerContext} from '../contexts/modal-context.ts';
 import type {FocusRing} from '../hooks/use-focus-ring.ts';
 import {useFocusable} from '../hooks/use-focusable.ts';
 import {matchesBinding} from '../key/bindings.ts';
+import {readerLabel, readerState} from '../reader.ts';
 import {theme} from '../theme.ts';
+import {choiceMarker} from './Checkbox.tsx';
 import {useKeyInput} from '../hooks/use-key-input.ts';
 
 export type RadioOption = {value: string; label: string; disabled?: boolean};
@@ -60,19 +62,27 @@ function RadioOptionLine({
 		},
 		{isActive: standalone && focused && !option.disabled},
 	);
-	const style = option.disabled ? theme.text('muted') : focused ? theme.text('focus') : {};
+	const disabled = option.disabled === true;
+	const style = disabled ? theme.text('muted') : focused ? theme.text('focus') : {};
 	return (
-		<Text {...style}>
-			{focused ? '›' : ' '}
-			<Text inverse={focused ? true : undefined}>{selected ? '(•)' : '( )'}</Text> {option.label}
-		</Text>
+		<Box
+			aria-role="radio"
+			aria-state={readerState({focused: focused && !disabled, checked: selected, disabled})}
+			aria-label={readerLabel(option.label)}
+		>
+			<Text {...style}>
+				{choiceMarker(focused, disabled)}
+				<Text inverse={focused && !disabled ? true : undefined}>{selected ? '(•)' : '( )'}</Text> {option.label}
+			</Text>
+		</Box>
 	);
 }
 
 /** `(•) Username and password`: one selected option out of several. */
 export default function RadioGroup({label, options, value, onChange, ring, id, focusedValue}: RadioGroupProps) {
 	return (
-		<Box flexDirection="column">
+		// A group without a label of its own is read as its options alone ("radiogroup: radio: …" says nothing more).
+		<Box flexDirection="column" aria-role={label === undefined ? undefined : 'radiogroup'}>
 			{label === undefined ? null : <Text>{label}</Text>}
 			{options.map(option => (
 				<RadioOptionLine

@@ -1,3 +1,4 @@
+import {Box} from 'ink';
 import {Text} from './Text.tsx';
 import type {SecretState} from '../../core/secret-values.ts';
 import {theme} from '../theme.ts';
@@ -8,14 +9,18 @@ import {theme} from '../theme.ts';
  */
 export default function SavedPasswordNote({state, indent}: {state: SecretState | undefined; indent: number}) {
 	if (state === undefined || state === 'unset') return null;
+	// Under the field, wrapped rather than cut: "leave empty to keep" is the half that matters.
 	return (
-		<Text wrap="truncate-end">
-			{' '.repeat(indent)}
+		<Box marginLeft={indent}>
 			{state === 'set' ? (
-				<Text {...theme.text('muted')}>Saved password: set (leave empty to keep)</Text>
+				<Text wrap="wrap" {...theme.text('muted')}>
+					Password saved; leave empty to keep it.
+				</Text>
 			) : (
-				<Text {...theme.text('warning')}>Saved password: needs re-entry</Text>
+				<Text wrap="wrap" {...theme.text('warning')}>
+					Saved password: needs re-entry
+				</Text>
 			)}
-		</Text>
+		</Box>
 	);
 }

@@ -9,10 +9,18 @@ export type SessionProviderProps = {
 	initialStatus: StatusReport | undefined;
 	/** How start.tsx opened the session; switching catalogs keeps the instance directory. */
 	options: SessionOptions;
+	/**
+	 * How often the status is read again on its own, so a page shows another server's key change, join or delete
+	 * without being reopened. Tests set it short.
+	 */
+	refreshIntervalMs?: number;
 	children: React.ReactNode;
 };
 
-export default function SessionProvider({initialSession, initialStatus, options, children}: SessionProviderProps) {
+/** A few seconds: what the pages promise ("within a few seconds"), and a cheap read for the catalog. */
+export const defaultRefreshIntervalMs = 2000;
+
+export default function SessionProvider({initialSession, initialStatus, options, refreshIntervalMs = defaultRefreshIntervalMs, children}: SessionProviderProps) {
 	const [session, setSession] = useState(initialSession);
 	const [status, setStatus] = useState(initialStatus);
 	const [statusError, setStatusError] = useState<Error | undefined>(undefined);
@@ -43,6 +51,39 @@ export default function SessionProvider({initialSession, initialStatus, options,
 		},
 		[options, refresh],
 	);
+
+	// Live pages: read the status again every few seconds and publish it only when it changed, so an idle screen
+	// neither redraws nor makes the pages that load their own data (revision) read it again for nothing.
+	const statusRef = useRef(status);
+	statusRef.current = status;
+	useEffect(() => {
+		let reading = false;
+		const timer = setInterval(() => {
+			if (reading) return;
+			reading = true;
+			const from = sessionRef.current;
+			getStatus(from)
+				.then(
+					next => {
+						// A catalog switched meanwhile: this report is about the one before.
+						if (from !== sessionRef.current) return;
+						setStatusError(undefined);
+						if (JSON.stringify(next) === JSON.stringify(statusRef.current)) return;
+						setStatus(next);
+						setRevision(value => value + 1);
+					},
+					(error: unknown) => {
+						if (from === sessionRef.current) setStatusError(error as Error);
+					},
+				)
+				.finally(() => {
+					reading = false;
+				});
+		}, refreshIntervalMs);
+		// The timer alone never keeps the process alive: quitting does not wait for the next tick.
+		timer.unref();
+		return () => clearInterval(timer);
+	}, [refreshIntervalMs]);
 
 	useEffect(() => () => void sessionRef.current.close(), []);
 

@@ -1,5 +1,6 @@
 import {useEffect, useState} from 'react';
 import {Text} from './Text.tsx';
+import {useCharset} from '../contexts/charset-context.ts';
 import {theme} from '../theme.ts';
 
 export type SpinnerProps = {
@@ -10,12 +11,15 @@ export type SpinnerProps = {
 };
 
 export const spinnerFrames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+/** The classic turning bar, for a terminal without UTF-8. */
+export const asciiSpinnerFrames = ['-', '\\', '|', '/'];
 
 /**
  * An animated spinner. It is driven by a timer on the event loop, so a spinner that keeps turning while a KDF or a
  * database call runs is the visible proof that the work happens off the main thread (libuv's pool, the driver).
  */
 export default function Spinner({label, promise, intervalMs = 80}: SpinnerProps) {
+	const frames = useCharset() === 'ascii' ? asciiSpinnerFrames : spinnerFrames;
 	const [frame, setFrame] = useState(0);
 	const [settled, setSettled] = useState(false);
 
@@ -37,17 +41,18 @@ export default function Spinner({label, promise, intervalMs = 80}: SpinnerProps)
 	useEffect(() => {
 		if (!running) return;
 		const timer = setInterval(() => {
-			setFrame(previous => (previous + 1) % spinnerFrames.length);
+			setFrame(previous => (previous + 1) % frames.length);
 		}, intervalMs);
 		return () => {
 			clearInterval(timer);
 		};
-	}, [running, intervalMs]);
+	}, [running, intervalMs, frames.length]);
 
 	if (!running) return null;
 	return (
-		<Text>
-			<Text {...theme.text('accent')}>{spinnerFrames[frame]}</Text> {label}
+		// A screen reader hears the label once, not a new frame ten times a second.
+		<Text aria-label={`Busy: ${label}`}>
+			<Text {...theme.text('accent')}>{frames[frame % frames.length]}</Text> {label}
 		</Text>
 	);
 }

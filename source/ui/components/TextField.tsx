@@ -5,6 +5,7 @@ import {Text} from './Text.tsx';
 import type {FocusRing} from '../hooks/use-focus-ring.ts';
 import {useFocusable} from '../hooks/use-focusable.ts';
 import {useClaimTextEntry} from '../hooks/use-text-entry.ts';
+import {readerLabel, readerState} from '../reader.ts';
 import {theme} from '../theme.ts';
 import {useKeyInput} from '../hooks/use-key-input.ts';
 import FieldError from './FieldError.tsx';
@@ -40,6 +41,19 @@ const nonPrintable = /[\u0000-\u001F\u007F-\u009F]/g;
 /** Characters as the user sees them (code points), so a mask shows one `*` per typed character. */
 function characters(value: string): string[] {
 	return [...value];
+}
+
+/**
+ * What a screen reader hears for the field's value. A masked field says how many characters it holds, as its row of
+ * `*` shows, and never the value.
+ */
+export function fieldReading(label: string, value: string, {mask = false, placeholder}: {mask?: boolean; placeholder?: string}): string {
+	const count = characters(value).length;
+	let reading: string;
+	if (count === 0) reading = placeholder === undefined ? 'empty' : `empty, ${placeholder}`;
+	else if (mask) reading = count === 1 ? '1 character' : `${count} characters`;
+	else reading = value;
+	return readerLabel(`${label} ${reading}`);
 }
 
 /**
@@ -111,6 +125,10 @@ export default function TextField({
 	const start = Math.max(0, Math.min(cursor + 1, shown.length + 1) - room);
 	const visible = shown.slice(start, start + room);
 	const cursorInWindow = cursor - start;
+	// Text beyond the window is marked where it is cut, never cut silently: `[…/rskey-ssrs-20261202.snk]` is a path
+	// that goes on to the left, not a file in /.
+	if (start > 0 && cursorInWindow !== 0) visible[0] = '…';
+	if (start + room < shown.length && cursorInWindow !== room - 1) visible[room - 1] = '…';
 	const showPlaceholder = chars.length === 0 && placeholder !== undefined && !focused;
 
 	let body: React.ReactNode;
@@ -135,7 +153,12 @@ export default function TextField({
 
 	return (
 		<Box flexDirection="column">
-			<Box flexDirection="row">
+			<Box
+				flexDirection="row"
+				aria-role="textbox"
+				aria-state={readerState({focused, masked: mask})}
+				aria-label={fieldReading(label, value, {mask, placeholder})}
+			>
 				{/* The › marker shows the focus as text: visible without colour and to a screen reader. */}
 				<Box width={(labelWidth ?? label.length + 1) + 1} flexShrink={0}>
 					<Text {...(focused ? theme.text('focus') : {})} wrap="truncate-end">

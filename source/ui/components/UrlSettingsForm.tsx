@@ -1,4 +1,4 @@
-import {useMemo, useState} from 'react';
+import {useEffect, useMemo, useRef, useState} from 'react';
 import {Box} from 'ink';
 import {Text} from './Text.tsx';
 import {
@@ -8,11 +8,13 @@ import {
 	resultingUrls,
 	standardIpAddresses,
 	toUrlSettingsInput,
+	urlFieldLabels,
 	urlMachineName,
 	type UrlSettingsField,
 	type UrlSettingsInput,
 	type UrlTarget,
 } from '../../core/url-settings.ts';
+import {isRscmError} from '../../core/errors.ts';
 import {useSession} from '../contexts/session-context.ts';
 import {useFieldError} from '../hooks/use-field-error.ts';
 import {useFocusRing} from '../hooks/use-focus-ring.ts';
@@ -61,28 +63,58 @@ export default function UrlSettingsForm({target, focused, report}: UrlSettingsFo
 		'apply',
 	];
 	const ring = useFocusRing({ids, isActive: focused});
+	// Fields edited, and of those the ones the focus has left since: a field's own message waits until the user
+	// leaves it (while typing, the URLs line names the field), as a Windows dialog validates on leaving a field.
+	// The Specific address field is ipAddress; the radio options have ids of their own.
+	const [edited, setEdited] = useState<ReadonlySet<string>>(() => new Set());
+	const [left, setLeft] = useState<ReadonlySet<string>>(() => new Set());
+	const previousFocus = useRef(ring.focusedId);
+	useEffect(() => {
+		const previous = previousFocus.current;
+		previousFocus.current = ring.focusedId;
+		if (previous !== undefined && previous !== ring.focusedId && edited.has(previous) && !left.has(previous)) {
+			setLeft(current => new Set([...current, previous]));
+		}
+	}, [ring.focusedId, edited, left]);
+
+	const markEdited = (id: string) => {
+		setEdited(current => (current.has(id) ? current : new Set([...current, id])));
+	};
 
 	const update = (field: UrlSettingsField) => (value: string) => {
 		setForm(previous => ({...previous, [field]: value}));
+		markEdited(field);
 		errors.clear(field);
 	};
 
 	const chooseIp = (value: string) => {
 		setChoice(value);
+		// Specific empties the address: once the user leaves its field still empty, it says so.
+		markEdited('ipAddress');
 		errors.clear('ipAddress');
 		setForm(previous => ({...previous, ipAddress: value === specific ? (ipChoice(previous.ipAddress) === specific ? previous.ipAddress : '') : value}));
 	};
 
-	// The URLs as they would be with what is typed now; the core's own parser decides, so the preview never shows a
-	// URL that Apply would refuse.
-	const preview = useMemo(() => {
+	// The URLs as they would be with what is typed now, or the first field at fault; the core's own parser decides, so
+	// the preview never shows a URL that Apply would refuse, and the field errors are Apply's own words.
+	const preview = useMemo((): {urls: string[]} | {field: UrlSettingsField; message: string} => {
 		const otherTarget: UrlTarget = target === 'webService' ? 'webPortal' : 'webService';
 		try {
-			return resultingUrls(parseUrlSettings(form, getUrlSettings(session, otherTarget), otherTarget), machine);
-		} catch {
-			return undefined;
+			return {urls: resultingUrls(parseUrlSettings(form, getUrlSettings(session, otherTarget), otherTarget), machine)};
+		} catch (error) {
+			if (!isRscmError(error) || error.field === undefined) throw error;
+			return {field: error.field as UrlSettingsField, message: error.message};
 		}
 	}, [form, session, target, machine]);
+
+	/**
+	 * Apply's error for the field, else the live one: at once for a field the user is not in (a port typed elsewhere
+	 * that clashes with it), and for the field being typed in once the user has left it.
+	 */
+	const messageFor = (id: UrlSettingsField) => {
+		const live = 'field' in preview && preview.field === id && (left.has(id) || ring.focusedId !== id);
+		return errors.messageFor(id) ?? (live ? preview.message : undefined);
+	};
 
 	const apply = async () => {
 		const outcome = await run(
@@ -93,7 +125,7 @@ export default function UrlSettingsForm({target, focused, report}: UrlSettingsFo
 		if (outcome?.ok) setForm(toUrlSettingsInput(outcome.value));
 	};
 
-	const field = (id: UrlSettingsField, label: string, width = 22, placeholder?: string) => (
+	const field = (id: UrlSettingsField, label = `${urlFieldLabels[id]}:`, width = 22, placeholder?: string) => (
 		<TextField
 			label={label}
 			labelWidth={labelWidth}
@@ -104,24 +136,24 @@ export default function UrlSettingsForm({target, focused, report}: UrlSettingsFo
 			id={id}
 			placeholder={placeholder}
 			onSubmit={ring.next}
-			error={errors.messageFor(id)}
+			error={messageFor(id)}
 		/>
 	);
 
 	return (
 		<Box flexDirection="column">
-			{field('virtualDirectory', 'Virtual Directory:')}
-			<RadioGroup label="IP Address:" options={ipOptions} value={choice} onChange={chooseIp} ring={ring} id="ip" />
+			{field('virtualDirectory')}
+			<RadioGroup label={`${urlFieldLabels.ipAddress}:`} options={ipOptions} value={choice} onChange={chooseIp} ring={ring} id="ip" />
 			{choice === specific ? field('ipAddress', '  Address:', 22, 'e.g. 10.0.0.5') : null}
-			{choice === specific ? null : <FieldError message={errors.messageFor('ipAddress')} indent={2} />}
-			{field('tcpPort', 'TCP Port:', 8)}
-			{field('httpsPort', 'HTTPS Port:', 8, 'none')}
-			{field('certificateFile', 'Certificate file:', 26, 'PEM file for HTTPS')}
+			{choice === specific ? null : <FieldError message={messageFor('ipAddress')} indent={2} />}
+			{field('tcpPort', undefined, 8)}
+			{field('httpsPort', undefined, 8, 'none')}
+			{field('certificateFile', undefined, 26, 'PEM file for HTTPS')}
 			<Text wrap="truncate-end">
 				<Text {...theme.text('muted')}>URLs: </Text>
-				{preview === undefined ? <Text {...theme.text('muted')}>(fix the fields above)</Text> : preview[0]}
+				{'urls' in preview ? preview.urls[0] : <Text {...theme.text('warning')}>{`(fix ${urlFieldLabels[preview.field]})`}</Text>}
 			</Text>
-			{preview?.[1] === undefined ? null : <Text wrap="truncate-end">{'      ' + preview[1]}</Text>}
+			{'urls' in preview && preview.urls[1] !== undefined ? <Text wrap="truncate-end">{'      ' + preview.urls[1]}</Text> : null}
 			<Box>
 				<Button label={running ? 'Applying…' : 'Apply'} ring={ring} id="apply" onPress={() => void apply()} />
 			</Box>

@@ -18,20 +18,30 @@ export function useOperation(report: (result: PageResult) => void, refresh?: () 
 			if (runningRef.current) return undefined;
 			runningRef.current = true;
 			setRunning(true);
+			// The status is read again before the outcome is reported and the page is live again: the page never shows
+			// the state from before the operation next to the line that says it is done.
+			let outcome: OperationOutcome<T>;
 			try {
-				const value = await action();
-				const message = success(value);
-				if (message !== undefined) report({ok: true, message});
-				return {ok: true, value};
+				outcome = {ok: true, value: await action()};
 			} catch (error) {
-				const rscmError = toRscmError(error);
-				report({ok: false, message: `${rscmError.message} [${rscmError.code}]`});
-				return {ok: false, error: rscmError};
+				outcome = {ok: false, error: toRscmError(error)};
+			}
+
+			try {
+				await refresh?.();
 			} finally {
+				if (outcome.ok) {
+					const message = success(outcome.value);
+					if (message !== undefined) report({ok: true, message});
+				} else {
+					report({ok: false, message: `${outcome.error.message} [${outcome.error.code}]`});
+				}
+
 				runningRef.current = false;
 				setRunning(false);
-				await refresh?.();
 			}
+
+			return outcome;
 		},
 		[report, refresh],
 	);

@@ -1,4 +1,5 @@
 import type {Key} from 'ink';
+import {designPages} from '../page-types.ts';
 
 /**
  * Key bindings as data. The input handlers (`matchesBinding`), the footer hint line (`hintsFor`) and the `?` help
@@ -23,6 +24,8 @@ export type KeyName =
 	| 'shiftTab'
 	| 'space'
 	| 'backspace'
+	| 'pageUp'
+	| 'pageDown'
 	| 'ctrlC';
 
 export type KeyStroke = {readonly name: KeyName} | {readonly char: string};
@@ -40,6 +43,12 @@ export type BindingId =
 	| 'page.press'
 	| 'page.toggle'
 	| 'page.back'
+	| 'dataSources.filter'
+	| 'dataSources.new'
+	| 'dataSources.edit'
+	| 'dataSources.remove'
+	| 'dataSources.pageUp'
+	| 'dataSources.pageDown'
 	| 'dialog.next'
 	| 'dialog.previous'
 	| 'dialog.press'
@@ -49,6 +58,11 @@ export type BindingId =
 export type Binding = {
 	readonly id: BindingId;
 	readonly scope: Scope;
+	/**
+	 * The id of the one page the binding works on (scope `page`): the hint line shows it only there, and the help
+	 * lists it under that page's title. Without one it works on every page.
+	 */
+	readonly page?: string;
 	readonly keys: readonly KeyStroke[];
 	/** How the keys are written in the help overlay. */
 	readonly label: string;
@@ -139,6 +153,59 @@ export const bindings: readonly Binding[] = [
 		hint: {keys: 'Esc', text: 'back'},
 	},
 	{
+		id: 'dataSources.filter',
+		scope: 'page',
+		page: 'data-sources',
+		keys: [{char: '/'}],
+		label: '/',
+		description: 'Filter by name (Enter keeps it)',
+		hint: {keys: '/', text: 'filter'},
+	},
+	{
+		id: 'dataSources.new',
+		scope: 'page',
+		page: 'data-sources',
+		keys: [{char: 'n'}],
+		label: 'n',
+		description: 'New data source',
+		hint: {keys: 'n', text: 'new'},
+	},
+	{
+		id: 'dataSources.edit',
+		scope: 'page',
+		page: 'data-sources',
+		keys: [{name: 'enter'}],
+		label: 'Enter',
+		description: 'Edit the selected one',
+		hint: {keys: 'Enter', text: 'edit'},
+	},
+	{
+		id: 'dataSources.remove',
+		scope: 'page',
+		page: 'data-sources',
+		// Ink reports the Delete key and Backspace alike; either asks first, as x does.
+		keys: [{char: 'x'}, {name: 'backspace'}],
+		label: 'x / Del',
+		description: 'Remove the selected one (asks)',
+		hint: {keys: 'x', text: 'remove'},
+	},
+	{
+		id: 'dataSources.pageUp',
+		scope: 'page',
+		page: 'data-sources',
+		keys: [{name: 'pageUp'}],
+		label: 'PgUp',
+		description: 'Previous screen of the list',
+	},
+	{
+		id: 'dataSources.pageDown',
+		scope: 'page',
+		page: 'data-sources',
+		keys: [{name: 'pageDown'}],
+		label: 'PgDn',
+		description: 'Next screen of the list',
+	},
+	{
 		id: 'dialog.next',
 		scope: 'dialog',
 		keys: [{name: 'tab'}, {name: 'down'}],
@@ -208,6 +275,8 @@ export function toKeyStroke(input: string, key: Key): KeyStroke | undefined {
 	if (key.tab) return {name: key.shift ? 'shiftTab' : 'tab'};
 	if (key.upArrow) return {name: 'up'};
 	if (key.downArrow) return {name: 'down'};
+	if (key.pageUp) return {name: 'pageUp'};
+	if (key.pageDown) return {name: 'pageDown'};
 	if (key.leftArrow) return {name: 'left'};
 	if (key.rightArrow) return {name: 'right'};
 	// A terminal still in cooked mode (keys typed before raw mode was on) turns Enter into a line feed.
@@ -245,16 +314,20 @@ export type Hint = {readonly keys: string; readonly text: string};
 
 /**
  * The footer hints for a scope: the scope's own hints, then the global ones. `?` is left out where it does nothing
- * (dialogs), so the footer never advertises a dead key.
+ * (dialogs), so the footer never advertises a dead key. Inside a page (`page`: its id), that page's own bindings
+ * come first, and one of them replaces the general hint for the same key (Enter "edit" for Enter "press").
  */
-export function hintsFor(scope: Exclude<Scope, 'global'>): Hint[] {
-	const own = bindings.filter(binding => binding.scope === scope);
+export function hintsFor(scope: Exclude<Scope, 'global'>, page?: string): Hint[] {
+	const pageOwn = scope === 'page' && page !== undefined ? bindings.filter(binding => binding.page === page) : [];
+	const own = bindings.filter(binding => binding.scope === scope && binding.page === undefined);
 	const global = bindings.filter(
 		binding => binding.scope === 'global' && !(scope === 'dialog' && binding.id === 'global.help'),
 	);
 	// The list has its own `q`; showing ^C as well would crowd 80 columns with a second "quit".
 	const globalShown = scope === 'list' ? global.filter(binding => binding.id !== 'global.quit') : global;
-	return [...own, ...globalShown].flatMap(binding => (binding.hint === undefined ? [] : [binding.hint]));
+	const pageHints = pageOwn.flatMap(binding => (binding.hint === undefined ? [] : [binding.hint]));
+	const rest = [...own, ...globalShown].flatMap(binding => (binding.hint === undefined ? [] : [binding.hint]));
+	return [...pageHints, ...rest.filter(hint => !pageHints.some(pageHint => pageHint.keys === hint.keys))];
 }
 
 export const scopeTitles: Record<Scope, string> = {
@@ -264,11 +337,18 @@ export const scopeTitles: Record<Scope, string> = {
 	dialog: 'Dialogs',
 };
 
-export function bindingsByScope(): Array<{scope: Scope; title: string; bindings: Binding[]}> {
+/**
+ * Every binding for the help overlay: one section per scope (the bindings of every page), then, inside a page with
+ * bindings of its own (`page`: its id), a section of those, titled after the page.
+ */
+export function bindingsByScope(page?: string): Array<{scope: Scope; title: string; bindings: Binding[]}> {
 	const order: Scope[] = ['list', 'page', 'dialog', 'global'];
-	return order.map(scope => ({
+	const general = order.map(scope => ({
 		scope,
 		title: scopeTitles[scope],
-		bindings: bindings.filter(binding => binding.scope === scope),
+		bindings: bindings.filter(binding => binding.scope === scope && binding.page === undefined),
 	}));
+	const own = bindings.filter(binding => binding.page !== undefined && binding.page === page);
+	const title = designPages.find(entry => entry.id === page)?.title;
+	return own.length === 0 ? general : [...general, {scope: 'page', title: `${title ?? page} page`, bindings: own}];
 }

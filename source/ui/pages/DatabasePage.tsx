@@ -1,6 +1,7 @@
 import {useState} from 'react';
 import {Box} from 'ink';
 import {Text} from '../components/Text.tsx';
+import {formatTime} from '../../core/display-format.ts';
 import {initialize} from '../../core/initialize.ts';
 import Button from '../components/Button.tsx';
 import ChangeDatabaseWizard, {joinInstructions} from '../components/ChangeDatabaseWizard.tsx';
@@ -14,12 +15,19 @@ import {theme} from '../theme.ts';
 const kindLabels: Record<string, string> = {sqlite: 'SQLite', postgres: 'PostgreSQL'};
 
 // Labels kept short so a catalog id (36 characters) fits the 49 columns of the page at 80×24.
-function Row({label, value}: {label: string; value: string}) {
+const labelWidth = 12;
+
+/** One labelled value; `wrap` for a value that must be read whole (a location: its end names the file or schema). */
+function Row({label, value, wrap = false}: {label: string; value: string; wrap?: boolean}) {
 	return (
-		<Text wrap="truncate-end">
-			<Text {...theme.text('muted')}>{label.padEnd(12)}</Text>
-			{value}
-		</Text>
+		<Box flexDirection="row">
+			<Box width={labelWidth} flexShrink={0}>
+				<Text {...theme.text('muted')}>{label}</Text>
+			</Box>
+			<Box flexGrow={1} flexShrink={1}>
+				<Text wrap={wrap ? 'wrap' : 'truncate-end'}>{value}</Text>
+			</Box>
+		</Box>
 	);
 }
 
@@ -72,16 +80,16 @@ export default function DatabasePage({focused, width, report, exitSignal, onExit
 			{catalog === undefined ? null : catalog.exists ? (
 				<>
 					<Row label="Kind:" value={kindLabels[catalog.kind] ?? catalog.kind} />
-					<Row label="Location:" value={catalog.location} />
+					<Row wrap label="Location:" value={catalog.location} />
 					<Row label="Server:" value={catalog.serverVersion} />
 					<Row label="Schema:" value={`version ${catalog.schemaVersion}`} />
 					<Row label="Catalog id:" value={catalog.catalogId} />
-					<Row label="Created:" value={catalog.createdAt} />
+					<Row label="Created:" value={formatTime(catalog.createdAt)} />
 				</>
 			) : (
 				<>
 					<Row label="Kind:" value={kindLabels[catalog.kind] ?? catalog.kind} />
-					<Row label="Location:" value={catalog.location} />
+					<Row wrap label="Location:" value={catalog.location} />
 				</>
 			)}
 			{missing ? (

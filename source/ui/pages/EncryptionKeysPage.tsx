@@ -5,7 +5,6 @@ import type {SecretKind} from '../../catalog/catalog.ts';
 import {deleteEncryptedContent, previewDeleteContent, type DeleteContentPreview} from '../../core/delete-content.ts';
 import {isRscmError, toRscmError, type RscmError} from '../../core/errors.ts';
 import {changeKey, pendingRotation, type ChangeProgress} from '../../core/key-change.ts';
-import {instanceStatusLabels} from '../../core/status.ts';
 import BackupKeyDialog from '../components/BackupKeyDialog.tsx';
 import Button from '../components/Button.tsx';
 import ConfirmDialog from '../components/ConfirmDialog.tsx';
@@ -26,6 +25,7 @@ import {
 	formatTime,
 	pluralize,
 	secretKindLabels,
+	stateNotice,
 } from './key-display.ts';
 
 type Mode =
@@ -35,7 +35,8 @@ type Mode =
 	| {name: 'confirm-change'}
 	| {name: 'changing'}
 	| {name: 'offer-backup'; fingerprint: string; version: number}
-	| {name: 'confirm-delete'; preview: DeleteContentPreview};
+	| {name: 'confirm-delete'; preview: DeleteContentPreview}
+	| {name: 'offer-reentry'; dataSources: number};
 
 /** The four actions with the sentence the SSRS Encryption Keys page prints next to each button. */
 const actions = {
@@ -90,7 +91,7 @@ export function stoppedChangeMessage(error: RscmError): string {
  * is pending (stopped here, in another process, or before the manager last quit) Change becomes Resume, has the
  * focus when the page is entered, and one Enter resumes it where it stopped.
  */
-export default function EncryptionKeysPage({focused, width, height, report, exitSignal, onExitRequest}: PageProps) {
+export default function EncryptionKeysPage({focused, width, height, report, exitSignal, onExitRequest, open}: PageProps) {
 	const {session, status, refresh} = useSession();
 	const [mode, setMode] = useState<Mode>({name: 'idle'});
 	const [progress, setProgress] = useState<ChangeProgress | undefined>();
@@ -170,14 +171,17 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 		if (outcome?.ok) setMode({name: 'confirm-delete', preview: outcome.value});
 	};
 
-	const confirmDelete = async () => {
+	const confirmDelete = async (preview: DeleteContentPreview) => {
 		idle();
-		await run(
+		const outcome = await run(
 			async () => deleteEncryptedContent(session),
 			result =>
 				`Encrypted content deleted: ${formatCount(result.cleared)} values to re-enter; new key ${result.fingerprint}` +
 				(result.instancesReset > 0 ? `; ${result.instancesReset} other instance(s) now Waiting to Join` : ''),
 		);
+		// As SSRS sends the admin to re-enter credentials after Delete: the next step, one Enter away.
+		const dataSources = new Set(preview.values.filter(value => value.kind === 'datasource').map(value => value.owner)).size;
+		if (outcome?.ok && dataSources > 0) setMode({name: 'offer-reentry', dataSources});
 	};
 
 	/** Resume: one Enter, no dialog; only a change still pending is resumed, never a new one started unasked. */
@@ -288,7 +292,30 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 					confirmLabel="Delete"
 					width={width}
 					onCancel={idle}
-					onConfirm={() => void confirmDelete()}
+					onConfirm={() => void confirmDelete(mode.preview)}
+				/>
+			);
+		}
+
+		case 'offer-reentry': {
+			return (
+				<ConfirmDialog
+					title="Delete Encrypted Content"
+					message={[
+						mode.dataSources === 1
+							? '1 data source needs its credentials entered again.'
+							: `${formatCount(mode.dataSources)} data sources need their credentials entered again.`,
+						'Open Data Sources now?',
+					]}
+					confirmLabel="Data Sources"
+					cancelLabel="Later"
+					initialFocus="confirm"
+					width={width}
+					onCancel={idle}
+					onConfirm={() => {
+						idle();
+						open('data-sources');
+					}}
 				/>
 			);
 		}
@@ -298,34 +325,40 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 		}
 	}
 
+	// At 80×24 the page has 14 lines: the four actions take 8, so what is said above them stays within 5 (the key, its
+	// backup, a state that needs the admin in two, a pending change in one) and the spacing comes back with room.
 	const roomy = height >= 18;
 	const primary = status?.primaryKey;
+	const outdated = status?.outdatedBackup;
+	const notice = stateNotice(status);
 	return (
 		<Box flexDirection="column" width={width}>
-			{primary === undefined ? (
-				<Text {...theme.text('warning')} wrap="wrap">
-					{status?.statusDetail ?? 'The key status is not known yet.'}
-				</Text>
-			) : (
+			{primary === undefined ? null : (
 				<>
 					<Text wrap="truncate-end">
 						Key {primary.fingerprint} · version {primary.version}
 					</Text>
-					{primary.backedUpAt === undefined ? (
-						<Text {...theme.text('warning')}>Never backed up — back up the key now</Text>
-					) : (
+					{primary.backedUpAt !== undefined ? (
 						<Text wrap="truncate-end">Last backup {formatTime(primary.backedUpAt)}</Text>
-					)}
-					{joined || status === undefined ? null : (
-						<Text {...theme.text('warning')} wrap="wrap">
-							{`${instanceStatusLabels[status.status]}: ${status.statusDetail ?? ''}`}
+					) : (
+						<Text {...theme.text('warning')} wrap="truncate-end">
+							{outdated
+								? `Backup outdated: ${formatTime(outdated.at)} holds v${outdated.version} — back up now`
+								: 'Never backed up — back up the key now'}
 						</Text>
 					)}
 				</>
 			)}
-			{rotation === undefined ? null : (
+			{status === undefined ? (
+				<Text {...theme.text('muted')}>The key status is not known yet.</Text>
+			) : notice === undefined ? null : (
 				<Text {...theme.text('warning')} wrap="wrap">
-					{`Key change pending: ${formatCount(rotation.done)} of ${formatCount(rotation.total)} values re-encrypted. Resume finishes it.`}
+					{notice}
+				</Text>
+			)}
+			{rotation === undefined ? null : (
+				<Text {...theme.text('warning')} wrap="truncate-end">
+					{`Key change pending: ${formatCount(rotation.done)} of ${formatCount(rotation.total)} re-encrypted`}
 				</Text>
 			)}
 			<Box flexDirection="column" marginTop={1} gap={roomy ? 1 : 0}>

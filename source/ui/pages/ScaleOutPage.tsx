@@ -10,6 +10,7 @@ import {useFocusRing} from '../hooks/use-focus-ring.ts';
 import {useOperation} from '../hooks/use-operation.ts';
 import type {PageProps} from '../page-types.ts';
 import {theme} from '../theme.ts';
+import {readerState} from '../reader.ts';
 import {displayText} from '../../core/terminal-text.ts';
 
 type Pending = {action: 'add' | 'remove'; row: InstanceSummary; lastJoined: boolean} | {action: 'accept'; key: ProposedKey};
@@ -198,15 +199,23 @@ export default function ScaleOutPage({focused, visible, width, height, report}: 
 				const style = isFocused ? theme.text('selection') : isSelected ? theme.text('accent') : {};
 				const id = wide ? row.installationId : `${row.installationId.slice(0, 8)}…`;
 				return (
-					<Box key={row.installationId} flexDirection="column">
-						<Text wrap="truncate-end">
+					<Box
+						key={row.installationId}
+						flexDirection="column"
+						aria-role="listitem"
+						aria-state={readerState({focused: isFocused, selected: isSelected})}
+					>
+						<Text
+							wrap="truncate-end"
+							aria-label={`${row.machine} ${row.instanceName} ${row.statusLabel}${row.isThisInstance ? ' (this)' : ''}`}
+						>
 							<Text {...style}>
 								{(isFocused || isSelected ? '›' : ' ') + ' ' + pad(displayText(row.machine), columns.server) + pad(displayText(row.instanceName), columns.instance)}
 							</Text>
 							<Text {...theme.text(row.status === 'joined' ? 'success' : 'warning')}>{row.statusLabel}</Text>
 							{row.isThisInstance ? <Text {...theme.text('accent')}> (this)</Text> : null}
 						</Text>
-						<Text wrap="truncate-end">
+						<Text wrap="truncate-end" aria-label={`${id} ${row.identityFingerprint}${row.identityTampered ? ' (edited outside rscm)' : ''}`}>
 							<Text {...theme.text('muted')}>{`    ${id}  ${row.identityFingerprint}`}</Text>
 							{/* The stored fingerprint column disagrees with the public key: the row was edited outside rscm. */}
 							{row.identityTampered ? <Text {...theme.text('error')}> ✖ edited</Text> : null}

@@ -10,7 +10,7 @@ import {useFocusRing} from '../hooks/use-focus-ring.ts';
 import {useOperation} from '../hooks/use-operation.ts';
 import type {PageProps} from '../page-types.ts';
 import {theme} from '../theme.ts';
-import {formatTime} from './key-display.ts';
+import {formatTime, stateNotice} from './key-display.ts';
 
 const labelWidth = 17;
 
@@ -39,6 +39,7 @@ export default function ServiceAccountPage({focused, width, height, report, exit
 	const [backingUp, setBackingUp] = useState(false);
 	const {run, running} = useOperation(report, refresh);
 	const joined = status?.status === 'joined';
+	const notice = stateNotice(status);
 	const ring = useFocusRing({ids: joined ? ['change'] : [], isActive: focused && !backingUp && !running});
 
 	if (backingUp) {
@@ -72,9 +73,9 @@ export default function ServiceAccountPage({focused, width, height, report, exit
 			<Box marginTop={1}>
 				<Text wrap="wrap">{explanation}</Text>
 			</Box>
-			{joined || status?.statusDetail === undefined ? null : (
+			{notice === undefined ? null : (
 				<Text {...theme.text('warning')} wrap="wrap">
-					{status.statusDetail}
+					{notice}
 				</Text>
 			)}
 			<Box marginTop={1}>

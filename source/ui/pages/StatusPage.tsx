@@ -1,12 +1,14 @@
 import type React from 'react';
 import {useEffect, useRef} from 'react';
 import {Box} from 'ink';
+import Button from '../components/Button.tsx';
+import ScrollArea from '../components/ScrollArea.tsx';
 import {Text} from '../components/Text.tsx';
 import {instanceStatusLabels, type InstanceStatus, type StatusReport} from '../../core/status.ts';
 import {useSession} from '../contexts/session-context.ts';
 import type {PageProps} from '../page-types.ts';
 import {theme, type ColorRole} from '../theme.ts';
-import {describeSecretCounts, formatCount, formatTime} from './key-display.ts';
+import {describeSecretCounts, formatCount, formatTime, nextSteps} from './key-display.ts';
 import {displayText} from '../../core/terminal-text.ts';
 
 /** Label column: "Installation ID" does not fit 80 columns next to a UUID, so the labels stay within 12. */
@@ -52,7 +54,7 @@ function scaleOutSummary(instances: StatusReport['instances']): string {
  * key protects, a pending rotation and the scale-out membership. Rows are ordered by importance: at 80×24 the page
  * has 14 lines, and whatever does not fit is clipped from the bottom.
  */
-export default function StatusPage({visible, width}: PageProps) {
+export default function StatusPage({focused, visible, width, height, open}: PageProps) {
 	const {status, statusError, refresh} = useSession();
 	// Another process (a cron backup, a second admin) may have changed the catalog while another page was shown.
 	const wasVisible = useRef(visible);
@@ -75,8 +77,11 @@ export default function StatusPage({visible, width}: PageProps) {
 	const {catalog, primaryKey: primary, rotation} = status;
 	const versions = status.keyVersions.map(version => `v${version.version}`).join(', ');
 	const reentry = describeSecretCounts(status.secrets, 'needsReentry');
+	// Waiting to Join: the pages' short way (the core's detail spells out the command, four lines at 80×24). The
+	// other states keep the core's words: they say what is wrong and which fingerprint to compare.
+	const detail = status.status === 'waiting' ? nextSteps.waiting : status.statusDetail;
 	return (
-		<Box flexDirection="column" width={width}>
+		<ScrollArea width={width} height={height} active={focused}>
 			{status.status === 'tampered' ? (
 				// First line of the page: nothing below it should be trusted until this is resolved.
 				<Text wrap="wrap" {...theme.text('error')}>
@@ -93,8 +98,8 @@ export default function StatusPage({visible, width}: PageProps) {
 					! {warning}
 				</Text>
 			))}
-			<Row label="Machine">{displayText(status.machine)}</Row>
-			<Row label="Instance">{displayText(status.instanceName)}</Row>
+			{/* Machine\instance as SSRS writes it: one row, where two cost a line the detail below may need. */}
+			<Row label="Instance">{displayText(`${status.machine}\\${status.instanceName}`)}</Row>
 			<Row label="Install ID">{status.installationId ?? '—'}</Row>
 			<Row label="Catalog" wrap="truncate-middle">
 				{catalogKindLabels[catalog.kind] ?? catalog.kind} · {catalog.location}
@@ -103,9 +108,9 @@ export default function StatusPage({visible, width}: PageProps) {
 			<Row label="Key status" role={statusRoles[status.status]}>
 				{instanceStatusLabels[status.status]}
 			</Row>
-			{status.statusDetail === undefined ? null : (
+			{detail === undefined ? null : (
 				<Box marginLeft={labelWidth}>
-					<Text wrap="wrap">{status.statusDetail}</Text>
+					<Text wrap="wrap">{detail}</Text>
 				</Box>
 			)}
 			{primary === undefined ? null : (
@@ -130,10 +135,13 @@ export default function StatusPage({visible, width}: PageProps) {
 					<Row label="Key change" role="warning">
 						{`pending: ${formatCount(rotation.done)}/${formatCount(rotation.total)} re-encrypted, v${rotation.fromVersion} → v${rotation.toVersion}`}
 					</Row>
-					{/* Where the one key that resumes it is: 8 shows Encryption Keys, Enter enters it on Resume. */}
-					<Box marginLeft={labelWidth}>
-						<Text wrap="truncate-end">{resumeHint}</Text>
-					</Box>
+					{/* Where the one key that resumes it is: 8 shows Encryption Keys, Enter enters it on Resume. Only a
+					    joined server can resume it. */}
+					{status.status === 'joined' ? (
+						<Box marginLeft={labelWidth}>
+							<Text wrap="truncate-end">{resumeHint}</Text>
+						</Box>
+					) : null}
 				</>
 			)}
 			{status.secrets === undefined ? null : (
@@ -142,9 +150,15 @@ export default function StatusPage({visible, width}: PageProps) {
 					<Row label="Re-entry" role={reentry === 'none' ? undefined : 'warning'}>
 						{reentry === 'none' ? 'none needed' : `${reentry} need re-entry`}
 					</Row>
+					{/* Data source credentials are re-entered on the Data Sources page: one Enter from here. */}
+					{status.secrets.datasource.needsReentry > 0 ? (
+						<Box marginLeft={labelWidth}>
+							<Button label="Re-enter on Data Sources" focused={focused} onPress={() => open('data-sources')} />
+						</Box>
+					) : null}
 				</>
 			)}
 			{catalog.exists ? <Row label="Scale-out">{scaleOutSummary(status.instances)}</Row> : null}
-		</Box>
+		</ScrollArea>
 	);
 }

@@ -17,6 +17,7 @@ const loaders: Record<Exclude<PageId, 'status'>, Parameters<typeof lazyPage>[0]>
 	'encryption-keys': async () => import('./EncryptionKeysPage.tsx'),
 	'subscription-settings': async () => import('./SubscriptionSettingsPage.tsx'),
 	'scale-out': async () => import('./ScaleOutPage.tsx'),
+	'data-sources': async () => import('./DataSourcesPage.tsx'),
 };
 
 /**

@@ -1,5 +1,7 @@
 import type {SecretCounts, SecretKind} from '../../catalog/catalog.ts';
+import {formatCount} from '../../core/display-format.ts';
 import type {ErrorCode, RscmError} from '../../core/errors.ts';
+import {instanceStatusLabels, type InstanceStatus, type StatusReport} from '../../core/status.ts';
 
 /**
  * Presentation helpers shared by the Status, Service Account and Encryption Keys pages and their dialogs: how dates,
@@ -7,21 +9,9 @@ import type {ErrorCode, RscmError} from '../../core/errors.ts';
  * are made here; the core has made them by the time these run.
  */
 
-/**
- * `1,234,567`: a whole count with its thousands grouped as in en-US. Plain code rather than Intl.NumberFormat, whose
- * construction costs milliseconds of start-up on the Status page's first frame.
- */
-export function formatCount(value: number): string {
-	return String(Math.trunc(value)).replace(/\B(?=(\d{3})+$)/g, ',');
-}
-
-/** `2025-03-14 09:26 UTC`: unambiguous for admins in different time zones looking at one catalog. */
-export function formatTime(iso: string | undefined): string {
-	if (iso === undefined) return '—';
-	const date = new Date(iso);
-	if (Number.isNaN(date.getTime())) return iso;
-	return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
+// One formatter for times and counts, in the core so the commands' text output reads the same; re-exported for the
+// pages and dialogs that import it from here.
+export {formatCount, formatTime} from '../../core/display-format.ts';
 
 export const secretKindLabels: Record<SecretKind, {one: string; many: string}> = {
 	datasource: {one: 'data source value', many: 'data source values'},
@@ -48,6 +38,24 @@ export function describeSecretCounts(counts: SecretCounts | undefined, pick: 'to
 export function encryptedValueCount(counts: SecretCounts | undefined): number {
 	if (counts === undefined) return 0;
 	return secretKinds.reduce((sum, kind) => sum + counts[kind].total - counts[kind].needsReentry, 0);
+}
+
+/**
+ * What to do next in a state that needs the admin, in the words of the pages (the core's detail names commands).
+ * Short enough for two lines of the Encryption Keys page at 80×24.
+ */
+export const nextSteps: Partial<Record<InstanceStatus, string>> = {
+	'not-initialized': 'Create or choose the catalog on 4 Database.',
+	waiting: 'Add it on a joined server (10 Scale-out), or Restore a backup.',
+	'key-unavailable': 'This server cannot open its copy of the key; Restore a backup.',
+	unconfirmed: 'Compare the key fingerprint on 10 Scale-out, then Accept Key.',
+	tampered: 'Do not use this catalog until it is resolved: see 1 Report Server Status.',
+};
+
+/** "Waiting to Join: Add it on …": the state and what to do, for a page whose actions the state disables. */
+export function stateNotice(status: StatusReport | undefined): string | undefined {
+	if (status === undefined || status.status === 'joined') return undefined;
+	return `${instanceStatusLabels[status.status]}: ${nextSteps[status.status] ?? status.statusDetail ?? ''}`;
 }
 
 /** Shared settings are stored under an owner name; this is what an admin calls each of them. */
