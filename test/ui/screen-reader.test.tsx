@@ -11,6 +11,8 @@ import ResultsPane from '../../source/ui/components/ResultsPane.tsx';
 import Spinner from '../../source/ui/components/Spinner.tsx';
 import TextField from '../../source/ui/components/TextField.tsx';
 import {pages} from '../../source/ui/pages/index.ts';
+import {setDataSource} from '../../source/core/data-sources.ts';
+import {deleteEncryptedContent} from '../../source/core/delete-content.ts';
 import {joinedInstance, strongPassword} from '../helpers/catalog-fixtures.ts';
 import {frame, press, settle, settleUntil} from '../helpers/ink.ts';
 import {renderPage} from '../helpers/page-harness.tsx';
@@ -162,3 +164,19 @@ for (const dialog of dialogs) {
 		t.false(decoration.test(output), output);
 	});
 }
+
+test.serial('the Data Sources list reads each row in words: its name, which values are set, empty or need re-entry', async t => {
+	const {session} = await joinedInstance(t);
+	await setDataSource(session, 'Sales', {connectionString: 'Server=db', password: 'p'});
+	await setDataSource(session, 'Stock', {connectionString: 'Server=db2', username: 'u', password: 'p'});
+	await deleteEncryptedContent(session);
+	await setDataSource(session, 'Stock', {connectionString: 'Server=db2', username: 'u', password: 'p'});
+	const rendered = await renderPage(t, session, 'data-sources');
+	await settleUntil(() => frame(rendered).includes('Stock:'));
+	const output = frame(rendered);
+	const reading = lines(output);
+	t.true(reading.some(line => line.endsWith('listitem: (selected, focused) Sales: connection string needs re-entry, user name empty, password needs re-entry')), output);
+	t.false(output.includes('needs re-entry\n') && output.includes('✔ set'), 'the marks\' key is not read');
+	t.true(reading.includes('listitem: Stock: connection string set, user name set, password set'), output);
+	t.false(decoration.test(output), output);
+});

@@ -13,6 +13,7 @@ import {useKeyInput} from '../hooks/use-key-input.ts';
 import {useOperation} from '../hooks/use-operation.ts';
 import {matchesBinding} from '../key/bindings.ts';
 import type {PageProps} from '../page-types.ts';
+import {readerLabel, readerState} from '../reader.ts';
 import {theme, type ColorRole} from '../theme.ts';
 import {formatCount, pluralize} from './key-display.ts';
 
@@ -25,11 +26,21 @@ const columns = [
 	{field: 'password', word: 'pass'},
 ] as const;
 
-const marks: Record<SecretState, {mark: string; role: ColorRole}> = {
-	set: {mark: '✔', role: 'success'},
-	unset: {mark: '·', role: 'muted'},
-	'needs-reentry': {mark: '!', role: 'warning'},
+const marks: Record<SecretState, {mark: string; role: ColorRole; words: string}> = {
+	set: {mark: '✔', role: 'success', words: 'set'},
+	unset: {mark: '·', role: 'muted', words: 'empty'},
+	'needs-reentry': {mark: '!', role: 'warning', words: 'needs re-entry'},
 };
+
+/** What a screen reader hears for a row: the marks in words. */
+function rowReading(row: DataSourceSummary): string {
+	const fields = [
+		`connection string ${marks[row.fields.connectionString].words}`,
+		`user name ${marks[row.fields.username].words}`,
+		`password ${marks[row.fields.password].words}`,
+	];
+	return readerLabel(`${row.name}: ${fields.join(', ')}`);
+}
 
 /** " conn ✔ user ✔ pass !" and " re-entry": the columns after the name. */
 const fieldsWidth = 21;
@@ -41,7 +52,13 @@ const fixedLines = 2;
 function Row({row, selected, focused, nameWidth}: {row: DataSourceSummary; selected: boolean; focused: boolean; nameWidth: number}) {
 	const style = selected ? (focused ? theme.text('selection') : theme.text('accent')) : {};
 	return (
-		<Box flexDirection="row" height={1}>
+		<Box
+			flexDirection="row"
+			height={1}
+			aria-role="listitem"
+			aria-state={readerState({selected, focused: selected && focused})}
+			aria-label={rowReading(row)}
+		>
 			<Box width={2 + nameWidth} flexShrink={0}>
 				{/* The name comes from the catalog: one line, control characters made visible, cut with an ellipsis. */}
 				<Text wrap="truncate-end" {...style}>
@@ -195,7 +212,7 @@ export default function DataSourcesPage({focused, visible, width, height, report
 					{view.filter === '' ? matched : `Filter "${displayText(view.filter)}": ${matched}`}
 				</Text>
 			)}
-			<Box flexDirection="column" height={rowsShown}>
+			<Box flexDirection="column" height={rowsShown} aria-role="list">
 				{page === undefined && view.error === undefined ? <Text {...theme.text('muted')}>Loading…</Text> : null}
 				{page?.rows.length === 0 ? (
 					<Text {...theme.text('muted')} wrap="truncate-end">
@@ -208,7 +225,8 @@ export default function DataSourcesPage({focused, visible, width, height, report
 			</Box>
 			{/* The last line: what went wrong, or the legend of the marks. */}
 			{error === undefined ? (
-				<Text wrap="truncate-end">
+				// The rows are read in words: a screen reader hears only how many more there are, not the marks' key.
+				<Text wrap="truncate-end" aria-label={more === '' ? ' ' : `${more} more`}>
 					<Text {...theme.text('success')}>✔</Text>
 					<Text {...theme.text('muted')}> set · empty </Text>
 					<Text {...theme.text('warning')}>!</Text>
