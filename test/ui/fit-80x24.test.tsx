@@ -169,7 +169,12 @@ const dialogs: DialogCase[] = [
 	{name: 'Delete Encrypted Content, long names', page: 'encryption-keys', state: 'long names and paths', keys: ['tab', 'tab', 'tab', 'enter'], shows: 'Delete Encrypted Content'},
 	{name: 'Change Database', page: 'database', state: 'joined', keys: ['enter'], shows: /Change Database/},
 	{name: 'Copy Catalog', page: 'database', state: 'joined', keys: ['tab', 'enter'], shows: /Copy Catalog/},
+	{name: 'Change Database, Location', page: 'database', state: 'joined', keys: ['enter', 'tab', 'tab', 'enter'], shows: /2 of 3: Location/},
+	{name: 'New Data Source', page: 'data-sources', state: 'joined', keys: ['n'], shows: '━ New Data Source'},
+	{name: 'Edit Data Source, re-entry needed', page: 'data-sources', state: 're-entry needed', keys: ['enter'], shows: '━ Edit Data Source'},
+	{name: 'Remove Data Source', page: 'data-sources', state: 'joined', keys: ['x'], shows: '━ Remove Data Source'},
 	{name: 'Help', page: 'status', state: 'joined', keys: ['?'], shows: 'Help — keys', region: 'body'},
+	{name: 'Help on Data Sources', page: 'data-sources', state: 'joined', keys: ['?'], shows: 'Help — keys', region: 'body'},
 ];
 
 for (const dialog of dialogs) {
