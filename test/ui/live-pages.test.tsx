@@ -96,3 +96,12 @@ test('the end of Delete offers Data Sources, and Enter opens it', async t => {
 	await waitForFrame(rendered, /┏━ Data Sources/);
 	t.regex(frame(rendered), /DS-00002/);
 });
+
+test('a change no status mark shows (data sources set by another process) still reaches the page, at the slower full read', async t => {
+	const {deployment, session} = await joinedInstance(t);
+	const rendered = await renderPage(t, session, 'status', {refreshIntervalMs});
+	await waitForFrame(rendered, /Encrypted {4}none/);
+	const other = await deployment.open('a');
+	await loadDataSources(other, 2);
+	t.regex(await waitForFrame(rendered, /Encrypted {4}6 data source values/), /Re-entry {5}none needed/);
+});

@@ -1,7 +1,7 @@
 import type React from 'react';
 import {useCallback, useEffect, useMemo, useRef, useState} from 'react';
 import {openSession, type Session, type SessionOptions} from '../../core/session.ts';
-import {getStatus, type StatusReport} from '../../core/status.ts';
+import {getStatus, statusMark, type StatusReport} from '../../core/status.ts';
 import {SessionContext, type SessionState} from '../contexts/session-context.ts';
 
 export type SessionProviderProps = {
@@ -17,8 +17,11 @@ export type SessionProviderProps = {
 	children: React.ReactNode;
 };
 
-/** A few seconds: what the pages promise ("within a few seconds"), and a cheap read for the catalog. */
+/** A few seconds: what the pages promise ("within a few seconds"); each tick reads only the cheap status mark. */
 export const defaultRefreshIntervalMs = 2000;
+
+/** Every this many ticks the whole status is read even when the mark did not move (about a minute by default). */
+const fullReadEvery = 30;
 
 export default function SessionProvider({initialSession, initialStatus, options, refreshIntervalMs = defaultRefreshIntervalMs, children}: SessionProviderProps) {
 	const [session, setSession] = useState(initialSession);
@@ -52,23 +55,35 @@ export default function SessionProvider({initialSession, initialStatus, options,
 		[options, refresh],
 	);
 
-	// Live pages: read the status again every few seconds and publish it only when it changed, so an idle screen
-	// neither redraws nor makes the pages that load their own data (revision) read it again for nothing.
+	// Live pages: every few seconds a cheap mark of the state (statusMark) is read, and the whole status only when the
+	// mark moved or a while has passed (a data source set elsewhere moves no mark); it is published only when it
+	// changed, so an idle screen neither redraws nor makes the pages that load their own data (revision) read again.
 	const statusRef = useRef(status);
 	statusRef.current = status;
 	useEffect(() => {
 		let reading = false;
+		let lastMark: string | undefined;
+		let lastFullRead = Date.now();
+		const readIfMoved = async (from: Session): Promise<StatusReport | undefined> => {
+			const mark = await statusMark(from);
+			const stale = Date.now() - lastFullRead >= refreshIntervalMs * fullReadEvery;
+			if (mark === lastMark && !stale) return undefined;
+			lastMark = mark;
+			lastFullRead = Date.now();
+			return getStatus(from);
+		};
+
 		const timer = setInterval(() => {
 			if (reading) return;
 			reading = true;
 			const from = sessionRef.current;
-			getStatus(from)
+			readIfMoved(from)
 				.then(
 					next => {
 						// A catalog switched meanwhile: this report is about the one before.
 						if (from !== sessionRef.current) return;
 						setStatusError(undefined);
-						if (JSON.stringify(next) === JSON.stringify(statusRef.current)) return;
+						if (next === undefined || JSON.stringify(next) === JSON.stringify(statusRef.current)) return;
 						setStatus(next);
 						setRevision(value => value + 1);
 					},
