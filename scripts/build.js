@@ -16,6 +16,8 @@ const entryPoints = {
 	rskeymgmt: path.join(root, 'source/commands/rskeymgmt-entry.ts'),
 	// The key change's worker thread is loaded by URL (source/core/key-change.ts workerUrl), so it is a file of its own.
 	'reencrypt-worker': path.join(root, 'source/core/reencrypt-worker.ts'),
+	// The Backup dialog's strength estimates run in a worker thread, loaded by URL (source/core/password-strength.ts).
+	'password-strength-worker': path.join(root, 'source/core/password-strength-worker.ts'),
 };
 
 function newestSourceTime() {
@@ -82,6 +84,21 @@ const narrowTextWidth = {
 	},
 };
 
+// zxcvbn-ts ships CommonJS (`main`) and ES modules (`module`); esbuild takes `main` on Node, and a CommonJS module
+// reached by a dynamic import() comes back as a bare `default`, without its named exports. Its ES modules keep them,
+// and password-strength.ts imports them dynamically so that the dictionaries stay chunks of their own.
+const zxcvbnModules = {
+	name: 'zxcvbn-modules',
+	setup(builder) {
+		builder.onResolve({filter: /^@zxcvbn-ts\/[^/]+$/}, async arguments_ => {
+			const directory = path.join(root, 'node_modules', arguments_.path);
+			const {module} = JSON.parse(await readFile(path.join(directory, 'package.json'), 'utf8'));
+			if (typeof module !== 'string') throw new Error(`${arguments_.path} has no ES module build (package.json "module"); review scripts/build.js`);
+			return {path: path.join(directory, module)};
+		});
+	},
+};
+
 const result = await build({
 	entryPoints,
 	outdir: output,
@@ -102,7 +119,7 @@ const result = await build({
 	legalComments: 'none',
 	logLevel: 'warning',
 	metafile: true,
-	plugins: [yogaWithoutFetch, narrowTextWidth],
+	plugins: [yogaWithoutFetch, narrowTextWidth, zxcvbnModules],
 });
 
 // Chunk names carry a content hash, so every build leaves the previous chunks behind: remove the ones this build

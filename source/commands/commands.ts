@@ -9,7 +9,7 @@ import {formatSize, inputLimits} from '../core/input-limits.ts';
 import {normalizeCatalogLocation} from '../core/catalog-connection.ts';
 import {initialize} from '../core/initialize.ts';
 import {addInstance, findInstance, isLastJoinedInstance, listInstances, removeInstance} from '../core/instances.ts';
-import {estimatePasswordStrength} from '../core/password-policy.ts';
+import {estimatePasswordStrength} from '../core/password-strength.ts';
 import {changeServiceIdentity, noBackupError, primaryKeyBackedUp} from '../core/service-identity.ts';
 import type {Session} from '../core/session.ts';
 import {getStatus, instanceStatusLabels} from '../core/status.ts';
@@ -267,7 +267,7 @@ export const commands: CommandSpec[] = [
 				const scheduled = backupDirectory(context);
 				const file = scheduled === undefined ? requireFile(context) : undefined;
 				const {password, confirm: confirmation} = await readPassword(context.io, passwordSource(context), 'Password: ', 'Confirm Password: ');
-				for (const warning of estimatePasswordStrength(password).warnings) context.io.stderr.write(`warning: ${warning}\n`);
+				for (const warning of (await estimatePasswordStrength(password)).warnings) context.io.stderr.write(`warning: ${warning}\n`);
 				if (scheduled) return reportScheduledBackup(context, await scheduledBackup(session, {...scheduled, password, confirm: confirmation, signal: context.io.signal}));
 				const result = await backupKey(session, {
 					file: file!,

@@ -2,7 +2,7 @@
 // need). Read from the bundle itself: the modules reachable by static imports from dist/cli.js, from the start-up
 // chunk and from the chunks that chunk imports to draw (esbuild marks each module's code with a `// path` comment).
 // Needs `npm run build` first (npm test does it).
-import {readFileSync} from 'node:fs';
+import {readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import {assertBuilt, cliPath} from '../helpers/run-cli.ts';
@@ -60,7 +60,9 @@ test('the first frame loads Ink, the shell and the Status page, and none of the 
 		'node_modules/conf/', // settings writes, with ajv and semver
 		'node_modules/ajv/',
 		'source/catalog/postgres.ts', // the PostgreSQL backend (pg itself is external)
-		'source/core/password-policy.ts', // the policy and its strength estimate
+		'source/core/password-policy.ts', // the policy
+		'source/core/password-strength.ts', // the strength estimate
+		'node_modules/@zxcvbn-ts/', // its library and dictionaries, megabytes of word lists
 		'source/core/key-change.ts', // the key operations
 		'source/core/key-backup.ts',
 		'source/ui/pages/EncryptionKeysPage.tsx', // the pages not shown
@@ -69,5 +71,22 @@ test('the first frame loads Ink, the shell and the Status page, and none of the 
 		'node_modules/ws/', // Ink's devtools
 	]) {
 		t.false(has(unneeded), unneeded);
+	}
+});
+
+test('zxcvbn and its dictionaries are chunks of their own, loaded by the Backup dialog on demand', t => {
+	const chunks = path.join(path.dirname(cliPath), 'chunks');
+	const everything = new Set([cliPath, ...readdirSync(chunks).filter(name => name.endsWith('.js')).map(name => path.join(chunks, name))]);
+	const zxcvbnFiles = [...everything].filter(file => [...modulesIn(new Set([file]))].some(module => module.startsWith('node_modules/@zxcvbn-ts/')));
+	// They are in the bundle (so their absence from the first frame above is not an accident of the search)…
+	for (const dictionary of ['@zxcvbn-ts/core/', '@zxcvbn-ts/language-common/', '@zxcvbn-ts/language-en/']) {
+		t.true([...modulesIn(new Set(zxcvbnFiles))].some(module => module.startsWith(`node_modules/${dictionary}`)), dictionary);
+	}
+
+	// …and only reached through a dynamic import: no file imports one of them statically.
+	const first = firstFrameFiles();
+	for (const file of zxcvbnFiles) t.false(first.has(file), path.basename(file));
+	for (const file of everything) {
+		for (const imported of importsOf(file, staticImport)) t.false(zxcvbnFiles.includes(imported) && !zxcvbnFiles.includes(file), `${path.basename(file)} imports ${path.basename(imported)} statically`);
 	}
 });

@@ -139,6 +139,10 @@ type DialogCase = {
 	shows: string | RegExp;
 	/** Typed into the dialog's focused field once open. */
 	type?: string;
+	/** What the page shows once its data is loaded, before the keys are sent (a list loads after the first frame). */
+	ready?: string | RegExp;
+	/** Text that shows what was typed has been answered (the strength estimate loads when the dialog opens). */
+	typed?: RegExp;
 	region?: FitRegion;
 };
 
@@ -151,6 +155,7 @@ const dialogs: DialogCase[] = [
 		keys: ['enter'],
 		shows: 'Backup Encryption Key',
 		type: 'abcd1234',
+		typed: /Strength: very weak — This/,
 	},
 	{
 		name: 'Backup Encryption Key, a strong password typed',
@@ -159,6 +164,7 @@ const dialogs: DialogCase[] = [
 		keys: ['enter'],
 		shows: 'Backup Encryption Key',
 		type: 'Tr0ub4dor&3-horse-Staple',
+		typed: /Strength: very strong/,
 	},
 	{name: 'Restore Encryption Key', page: 'encryption-keys', state: 'joined', keys: ['tab', 'enter'], shows: 'Restore Encryption Key'},
 	{name: 'Restore Encryption Key, waiting', page: 'encryption-keys', state: 'waiting', keys: ['enter'], shows: 'Restore Encryption Key'},
@@ -167,12 +173,12 @@ const dialogs: DialogCase[] = [
 	{name: 'Delete Encrypted Content, key change pending', page: 'encryption-keys', state: 'rotation pending', keys: ['tab', 'enter'], shows: 'Delete Encrypted Content'},
 	{name: 'Delete Encrypted Content', page: 'encryption-keys', state: 'joined', keys: ['tab', 'tab', 'tab', 'enter'], shows: 'Delete Encrypted Content'},
 	{name: 'Delete Encrypted Content, long names', page: 'encryption-keys', state: 'long names and paths', keys: ['tab', 'tab', 'tab', 'enter'], shows: 'Delete Encrypted Content'},
-	{name: 'Change Database', page: 'database', state: 'joined', keys: ['enter'], shows: /Change Database/},
-	{name: 'Copy Catalog', page: 'database', state: 'joined', keys: ['tab', 'enter'], shows: /Copy Catalog/},
+	{name: 'Change Database', page: 'database', state: 'joined', keys: ['enter'], shows: '━ Change Database'},
+	{name: 'Copy Catalog', page: 'database', state: 'joined', keys: ['tab', 'enter'], shows: '━ Copy Catalog'},
 	{name: 'Change Database, Location', page: 'database', state: 'joined', keys: ['enter', 'tab', 'tab', 'enter'], shows: /2 of 3: Location/},
 	{name: 'New Data Source', page: 'data-sources', state: 'joined', keys: ['n'], shows: '━ New Data Source'},
-	{name: 'Edit Data Source, re-entry needed', page: 'data-sources', state: 're-entry needed', keys: ['enter'], shows: '━ Edit Data Source'},
-	{name: 'Remove Data Source', page: 'data-sources', state: 'joined', keys: ['x'], shows: '━ Remove Data Source'},
+	{name: 'Edit Data Source, re-entry needed', page: 'data-sources', state: 're-entry needed', ready: 'DS-00000', keys: ['enter'], shows: '━ Edit Data Source'},
+	{name: 'Remove Data Source', page: 'data-sources', state: 'joined', ready: 'DS-00000', keys: ['x'], shows: '━ Remove Data Source'},
 	{name: 'Help', page: 'status', state: 'joined', keys: ['?'], shows: 'Help — keys', region: 'body'},
 	{name: 'Help on Data Sources', page: 'data-sources', state: 'joined', keys: ['?'], shows: 'Help — keys', region: 'body'},
 ];
@@ -182,10 +188,11 @@ for (const dialog of dialogs) {
 		const state = states.find(each => each.name === dialog.state)!;
 		const session = await state.open(t);
 		const rendered = await renderPage(t, session, dialog.page);
-		await waitForFrame(rendered, /┃ \S/);
+		await waitForFrame(rendered, dialog.ready ?? /┃ \S/, 15_000);
 		await press(rendered, ...dialog.keys);
-		await waitForFrame(rendered, dialog.shows);
+		await waitForFrame(rendered, dialog.shows, 15_000);
 		if (dialog.type !== undefined) await typeText(rendered, dialog.type);
+		if (dialog.typed !== undefined) await waitForFrame(rendered, dialog.typed);
 		const problems = await fitProblems(rendered, dialog.region);
 		t.deepEqual(problems, []);
 	});

@@ -6,15 +6,11 @@ import {Box} from 'ink';
 import {Text} from './Text.tsx';
 import {toRscmError, type RscmError} from '../../core/errors.ts';
 import {backupKey, suggestedBackupFile, type BackupResult} from '../../core/key-backup.ts';
-import {
-	checkPasswordPolicy,
-	estimatePasswordStrength,
-	normalizePassword,
-	type PasswordRule,
-} from '../../core/password-policy.ts';
+import {checkPasswordPolicy, normalizePassword, type PasswordRule} from '../../core/password-policy.ts';
 import {useSession} from '../contexts/session-context.ts';
 import {useFieldError, type FieldErrorState} from '../hooks/use-field-error.ts';
 import {useFocusRing} from '../hooks/use-focus-ring.ts';
+import {usePasswordStrength} from '../hooks/use-password-strength.ts';
 import type {PageResult} from '../page-types.ts';
 import {errorField, failureMessage} from '../pages/key-display.ts';
 import {theme} from '../theme.ts';
@@ -102,10 +98,17 @@ function MatchIndicator({password, confirm}: {password: string; confirm: string}
 	);
 }
 
-/** Beyond SSRS: a strength estimate that warns about `Password1!`-style passwords without blocking them. */
+/**
+ * Beyond SSRS: zxcvbn's strength estimate (core/password-strength.ts), which warns about `Password1!`-style passwords
+ * without blocking them. It loads in a worker thread when the dialog opens; until then the line says so, and typing
+ * goes on.
+ */
 function StrengthHint({password}: {password: string}) {
+	const strength = usePasswordStrength(password);
 	if (password === '') return <Text {...theme.text('muted')}>15 or more characters are recommended.</Text>;
-	const strength = estimatePasswordStrength(password);
+	if (strength === 'checking') return <Text {...theme.text('muted')}>Strength: checking…</Text>;
+	// Only when the estimate's thread cannot start (an incomplete installation); the policy checklist still applies.
+	if (strength === 'unavailable') return <Text {...theme.text('muted')}>Strength: no estimate available.</Text>;
 	const strong = strength.score >= 3;
 	// Advice only for a guessable password: "very strong — sequences are easy to guess" would contradict itself.
 	const advice = strong ? undefined : strength.warnings[0];
