@@ -51,8 +51,13 @@ const beyondAscii = /[^\u0000-\u007F]/;
 
 /** Back to the page list, then `q`: apart, since an Esc and a letter read together are Alt+letter. */
 async function quit(t: ExecutionContext, term: Term): Promise<void> {
-	await term.press('esc');
-	await term.waitForText('1-0 jump');
+	// Esc only when the focus is in a page, and q only once the list's hints show it was taken: an Esc and a q that
+	// reach the program in one read (a loaded machine) are Alt+q, which quits nothing.
+	if (!term.screen().includes('1-0 jump')) {
+		await term.press('esc');
+		await term.waitForText('1-0 jump');
+	}
+
 	await term.press('q');
 	t.is((await term.exit).exitCode, 0);
 }
