@@ -60,7 +60,10 @@ test.serial('Data Sources: create one in the New dialog, then re-enter its passw
 	t.false(term.rawOutput().includes('First!pw1'));
 	t.false(term.rawOutput().includes('Second!pw2'));
 	t.true(term.screen().split('\n').every(line => line.length <= 80));
-	await term.press('esc', 'q');
+	// q once the list has the focus: an Esc and a q read together are Alt+q.
+	await term.press('esc');
+	await term.waitForText('1-0 jump');
+	await term.press('q');
 	t.is((await term.exit).exitCode, 0);
 
 	const shown = await runCli(['datasource', 'show', 'Sales', '--reveal', '--json'], {env});

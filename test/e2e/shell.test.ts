@@ -147,9 +147,14 @@ test.serial('NO_COLOR=1 emits no colour codes, only attributes', async t => {
 	await term.waitForText('›Account:');
 	await term.press('tab', 'tab', 'tab', 'tab', 'tab', 'enter');
 	await term.waitForText('✔ Applied account');
-	await term.press('esc', '?');
+	// Each Esc waits for its effect before the next key: an Esc and a letter read together are Alt+letter.
+	await term.press('esc');
+	await term.waitForText('1-0 jump');
+	await term.press('?');
 	await term.waitForText('Help — keys');
-	await term.press('esc', 'q');
+	await term.press('esc');
+	await term.waitForNoText('Help — keys');
+	await term.press('q');
 	await term.exit;
 	t.notRegex(term.rawOutput(), colourCodes);
 	// Selection and focus still show: inverse is an attribute, not a colour.
