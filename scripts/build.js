@@ -14,7 +14,7 @@ const output = path.join(root, 'dist');
 const entryPoints = {
 	cli: path.join(root, 'cli.tsx'),
 	rskeymgmt: path.join(root, 'source/commands/rskeymgmt-entry.ts'),
-	// The key change's worker thread is loaded by URL (source/core/key-change.ts workerUrl), so it is a file of its own.
+	// The key change's worker thread is loaded by URL (source/core/worker-thread.ts), so it is a file of its own.
 	'reencrypt-worker': path.join(root, 'source/core/reencrypt-worker.ts'),
 	// The Backup dialog's strength estimates run in a worker thread, loaded by URL (source/core/password-strength.ts).
 	'password-strength-worker': path.join(root, 'source/core/password-strength-worker.ts'),

@@ -1,7 +1,7 @@
 import {randomBytes} from 'node:crypto';
 import os from 'node:os';
 import {setImmediate as setImmediatePromise, setTimeout as sleep} from 'node:timers/promises';
-import {Worker} from 'node:worker_threads';
+import type {Worker} from 'node:worker_threads';
 import type {CatalogTx, RotationRow} from '../catalog/catalog.ts';
 import {isConnectionFailure} from '../catalog/schema.ts';
 import {audit} from './audit.ts';
@@ -13,6 +13,7 @@ import {endorse} from './keyring-seal.ts';
 import {installationIdOf, type Session} from './session.ts';
 import type {WorkerAnswer, WorkerBatch, WorkerKeys, WorkerRequest} from './reencrypt-worker.ts';
 import {processAlive} from '../files/process-alive.ts';
+import {startSiblingWorker} from './worker-thread.ts';
 
 export type ChangeProgress = {
 	fromVersion: number;
@@ -410,14 +411,7 @@ function startWorker(): Worker {
 	// The worker's garbage is short-lived (cipher objects, one envelope per value) and it holds at most two batches
 	// (well under 1 MiB): small heap limits keep it, and the rotation's peak RSS, from growing by the default
 	// semi-spaces' and lazily collected old space's tens of MiB.
-	const resourceLimits = {maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 24};
-	if (!import.meta.url.endsWith('.ts')) {
-		return new Worker(new URL(import.meta.url.includes('/chunks/') ? '../reencrypt-worker.js' : 'reencrypt-worker.js', import.meta.url), {resourceLimits});
-	}
-
-	const worker = new URL('reencrypt-worker.ts', import.meta.url).href;
-	const api = import.meta.resolve('tsx/esm/api');
-	return new Worker(`import(${JSON.stringify(api)}).then(tsx => { tsx.register(); return import(${JSON.stringify(worker)}); });`, {eval: true, resourceLimits});
+	return startSiblingWorker(import.meta.url, 'reencrypt-worker', {maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 24});
 }
 
 async function retireOldVersion(tx: CatalogTx, keyring: Keyring, holder: KeyHolder, rotation: RotationRow): Promise<string> {

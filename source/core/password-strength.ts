@@ -1,4 +1,5 @@
-import {Worker} from 'node:worker_threads';
+import type {Worker} from 'node:worker_threads';
+import {startSiblingWorker} from './worker-thread.ts';
 import {normalizePassword} from './password-policy.ts';
 import type {StrengthAnswer, StrengthRequest} from './password-strength-worker.ts';
 
@@ -80,7 +81,7 @@ class StrengthThread {
 	#failure: Error | undefined;
 
 	constructor() {
-		this.#worker = startWorker();
+		this.#worker = startSiblingWorker(import.meta.url, 'password-strength-worker');
 		this.#worker.on('message', ({id, strength}: StrengthAnswer) => {
 			this.#waiting.get(id)?.resolve(strength);
 			this.#waiting.delete(id);
@@ -107,21 +108,6 @@ class StrengthThread {
 			this.#worker.postMessage({id, password} satisfies StrengthRequest);
 		});
 	}
-}
-
-/**
- * In the bundle (scripts/build.js) the worker is the entry dist/password-strength-worker.js and this code sits in a
- * chunk in dist/chunks/ (or an entry in dist/). Under tsx (tests) the worker is this module's sibling .ts file; a
- * worker thread does not inherit the main thread's module hooks, so it registers tsx itself (as key-change.ts does).
- */
-function startWorker(): Worker {
-	if (!import.meta.url.endsWith('.ts')) {
-		return new Worker(new URL(import.meta.url.includes('/chunks/') ? '../password-strength-worker.js' : 'password-strength-worker.js', import.meta.url));
-	}
-
-	const worker = new URL('password-strength-worker.ts', import.meta.url).href;
-	const api = import.meta.resolve('tsx/esm/api');
-	return new Worker(`import(${JSON.stringify(api)}).then(tsx => { tsx.register(); return import(${JSON.stringify(worker)}); });`, {eval: true});
 }
 
 let thread: StrengthThread | undefined;

@@ -1,13 +1,12 @@
-import {useEffect, useRef, useState} from 'react';
+import {useState} from 'react';
 import {Box} from 'ink';
 import {Text} from './Text.tsx';
-import {toRscmError} from '../../core/errors.ts';
 import {restoreKey, type RestoreResult} from '../../core/key-backup.ts';
 import {useSession} from '../contexts/session-context.ts';
 import {useFieldError, type FieldErrorState} from '../hooks/use-field-error.ts';
 import {useFocusRing} from '../hooks/use-focus-ring.ts';
+import {useFormSubmit} from '../hooks/use-form-submit.ts';
 import type {PageResult} from '../page-types.ts';
-import {errorField, failureMessage} from '../pages/key-display.ts';
 import {theme} from '../theme.ts';
 import Button from './Button.tsx';
 import Dialog from './Dialog.tsx';
@@ -35,37 +34,16 @@ export default function RestoreKeyDialog({width, height, report, onDone, onCance
 	const [file, setFile] = useState('');
 	const [password, setPassword] = useState('');
 	const errors = useFieldError();
-	const [work, setWork] = useState<Promise<unknown> | undefined>();
-	const mounted = useRef(true);
-	// A second Enter while the KDF runs must not start a second restore (state is a frame late; the ref is not).
-	const busy = useRef(false);
-	useEffect(
-		() => () => {
-			mounted.current = false;
-		},
-		[],
-	);
-
-	const submit = async () => {
-		if (busy.current) return;
-		busy.current = true;
-		errors.set(undefined);
-		const running = restoreKey(session, {file, password});
-		setWork(running);
-		try {
-			const result = await running;
-			const identity = result.identityCreated ? '; a new service identity was created' : '';
-			report({ok: true, message: `Key ${result.fingerprints.join(', ')} restored from ${result.file}${identity}`});
-			if (mounted.current) onDone(result);
-		} catch (caught) {
-			const failure = toRscmError(caught);
-			report({ok: false, message: failureMessage(failure)});
-			if (mounted.current) errors.set({field: errorField(failure), message: failure.message, hint: failure.hint});
-		} finally {
-			busy.current = false;
-			if (mounted.current) setWork(undefined);
-		}
-	};
+	const {work, submit: run} = useFormSubmit(report, errors);
+	const submit = async () =>
+		run(
+			async () => restoreKey(session, {file, password}),
+			(result, open) => {
+				const identity = result.identityCreated ? '; a new service identity was created' : '';
+				report({ok: true, message: `Key ${result.fingerprints.join(', ')} restored from ${result.file}${identity}`});
+				if (open) onDone(result);
+			},
+		);
 
 	return (
 		<Dialog title="Restore Encryption Key" onCancel={onCancel} width={width} height={height}>

@@ -1,8 +1,7 @@
-import {useEffect, useRef, useState} from 'react';
+import {useState} from 'react';
 import {Box} from 'ink';
 import {Text} from '../../components/Text.tsx';
 import {dataSourceFields, setDataSource, type DataSourceField, type DataSourceInput, type DataSourceSummary} from '../../../core/data-sources.ts';
-import {toRscmError} from '../../../core/errors.ts';
 import type {SecretState} from '../../../core/secret-values.ts';
 import {displayText} from '../../../core/terminal-text.ts';
 import Button from '../../components/Button.tsx';
@@ -13,8 +12,8 @@ import TextField from '../../components/TextField.tsx';
 import {useSession} from '../../contexts/session-context.ts';
 import {useFieldError} from '../../hooks/use-field-error.ts';
 import {useFocusRing} from '../../hooks/use-focus-ring.ts';
+import {useFormSubmit} from '../../hooks/use-form-submit.ts';
 import type {PageResult} from '../../page-types.ts';
-import {errorField, failureMessage} from '../../pages/key-display.ts';
 import {theme} from '../../theme.ts';
 
 export type DataSourceDialogProps = {
@@ -54,19 +53,8 @@ export default function DataSourceDialog({existing, width, height, report, onSav
 	const [name, setName] = useState('');
 	const [values, setValues] = useState<Values>({connectionString: '', username: '', password: ''});
 	const errors = useFieldError();
-	const [work, setWork] = useState<Promise<unknown> | undefined>();
-	const mounted = useRef(true);
-	// A second Enter while the first save runs must not save twice (state is a frame late; the ref is not).
-	const busy = useRef(false);
-	useEffect(
-		() => () => {
-			mounted.current = false;
-		},
-		[],
-	);
-
+	const {work, submit: run} = useFormSubmit(report, errors);
 	const submit = async () => {
-		if (busy.current) return;
 		const target = existing?.name ?? name;
 		const input: DataSourceInput = {};
 		for (const field of dataSourceFields) if (values[field] !== '') input[field] = values[field];
@@ -77,24 +65,15 @@ export default function DataSourceDialog({existing, width, height, report, onSav
 			return;
 		}
 
-		busy.current = true;
-		errors.set(undefined);
-		const running = setDataSource(session, target, input, {create: existing === undefined});
-		setWork(running);
-		try {
-			const saved = await running;
-			const what = entered.length === 0 ? 'no values yet' : `${entered.map(field => fieldNames[field]).join(', ')} entered`;
-			report({ok: true, message: `Data source ${displayText(saved.name)} saved: ${what}`});
-			void refresh();
-			if (mounted.current) onSaved(saved);
-		} catch (caught) {
-			const failure = toRscmError(caught);
-			report({ok: false, message: failureMessage(failure)});
-			if (mounted.current) errors.set({field: errorField(failure), message: failure.message, hint: failure.hint});
-		} finally {
-			busy.current = false;
-			if (mounted.current) setWork(undefined);
-		}
+		await run(
+			async () => setDataSource(session, target, input, {create: existing === undefined}),
+			(saved, open) => {
+				const what = entered.length === 0 ? 'no values yet' : `${entered.map(field => fieldNames[field]).join(', ')} entered`;
+				report({ok: true, message: `Data source ${displayText(saved.name)} saved: ${what}`});
+				void refresh();
+				if (open) onSaved(saved);
+			},
+		);
 	};
 
 	return (
