@@ -84,7 +84,9 @@ test.serial('moving in the list shows each page at once; digits jump; Enter and 
 	await term.waitForText('›Account:');
 	await term.press('esc');
 	await term.waitForText('↑↓ move');
-	t.pass();
+	// Back on the list: its hints, and the page it left still shown.
+	t.regex(term.screen(), /↑↓ move {2}1-0 jump/);
+	t.true(term.screen().includes('Account:'));
 });
 
 test.serial('typing in a page: the masked password never reaches the screen; Apply reports to Results', async t => {
