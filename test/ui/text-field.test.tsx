@@ -148,39 +148,8 @@ test('Enter submits the value typed before it in the same read', async t => {
 	rendered.unmount();
 });
 
-test('a change the form refuses leaves value and cursor in step', async t => {
-	let refusing = true;
-	let value = 'ab';
-	function Guarded() {
-		const [text, setText] = useState('ab');
-		return (
-			<TextField
-				label="Name:"
-				value={text}
-				onChange={next => {
-					if (refusing) return;
-					setText(next);
-					value = next;
-				}}
-				focused
-			/>
-		);
-	}
-
-	const rendered = render(<Guarded />);
-	await press(rendered, 'x');
-	t.is(value, 'ab');
-	refusing = false;
-	// ink-text-input moved its cursor past the refused x all the same; left so, d would land before c.
-	await press(rendered, 'c', 'd');
-	await settleUntil(() => frame(rendered).includes('[abcd '));
-	t.is(value, 'abcd');
-	t.true(frame(rendered).includes('[abcd '), frame(rendered));
-	rendered.unmount();
-});
-
-// What TextField keeps on top of ink-text-input (see InkTextEntry.tsx), shown on ink-text-input alone. These are
-// expected to fail; the day one passes, ink-text-input has fixed it and the guard around it can go.
+// What TextField holds and ink-text-input 6 alone does not (why the fields are rscm's own; README, Keys). These are
+// expected to fail; the day one passes, ink-text-input has fixed it and the fields can be built on it.
 function BareTextInput({onValue}: {onValue: (value: string) => void}) {
 	const [value, setValue] = useState('');
 	return (
