@@ -18,7 +18,7 @@ const output = guardProcessOutput();
 async function main(): Promise<number> {
 	if (isInteractiveInvocation(argv)) {
 		if (!process.stdin.isTTY || !process.stdout.isTTY) {
-			const [{printError}, {RscmError}] = await Promise.all([import('./source/commands/output.ts'), import('./source/core/errors.ts')]);
+			const [{printError}, {RscmError}] = await Promise.all([import('./source/commands/output.ts'), import('./source/errors.ts')]);
 			return printError(
 				processIo(new AbortController().signal),
 				new RscmError('NOT_A_TERMINAL', 'rscm opens the Configuration Manager only on a terminal; for scripts use the commands (rscm --help).'),

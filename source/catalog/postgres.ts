@@ -2,7 +2,7 @@ import {AsyncLocalStorage} from 'node:async_hooks';
 import {createHash, randomUUID} from 'node:crypto';
 import os from 'node:os';
 import pg from 'pg';
-import {RscmError} from '../core/errors.ts';
+import {RscmError} from '../errors.ts';
 import type {
 	AuditEntry,
 	Catalog,

@@ -1,4 +1,4 @@
-import {RscmError} from '../core/errors.ts';
+import {RscmError} from '../errors.ts';
 import type {InstanceRow, KeyVersionRow, SecretKind} from './catalog.ts';
 
 /**

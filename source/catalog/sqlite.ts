@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import {RscmError} from '../core/errors.ts';
+import {RscmError} from '../errors.ts';
 import type {
 	AuditEntry,
 	Catalog,

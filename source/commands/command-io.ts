@@ -1,5 +1,5 @@
 import type {Readable, Writable} from 'node:stream';
-import {RscmError} from '../core/errors.ts';
+import {RscmError} from '../errors.ts';
 
 /** The streams a command talks to; the real process in production, buffers in tests. */
 export type CommandIo = {

@@ -3,7 +3,7 @@ import {changeKey} from '../core/key-change.ts';
 import {backupKey, restoreKey, verifyBackup} from '../core/key-backup.ts';
 import {deleteEncryptedContent, previewDeleteContent} from '../core/delete-content.ts';
 import {importDataSources, listDataSources, removeDataSource, setDataSource, showDataSource, validateDataSourceInput, validateDataSourceName} from '../core/data-sources.ts';
-import {RscmError} from '../core/errors.ts';
+import {RscmError} from '../errors.ts';
 import {formatCount, formatTime} from '../core/display-format.ts';
 import {formatSize, inputLimits} from '../core/input-limits.ts';
 import {normalizeCatalogLocation} from '../core/catalog-connection.ts';

@@ -2,7 +2,7 @@
 // and the man page are built from, so a command or option added there completes without a change here. The table is
 // passed in at run time (commands.ts calls this from its own `completion` entry), which keeps this module free of an
 // import cycle.
-import {RscmError} from '../core/errors.ts';
+import {RscmError} from '../errors.ts';
 import type {CommandSpec, OptionSpec} from './commands.ts';
 import {globalOptions} from './invocation.ts';
 

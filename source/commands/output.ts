@@ -1,4 +1,4 @@
-import {internalHint, RscmError, toRscmError} from '../core/errors.ts';
+import {internalHint, RscmError, toRscmError} from '../errors.ts';
 import {displayText} from '../core/terminal-text.ts';
 import type {CommandIo, OutputGuard, ProgramName} from './command-io.ts';
 

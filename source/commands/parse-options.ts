@@ -1,5 +1,5 @@
 import {parseArgs} from 'node:util';
-import {RscmError} from '../core/errors.ts';
+import {RscmError} from '../errors.ts';
 
 /** One option as the parser needs it; `value` names its argument in messages (`PATH` in `--file PATH`). */
 export type ParsedOptionSpec = {type: 'string' | 'boolean'; short?: string | undefined; value?: string | undefined};

@@ -4,7 +4,7 @@ import process from 'node:process';
 import {StringDecoder} from 'node:string_decoder';
 import {setTimeout as delay} from 'node:timers/promises';
 import type {Readable} from 'node:stream';
-import {RscmError} from '../core/errors.ts';
+import {RscmError} from '../errors.ts';
 import {exceedsBytes, formatSize, inputLimits, inputTooLarge} from '../core/input-limits.ts';
 import {displayText} from '../core/terminal-text.ts';
 import {fileError} from '../files/file-error.ts';

@@ -1,5 +1,5 @@
 import {Readable} from 'node:stream';
-import {isRscmError, RscmError, toRscmError} from '../core/errors.ts';
+import {isRscmError, RscmError, toRscmError} from '../errors.ts';
 import {findWaitingInstanceByName} from '../core/instances.ts';
 import {openSession} from '../core/session.ts';
 import {displayText} from '../core/terminal-text.ts';

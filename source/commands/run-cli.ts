@@ -1,4 +1,4 @@
-import {isRscmError, RscmError, toRscmError} from '../core/errors.ts';
+import {isRscmError, RscmError, toRscmError} from '../errors.ts';
 import {openSession} from '../core/session.ts';
 import type {CommandIo} from './command-io.ts';
 import {globalOptions} from './invocation.ts';

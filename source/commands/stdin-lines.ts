@@ -1,5 +1,5 @@
 import type {Readable} from 'node:stream';
-import {RscmError} from '../core/errors.ts';
+import {RscmError} from '../errors.ts';
 import {inputTooLarge} from '../core/input-limits.ts';
 
 /** What a read may take, and how to name the input when it is more (README, Commands: the caps). */

@@ -1,6 +1,6 @@
 import type {AuditEntry} from '../catalog/catalog.ts';
 import {verifyAuditLog, type AuditVerification} from './audit.ts';
-import {RscmError} from './errors.ts';
+import {RscmError} from '../errors.ts';
 import {keyringTransaction} from './keyring.ts';
 import type {Session} from './session.ts';
 import {instanceStatus} from './status.ts';

@@ -2,7 +2,7 @@ import {createCipheriv, createDecipheriv, randomBytes, scrypt} from 'node:crypto
 import {performance} from 'node:perf_hooks';
 import {constants as fsConstants} from 'node:fs';
 import {open} from 'node:fs/promises';
-import {RscmError} from './errors.ts';
+import {RscmError} from '../errors.ts';
 import {fingerprintKey, isKeyFingerprint} from './fingerprint.ts';
 import {assertBackupPassword, normalizePassword} from './password-policy.ts';
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type {CatalogKind} from '../catalog/catalog.ts';
 import {isPostgresLocation, openCatalog} from '../catalog/open-catalog.ts';
 import {expandHome} from '../instance/paths.ts';
-import {RscmError} from './errors.ts';
+import {RscmError} from '../errors.ts';
 import {initialize, type InitializeResult, type InitializeOptions} from './initialize.ts';
 import {liveVersions} from './keyring.ts';
 import {openSession} from './session.ts';

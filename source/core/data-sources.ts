@@ -1,6 +1,6 @@
 import type {CatalogTx, DataSourceRow, SecretRow} from '../catalog/catalog.ts';
 import {audit} from './audit.ts';
-import {RscmError} from './errors.ts';
+import {RscmError} from '../errors.ts';
 import {checkSize, inputLimits} from './input-limits.ts';
 import {keyHolder, keyringTransaction, signerOf, type Keyring} from './keyring.ts';
 import {readSecret, secretState, writeSecret, type SecretState} from './secret-values.ts';

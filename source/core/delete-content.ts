@@ -2,7 +2,7 @@ import type {SecretAddress} from '../catalog/catalog.ts';
 import {audit} from './audit.ts';
 import {createKeyVersion, keyHolder, liveVersions, nextVersionNumber, saveTrust, sealOrigin, signerFor, wrapForInstance} from './keyring.ts';
 import {installationIdOf, loadIdentity, type Session} from './session.ts';
-import {RscmError} from './errors.ts';
+import {RscmError} from '../errors.ts';
 
 export type DeleteContentPreview = {
 	/** Every stored secret that will have to be entered again. */

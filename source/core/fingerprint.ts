@@ -1,5 +1,5 @@
 import {createHash, createHmac, timingSafeEqual} from 'node:crypto';
-import {RscmError} from './errors.ts';
+import {RscmError} from '../errors.ts';
 
 /**
  * Short hashes shown to people, and the key-check value that lets restore verify a key without any content.

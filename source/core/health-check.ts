@@ -3,7 +3,7 @@ import path from 'node:path';
 import {writeFileAtomic} from '../files/atomic-write.ts';
 import {fileError} from '../files/file-error.ts';
 import {formatCount, formatTime} from './display-format.ts';
-import {RscmError, toRscmError, type ErrorCode} from './errors.ts';
+import {RscmError, errorSummary, toRscmError, type ErrorCode} from '../errors.ts';
 import {listInstances, type InstanceSummary} from './instances.ts';
 import {liveVersions} from './keyring.ts';
 import type {Session} from './session.ts';
@@ -315,7 +315,7 @@ export function unknownReport(thrown: unknown, now: Date, thresholds: CheckThres
 	return {
 		state: 'UNKNOWN',
 		exitCode: checkExitCodes.UNKNOWN,
-		summary: `cannot check: ${error.message} [${error.code}]`,
+		summary: `cannot check: ${errorSummary(error)}`,
 		findings: [{state: 'UNKNOWN', kind: 'catalog', message: error.message}],
 		checkedAt: now.toISOString(),
 		thresholds: {backupAgeWarning: thresholds.backupAgeWarning, backupAgeCritical: thresholds.backupAgeCritical},

@@ -4,7 +4,7 @@ import {audit} from './audit.ts';
 import {fingerprintPublicKey} from './fingerprint.ts';
 import {generateIdentity} from './key-wrap.ts';
 import {createKeyVersion, keyHolder, liveVersions, saveTrust, sealOrigin, signerFor, wrapForInstance} from './keyring.ts';
-import {RscmError} from './errors.ts';
+import {RscmError} from '../errors.ts';
 import {chooseInstanceName, defaultInstanceName} from './instances.ts';
 import {ensureInstallationId, loadIdentity, machineName, type Session} from './session.ts';
 import {instanceStatus, type InstanceStatus} from './status.ts';

@@ -1,4 +1,4 @@
-import {RscmError} from './errors.ts';
+import {RscmError} from '../errors.ts';
 
 /**
  * The size caps on what rscm reads from users and scripts (README, Commands), in UTF-8 bytes. Each is far above

@@ -1,6 +1,6 @@
 import type {CatalogTx, InstanceRow} from '../catalog/catalog.ts';
 import {audit, type AuditSigner} from './audit.ts';
-import {RscmError} from './errors.ts';
+import {RscmError} from '../errors.ts';
 import {fingerprintPublicKey} from './fingerprint.ts';
 import {keyFor, keyringTransaction, liveVersions, resealKeyring, signerOf, wrapForInstance} from './keyring.ts';
 import {installationIdOf, type Session} from './session.ts';

@@ -4,7 +4,7 @@ import {assertWritableTarget, writeFileAtomic} from '../files/atomic-write.ts';
 import {writeIdentity} from '../instance/identity-file.ts';
 import {audit, auditFailure} from './audit.ts';
 import {decodeBackup, encodeBackup, readBackupFile, type BackupContents} from './backup-file.ts';
-import {isRscmError, RscmError} from './errors.ts';
+import {isRscmError, RscmError} from '../errors.ts';
 import {fingerprintKey, fingerprintPublicKey, verifyKeyCheckValue} from './fingerprint.ts';
 import {generateIdentity} from './key-wrap.ts';
 import {keyHolder, keyringTransaction, liveVersions, recordOwnSeal, resealKeyring, saveTrust, signerFor, signerOf, wrapForInstance} from './keyring.ts';

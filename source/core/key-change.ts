@@ -5,7 +5,7 @@ import type {Worker} from 'node:worker_threads';
 import type {CatalogTx, RotationRow} from '../catalog/catalog.ts';
 import {isConnectionFailure} from '../catalog/schema.ts';
 import {audit} from './audit.ts';
-import {isRscmError, RscmError} from './errors.ts';
+import {isRscmError, RscmError} from '../errors.ts';
 import {formatCount} from './display-format.ts';
 import {verifyKeyCheckValue} from './fingerprint.ts';
 import {createKeyVersion, keyFor, keyHolder, keyringTransaction, nextVersionNumber, resealKeyring, signerOf, wrapForInstance, type KeyHolder, type Keyring} from './keyring.ts';

@@ -8,7 +8,7 @@ import {
 	hkdfSync,
 	type KeyObject,
 } from 'node:crypto';
-import {RscmError} from './errors.ts';
+import {RscmError} from '../errors.ts';
 import {takeNonce} from './nonce-pool.ts';
 
 /**

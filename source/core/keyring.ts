@@ -3,7 +3,7 @@ import type {CatalogTx, KeyringSealRow, KeyVersionRow, WriteOptions} from '../ca
 import type {Identity} from '../instance/identity-file.ts';
 import {readTrustFile, writeTrustHeads, type TrustFile, type TrustHead} from '../instance/trust-head.ts';
 import {audit, type AuditHead, type AuditSigner} from './audit.ts';
-import {RscmError} from './errors.ts';
+import {RscmError} from '../errors.ts';
 import {fingerprintKey, keyCheckValue, verifyKeyCheckValue} from './fingerprint.ts';
 import {unwrapKey, wrapKey} from './key-wrap.ts';
 import {keyMatchesSeal, primaryOf, sealFindings, trustedHead, verifySeal, writeSeal, type SealBody, type SealVerdict} from './keyring-seal.ts';

@@ -1,4 +1,4 @@
-import {RscmError} from './errors.ts';
+import {RscmError} from '../errors.ts';
 import {checkSize, inputLimits} from './input-limits.ts';
 
 /**

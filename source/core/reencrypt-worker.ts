@@ -2,7 +2,7 @@
 // thread commits the previous one. It only does crypto; it never touches the catalog, the lease or the rotation row.
 // Loaded as a worker from source (tsx) and from dist/reencrypt-worker.js (an entry point of scripts/build.js).
 import {parentPort} from 'node:worker_threads';
-import {RscmError, type ErrorCode} from './errors.ts';
+import {RscmError, type ErrorCode} from '../errors.ts';
 import {reencryptValue} from './value-crypto.ts';
 
 export type WorkerKeys = {type: 'keys'; catalogId: string; toVersion: number; keys: Uint8Array};

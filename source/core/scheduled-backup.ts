@@ -2,7 +2,7 @@ import {readdir, rm} from 'node:fs/promises';
 import path from 'node:path';
 import {fileError} from '../files/file-error.ts';
 import {backupExtension, backupKey, verifyBackup, type BackupResult} from './key-backup.ts';
-import {isRscmError, RscmError} from './errors.ts';
+import {isRscmError, RscmError} from '../errors.ts';
 import {liveVersions, primaryVersion} from './keyring.ts';
 import type {Session} from './session.ts';
 

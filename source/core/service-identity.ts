@@ -1,7 +1,7 @@
 import {isConnectionFailure} from '../catalog/schema.ts';
 import {discardNextIdentity, promoteNextIdentity, writeIdentity, type Identity} from '../instance/identity-file.ts';
 import {audit} from './audit.ts';
-import {RscmError} from './errors.ts';
+import {RscmError} from '../errors.ts';
 import {fingerprintPublicKey} from './fingerprint.ts';
 import {generateIdentity} from './key-wrap.ts';
 import {keyFor, keyHolder, keyringTransaction, liveVersions, primaryVersion, resealKeyring, signerOf, wrapForInstance} from './keyring.ts';

@@ -13,7 +13,7 @@ import {
 import {openLocalSettings, type LocalSettingsStore} from '../instance/local-settings.ts';
 import {defaultCatalogLocation, defaultInstanceDirectory, expandHome} from '../instance/paths.ts';
 import {assertPrivate, ensurePrivateDirectory} from '../instance/private-directory.ts';
-import {RscmError} from './errors.ts';
+import {RscmError} from '../errors.ts';
 
 export type SessionOptions = {
 	/** --catalog; falls back to RSCM_CATALOG, then the instance's saved choice, then the default file. */

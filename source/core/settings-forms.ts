@@ -1,4 +1,4 @@
-import {RscmError} from './errors.ts';
+import {RscmError} from '../errors.ts';
 import type {Session} from './session.ts';
 import {
 	setEmailSettings,

@@ -1,6 +1,6 @@
 import type {CatalogTx} from '../catalog/catalog.ts';
 import {audit} from './audit.ts';
-import {RscmError} from './errors.ts';
+import {RscmError} from '../errors.ts';
 import {checkSize, inputLimits} from './input-limits.ts';
 import {keyringTransaction, signerOf} from './keyring.ts';
 import {secretState, writeSecret, type SecretState} from './secret-values.ts';

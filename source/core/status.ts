@@ -1,5 +1,5 @@
 import type {CatalogInfo, CatalogTx, InstanceRow, KeyVersionRow, RotationRow, SecretCounts} from '../catalog/catalog.ts';
-import {isRscmError} from './errors.ts';
+import {isRscmError} from '../errors.ts';
 import {keyHolder, keyringTransaction, liveVersions, primaryVersion, saveTrust, unlockKeyring, type KeyHolder} from './keyring.ts';
 import {loadIdentity, machineName, type Session} from './session.ts';
 

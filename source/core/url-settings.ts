@@ -4,7 +4,7 @@ import {createServer, isIP} from 'node:net';
 import path from 'node:path';
 import {defaultWebPortalUrl, defaultWebServiceUrl, type UrlSettings} from '../instance/local-settings.ts';
 import {expandHome} from '../instance/paths.ts';
-import {RscmError} from './errors.ts';
+import {RscmError} from '../errors.ts';
 import {machineName, type Session} from './session.ts';
 
 /**

@@ -1,5 +1,5 @@
 import {createCipheriv, createDecipheriv} from 'node:crypto';
-import {RscmError} from './errors.ts';
+import {RscmError} from '../errors.ts';
 import {takeNonce, takeNonceInto} from './nonce-pool.ts';
 
 /**

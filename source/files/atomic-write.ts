@@ -3,7 +3,7 @@ import {constants} from 'node:fs';
 import {open, readdir, rename, rm, stat, link, unlink} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {RscmError} from '../core/errors.ts';
+import {RscmError} from '../errors.ts';
 import {fileError} from './file-error.ts';
 import {processAlive} from './process-alive.ts';
 

@@ -1,4 +1,4 @@
-import {RscmError} from '../core/errors.ts';
+import {RscmError} from '../errors.ts';
 
 /** Turns a Node file-system error into an RscmError with a code a script can act on and a message that names the path. */
 export function fileError(error: unknown, path: string, action: string): RscmError {

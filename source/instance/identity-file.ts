@@ -1,6 +1,6 @@
 import {readFile, rm, rename} from 'node:fs/promises';
 import path from 'node:path';
-import {RscmError} from '../core/errors.ts';
+import {RscmError} from '../errors.ts';
 import {fingerprintPublicKey} from '../core/fingerprint.ts';
 import {publicKeyFromPrivate, type IdentityKeyPair} from '../core/key-wrap.ts';
 import {writeFileAtomic} from '../files/atomic-write.ts';

@@ -1,5 +1,5 @@
 import {mkdir, stat} from 'node:fs/promises';
-import {RscmError} from '../core/errors.ts';
+import {RscmError} from '../errors.ts';
 import {fileError} from '../files/file-error.ts';
 
 /**

@@ -1,6 +1,6 @@
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
-import {RscmError} from '../core/errors.ts';
+import {RscmError} from '../errors.ts';
 import {writeFileAtomic} from '../files/atomic-write.ts';
 import {fileError} from '../files/file-error.ts';
 import {assertPrivate} from './private-directory.ts';

@@ -1,4 +1,4 @@
-import type {RscmError} from '../core/errors.ts';
+import type {RscmError} from '../errors.ts';
 import type {ExitCleanup} from './page-types.ts';
 
 /** Why the UI is stopping; run-ui maps it to the exit code. */

@@ -1,5 +1,5 @@
 import type React from 'react';
-import type {RscmError} from '../core/errors.ts';
+import type {RscmError} from '../errors.ts';
 
 /** One line of the Results pane: the outcome of an action, never a secret. */
 export type PageResult = {

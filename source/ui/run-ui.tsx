@@ -3,7 +3,7 @@ import type React from 'react';
 import {render, type Instance} from 'ink';
 import {debugEnabled, formatError} from '../commands/output.ts';
 import {signalExitCode} from '../commands/termination-signals.ts';
-import {RscmError} from '../core/errors.ts';
+import {RscmError} from '../errors.ts';
 import App, {type ShellTitle} from './app.tsx';
 import {asciiOutput} from './ascii-output.ts';
 import type {Charset} from './charset.ts';

@@ -1,6 +1,6 @@
 import {writeSync} from 'node:fs';
 import process from 'node:process';
-import {RscmError} from '../core/errors.ts';
+import {RscmError} from '../errors.ts';
 
 /** xterm private modes; every terminal an admin reaches over SSH understands them. */
 export const escapes = {

@@ -14,7 +14,7 @@ import type {
 	RotationRow,
 	SecretAddress,
 } from '../../source/catalog/catalog.ts';
-import type {ErrorCode} from '../../source/core/errors.ts';
+import type {ErrorCode} from '../../source/errors.ts';
 import {openSession} from '../../source/core/session.ts';
 
 /**

@@ -2,7 +2,7 @@
 // pass it, without reading (or holding) much more than the cap; a wait ends on the commands' abort signal.
 import {PassThrough, Readable} from 'node:stream';
 import test from 'ava';
-import {isRscmError} from '../../source/core/errors.ts';
+import {isRscmError} from '../../source/errors.ts';
 import {discardBuffered, readLine, readRest} from '../../source/commands/stdin-lines.ts';
 
 const limit = (maxBytes: number, what = 'The line') => ({maxBytes, what});

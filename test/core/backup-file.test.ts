@@ -13,7 +13,7 @@ import {
 	readBackupFile,
 	type BackupContents,
 } from '../../source/core/backup-file.ts';
-import {isRscmError, type ErrorCode} from '../../source/core/errors.ts';
+import {isRscmError, type ErrorCode} from '../../source/errors.ts';
 import {fingerprintKey} from '../../source/core/fingerprint.ts';
 
 // Each real decode runs scrypt with N=2^17 (about half a second here). The shared fixture below is encoded once;

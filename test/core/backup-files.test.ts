@@ -1,7 +1,7 @@
 import {access, chmod, mkdir, readdir, readFile, stat, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
-import {RscmError} from '../../source/core/errors.ts';
+import {RscmError} from '../../source/errors.ts';
 import {backupKey} from '../../source/core/key-backup.ts';
 import {writeFileAtomic} from '../../source/files/atomic-write.ts';
 import {fileError} from '../../source/files/file-error.ts';

@@ -1,6 +1,6 @@
 import {createHash, createHmac, randomBytes} from 'node:crypto';
 import test from 'ava';
-import {isRscmError} from '../../source/core/errors.ts';
+import {isRscmError} from '../../source/errors.ts';
 import {
 	fingerprintKey,
 	fingerprintPublicKey,

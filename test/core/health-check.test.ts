@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import test, {type ExecutionContext} from 'ava';
 import Database from 'better-sqlite3';
-import {RscmError} from '../../source/core/errors.ts';
+import {RscmError} from '../../source/errors.ts';
 import {
 	checkHealth,
 	checkThresholds,

@@ -1,6 +1,6 @@
 import {randomBytes} from 'node:crypto';
 import test from 'ava';
-import {isRscmError} from '../../source/core/errors.ts';
+import {isRscmError} from '../../source/errors.ts';
 import {
 	assertBackupPassword,
 	checkPasswordPolicy,

@@ -2,7 +2,7 @@ import {mkdir, readdir, stat, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
 import type {Catalog} from '../../source/catalog/catalog.ts';
-import type {RscmError} from '../../source/core/errors.ts';
+import type {RscmError} from '../../source/errors.ts';
 import {changeKey} from '../../source/core/key-change.ts';
 import {verifyBackup} from '../../source/core/key-backup.ts';
 import {parseKeepCount, parseScheduledBackupName, scheduledBackup, scheduledBackupName} from '../../source/core/scheduled-backup.ts';

@@ -3,7 +3,7 @@ import {createServer} from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import test, {type ExecutionContext} from 'ava';
-import {isRscmError} from '../../source/core/errors.ts';
+import {isRscmError} from '../../source/errors.ts';
 import {
 	applyUrlSettings,
 	bindError,

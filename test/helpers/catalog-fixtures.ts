@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type {ExecutionContext} from 'ava';
 import {importDataSources, type DataSourceInput} from '../../source/core/data-sources.ts';
-import {isRscmError, type ErrorCode} from '../../source/core/errors.ts';
+import {isRscmError, type ErrorCode} from '../../source/errors.ts';
 import {initialize, type InitializeResult} from '../../source/core/initialize.ts';
 import {acceptKey} from '../../source/core/key-accept.ts';
 import {openSession, type Session} from '../../source/core/session.ts';

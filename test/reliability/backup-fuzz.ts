@@ -21,7 +21,7 @@ import {syncBuiltinESMExports} from 'node:module';
 import {runInNewContext} from 'node:vm';
 import v8 from 'node:v8';
 import {decodeBackup, encodeBackup, parseBackupHeader, type BackupContents} from '../../source/core/backup-file.ts';
-import {isRscmError} from '../../source/core/errors.ts';
+import {isRscmError} from '../../source/errors.ts';
 import {randomGenerator} from './crash-matrix.ts';
 
 export const fuzzPassword = 'Fuzz!Backup#Pass-2025';

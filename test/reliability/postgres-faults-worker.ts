@@ -11,7 +11,7 @@ import process from 'node:process';
 import {copyCatalog} from '../../source/core/catalog-copy.ts';
 import {importDataSources} from '../../source/core/data-sources.ts';
 import {deleteEncryptedContent} from '../../source/core/delete-content.ts';
-import {isRscmError} from '../../source/core/errors.ts';
+import {isRscmError} from '../../source/errors.ts';
 import {initialize} from '../../source/core/initialize.ts';
 import {acceptKey} from '../../source/core/key-accept.ts';
 import {backupKey, restoreKey} from '../../source/core/key-backup.ts';

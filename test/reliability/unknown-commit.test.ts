@@ -7,7 +7,7 @@ import {markConnectionFailure} from '../../source/catalog/schema.ts';
 import {copyCatalog} from '../../source/core/catalog-copy.ts';
 import {readAllSecrets, showDataSource} from '../../source/core/data-sources.ts';
 import {deleteEncryptedContent} from '../../source/core/delete-content.ts';
-import {isRscmError, RscmError} from '../../source/core/errors.ts';
+import {isRscmError, RscmError} from '../../source/errors.ts';
 import {initialize} from '../../source/core/initialize.ts';
 import {listAuditLog} from '../../source/core/audit-log.ts';
 import {addInstance} from '../../source/core/instances.ts';

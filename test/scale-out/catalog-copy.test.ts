@@ -4,7 +4,7 @@ import type {Catalog} from '../../source/catalog/catalog.ts';
 import {openCatalog} from '../../source/catalog/open-catalog.ts';
 import {copyCatalog, type CopyProgress} from '../../source/core/catalog-copy.ts';
 import {readAllSecrets, setDataSource, showDataSource} from '../../source/core/data-sources.ts';
-import {isRscmError} from '../../source/core/errors.ts';
+import {isRscmError} from '../../source/errors.ts';
 import {initialize} from '../../source/core/initialize.ts';
 import {addInstance} from '../../source/core/instances.ts';
 import {backupKey} from '../../source/core/key-backup.ts';

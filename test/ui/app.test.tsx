@@ -1,7 +1,7 @@
 import test from 'ava';
 import {render} from 'ink-testing-library';
 import App from '../../source/ui/app.tsx';
-import {RscmError} from '../../source/core/errors.ts';
+import {RscmError} from '../../source/errors.ts';
 import {UiLifecycle, type ExitReason, type StopOutcome} from '../../source/ui/lifecycle.ts';
 import {fixturePages} from '../fixtures/ui-pages.tsx';
 import {frame, press, resize, settle, settleUntil} from '../helpers/ink.ts';

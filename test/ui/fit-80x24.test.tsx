@@ -2,7 +2,7 @@ import {mkdir, rm} from 'node:fs/promises';
 import path from 'node:path';
 import test, {type ExecutionContext} from 'ava';
 import {deleteEncryptedContent} from '../../source/core/delete-content.ts';
-import {RscmError} from '../../source/core/errors.ts';
+import {RscmError} from '../../source/errors.ts';
 import {initialize} from '../../source/core/initialize.ts';
 import {addInstance} from '../../source/core/instances.ts';
 import {changeKey} from '../../source/core/key-change.ts';

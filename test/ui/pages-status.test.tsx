@@ -5,7 +5,7 @@ import {initialize} from '../../source/core/initialize.ts';
 import {addInstance} from '../../source/core/instances.ts';
 import {backupKey} from '../../source/core/key-backup.ts';
 import {changeKey} from '../../source/core/key-change.ts';
-import {RscmError} from '../../source/core/errors.ts';
+import {RscmError} from '../../source/errors.ts';
 import {getStatus} from '../../source/core/status.ts';
 import StatusPage from '../../source/ui/pages/StatusPage.tsx';
 import {joinedInstance, loadDataSources, strongPassword} from '../helpers/catalog-fixtures.ts';

@@ -4,7 +4,7 @@ import process from 'node:process';
 import {useEffect, useRef, useState} from 'react';
 import {Box} from 'ink';
 import {Text} from './Text.tsx';
-import {toRscmError, type RscmError} from '../../core/errors.ts';
+import {errorSummary, toRscmError, type RscmError} from '../../errors.ts';
 import {backupKey, suggestedBackupFile, type BackupResult} from '../../core/key-backup.ts';
 import {checkPasswordPolicy, normalizePassword, type PasswordRule} from '../../core/password-policy.ts';
 import {useSession} from '../contexts/session-context.ts';
@@ -12,7 +12,7 @@ import {useFieldError, type FieldErrorState} from '../hooks/use-field-error.ts';
 import {useFocusRing} from '../hooks/use-focus-ring.ts';
 import {usePasswordStrength} from '../hooks/use-password-strength.ts';
 import type {PageResult} from '../page-types.ts';
-import {errorField, failureMessage} from '../pages/key-display.ts';
+import {errorField} from '../pages/key-display.ts';
 import {theme} from '../theme.ts';
 import Button from './Button.tsx';
 import Checklist from './Checklist.tsx';
@@ -178,7 +178,7 @@ export default function BackupKeyDialog({intro, width, height, report, onDone, o
 			}
 
 			errors.set(toFieldError(failure, password));
-			report({ok: false, message: failureMessage(failure)});
+			report({ok: false, message: errorSummary(failure)});
 		} finally {
 			controller.current = undefined;
 			if (mounted.current) setWork(undefined);

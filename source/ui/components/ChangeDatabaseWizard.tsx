@@ -9,7 +9,7 @@ import {
 	type CatalogConnectionTest,
 	type ConnectCatalogResult,
 } from '../../core/catalog-connection.ts';
-import {toRscmError} from '../../core/errors.ts';
+import {errorSummary, toRscmError} from '../../errors.ts';
 import {useSession} from '../contexts/session-context.ts';
 import {useFocusRing} from '../hooks/use-focus-ring.ts';
 import {useOperation} from '../hooks/use-operation.ts';
@@ -86,7 +86,7 @@ function WizardBody({report, onClose}: {report: (result: PageResult) => void; on
 			setTest(undefined);
 			setTestedFor(undefined);
 			setError(`${failure.message}${failure.hint ? ` ${failure.hint}` : ''}`);
-			report({ok: false, message: `Test Connection failed: ${failure.message} [${failure.code}]`});
+			report({ok: false, message: `Test Connection failed: ${errorSummary(failure)}`});
 			return undefined;
 		} finally {
 			setTesting(false);
@@ -125,7 +125,7 @@ function WizardBody({report, onClose}: {report: (result: PageResult) => void; on
 			go('done', 'close');
 		} else {
 			setStep('summary');
-			setError(outcome === undefined ? undefined : `${outcome.error.message} [${outcome.error.code}]`);
+			setError(outcome === undefined ? undefined : errorSummary(outcome.error));
 			ring.focus('back');
 		}
 	};

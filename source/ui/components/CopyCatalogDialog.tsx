@@ -3,7 +3,7 @@ import {Box} from 'ink';
 import {Text} from './Text.tsx';
 import {assertActionFits, normalizeCatalogLocation, testCatalogConnection, type CatalogConnectionTest} from '../../core/catalog-connection.ts';
 import {copyCatalog, type CopyCatalogResult, type CopyProgress} from '../../core/catalog-copy.ts';
-import {toRscmError} from '../../core/errors.ts';
+import {errorSummary, toRscmError} from '../../errors.ts';
 import {useSession} from '../contexts/session-context.ts';
 import {useFocusRing} from '../hooks/use-focus-ring.ts';
 import {useOperation} from '../hooks/use-operation.ts';
@@ -91,7 +91,7 @@ function CopyBody({width, report, onClose, exitSignal, onExitRequest}: CopyCatal
 			ring.focus('close');
 		} else {
 			setStep('target');
-			setError(outcome === undefined ? undefined : `${outcome.error.message} [${outcome.error.code}]`);
+			setError(outcome === undefined ? undefined : errorSummary(outcome.error));
 			ring.focus('location');
 		}
 	};

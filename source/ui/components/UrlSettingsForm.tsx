@@ -14,7 +14,7 @@ import {
 	type UrlSettingsInput,
 	type UrlTarget,
 } from '../../core/url-settings.ts';
-import {isRscmError} from '../../core/errors.ts';
+import {isRscmError} from '../../errors.ts';
 import {useSession} from '../contexts/session-context.ts';
 import {useFieldError} from '../hooks/use-field-error.ts';
 import {useFocusRing} from '../hooks/use-focus-ring.ts';

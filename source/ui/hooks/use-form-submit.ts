@@ -1,7 +1,7 @@
 import {useEffect, useRef, useState} from 'react';
-import {toRscmError} from '../../core/errors.ts';
+import {errorSummary, toRscmError} from '../../errors.ts';
 import type {PageResult} from '../page-types.ts';
-import {errorField, failureMessage} from '../pages/key-display.ts';
+import {errorField} from '../pages/key-display.ts';
 import type {useFieldError} from './use-field-error.ts';
 
 /**
@@ -31,7 +31,7 @@ export function useFormSubmit(report: (result: PageResult) => void, errors: Retu
 			done(await running, mounted.current);
 		} catch (caught) {
 			const failure = toRscmError(caught);
-			report({ok: false, message: failureMessage(failure)});
+			report({ok: false, message: errorSummary(failure)});
 			if (mounted.current) errors.set({field: errorField(failure), message: failure.message, hint: failure.hint});
 		} finally {
 			busy.current = false;

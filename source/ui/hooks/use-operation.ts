@@ -1,5 +1,5 @@
 import {useCallback, useRef, useState} from 'react';
-import {toRscmError, type RscmError} from '../../core/errors.ts';
+import {errorSummary, toRscmError, type RscmError} from '../../errors.ts';
 import type {PageResult} from '../page-types.ts';
 
 export type OperationOutcome<T> = {ok: true; value: T} | {ok: false; error: RscmError};
@@ -34,7 +34,7 @@ export function useOperation(report: (result: PageResult) => void, refresh?: () 
 					const message = success(outcome.value);
 					if (message !== undefined) report({ok: true, message});
 				} else {
-					report({ok: false, message: `${outcome.error.message} [${outcome.error.code}]`});
+					report({ok: false, message: errorSummary(outcome.error)});
 				}
 
 				runningRef.current = false;

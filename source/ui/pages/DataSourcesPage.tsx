@@ -1,3 +1,4 @@
+import {errorSummary} from '../../errors.ts';
 import {useEffect, useState} from 'react';
 import {Box} from 'ink';
 import {Text} from '../components/Text.tsx';
@@ -150,7 +151,7 @@ export default function DataSourcesPage({focused, visible, width, height, report
 		setPending(undefined);
 		const name = displayText(row.name);
 		const outcome = await run(async () => removeDataSource(session, row.name), () => `Removed data source ${name}`);
-		if (outcome && !outcome.ok) setActionError(`${outcome.error.message} [${outcome.error.code}]`);
+		if (outcome && !outcome.ok) setActionError(errorSummary(outcome.error));
 		await reload();
 	};
 

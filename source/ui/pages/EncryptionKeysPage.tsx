@@ -3,7 +3,7 @@ import {Box} from 'ink';
 import {Text} from '../components/Text.tsx';
 import type {SecretKind} from '../../catalog/catalog.ts';
 import {deleteEncryptedContent, previewDeleteContent, type DeleteContentPreview} from '../../core/delete-content.ts';
-import {isRscmError, toRscmError, type RscmError} from '../../core/errors.ts';
+import {errorSummary, isRscmError, toRscmError, type RscmError} from '../../errors.ts';
 import {changeKey, pendingRotation, type ChangeProgress} from '../../core/key-change.ts';
 import BackupKeyDialog from '../components/BackupKeyDialog.tsx';
 import Button from '../components/Button.tsx';
@@ -20,7 +20,6 @@ import {displayText} from '../../core/terminal-text.ts';
 import {
 	describeSecretOwner,
 	encryptedValueCount,
-	failureMessage,
 	formatCount,
 	formatTime,
 	pluralize,
@@ -150,7 +149,7 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 				// The core's numbers, not the last progress event: they are what the catalog committed.
 				report({ok: false, message: stoppedChangeMessage(failure)});
 			} else {
-				report({ok: false, message: failureMessage(failure)});
+				report({ok: false, message: errorSummary(failure)});
 			}
 
 			setMode({name: 'idle'});

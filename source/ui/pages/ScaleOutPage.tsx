@@ -1,3 +1,4 @@
+import {errorSummary} from '../../errors.ts';
 import {useCallback, useEffect, useState} from 'react';
 import {Box} from 'ink';
 import {Text} from '../components/Text.tsx';
@@ -94,7 +95,7 @@ export default function ScaleOutPage({focused, visible, width, height, report}: 
 		if (pending.action === 'accept') {
 			const {key} = pending;
 			const outcome = await run(async () => acceptKey(session, key.fingerprint), () => `Accepted key version ${key.version} (${key.fingerprint}): this server uses it now`);
-			if (outcome && !outcome.ok) setActionError(`${outcome.error.message} [${outcome.error.code}]`);
+			if (outcome && !outcome.ok) setActionError(errorSummary(outcome.error));
 			await load();
 			return;
 		}
@@ -109,7 +110,7 @@ export default function ScaleOutPage({focused, visible, width, height, report}: 
 			setActionError(
 				outcome.error.code === 'LAST_JOINED_INSTANCE'
 					? `${outcome.error.message} ${outcome.error.hint ?? ''} [LAST_JOINED_INSTANCE]`
-					: `${outcome.error.message} [${outcome.error.code}]`,
+					: errorSummary(outcome.error),
 			);
 		}
 

@@ -1,6 +1,6 @@
 import type {SecretCounts, SecretKind} from '../../catalog/catalog.ts';
 import {formatCount} from '../../core/display-format.ts';
-import type {ErrorCode, RscmError} from '../../core/errors.ts';
+import type {ErrorCode, RscmError} from '../../errors.ts';
 import {instanceStatusLabels, type InstanceStatus, type StatusReport} from '../../core/status.ts';
 
 /**
@@ -96,9 +96,4 @@ const fieldByCode: Partial<Record<ErrorCode, string>> = {
 
 export function errorField(error: RscmError): string | undefined {
 	return error.field ?? fieldByCode[error.code];
-}
-
-/** The Results pane line for a failed operation: the message and the stable code scripts and the README use. */
-export function failureMessage(error: RscmError): string {
-	return `${error.message} [${error.code}]`;
 }

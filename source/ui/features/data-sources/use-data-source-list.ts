@@ -1,6 +1,6 @@
 import {useCallback, useRef, useState} from 'react';
 import {pageDataSources, type DataSourcePage, type DataSourcePageQuery, type DataSourceSummary} from '../../../core/data-sources.ts';
-import {toRscmError} from '../../../core/errors.ts';
+import {toRscmError} from '../../../errors.ts';
 import type {Session} from '../../../core/session.ts';
 
 /** What the list shows: one page of rows from the database (never more), and the selected row in it. */

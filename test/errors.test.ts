@@ -1,5 +1,5 @@
 import test from 'ava';
-import {RscmError, errorCodes, toRscmError} from '../../source/core/errors.ts';
+import {RscmError, errorCodes, toRscmError} from '../source/errors.ts';
 
 test('an RscmError carries its stable code, message and hint into JSON', t => {
 	const error = new RscmError('FILE_EXISTS', 'File /tmp/x.snk already exists.', {hint: 'Use --force to overwrite it.'});

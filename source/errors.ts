@@ -100,6 +100,11 @@ export class RscmError extends Error {
 	}
 }
 
+/** A failure in one line, as the Results pane and the dialogs show it: the message, then the stable code in brackets. */
+export function errorSummary(error: RscmError): string {
+	return `${error.message} [${error.code}]`;
+}
+
 export function isRscmError(error: unknown, code?: ErrorCode): error is RscmError {
 	return error instanceof RscmError && (code === undefined || error.code === code);
 }
