@@ -6,7 +6,7 @@ import process from 'node:process';
 import {guardProcessOutput, processIo} from './source/commands/command-io.ts';
 import {isInteractiveInvocation} from './source/commands/invocation.ts';
 import {installFatalHandlers, printFatal, settleOutput} from './source/commands/output.ts';
-import {abortOnTerminationSignals, claimTerminationSignals} from './source/commands/termination-signals.ts';
+import {abortOnTerminationSignals, claimTerminationSignals} from './source/process/termination-signals.ts';
 
 const argv = process.argv.slice(2);
 const json = argv.includes('--json');

@@ -3,7 +3,7 @@ import process from 'node:process';
 import {guardProcessOutput, processIo} from './command-io.ts';
 import {installFatalHandlers, printFatal, settleOutput} from './output.ts';
 import {runRskeymgmt} from './rskeymgmt.ts';
-import {abortOnTerminationSignals, claimTerminationSignals} from './termination-signals.ts';
+import {abortOnTerminationSignals, claimTerminationSignals} from '../process/termination-signals.ts';
 
 // As in cli.tsx: no stack trace for anything uncaught, no error for a reader that went away; errors say `rskeymgmt:`.
 const json = process.argv.includes('--json');

@@ -5,7 +5,7 @@ import {globalOptions} from './invocation.ts';
 import {commands, findCommand, type CommandSpec, type OptionSpec} from './commands.ts';
 import {printError, printJson} from './output.ts';
 import {parseOptions} from './parse-options.ts';
-import {signalExitCode, terminationSignalOf} from './termination-signals.ts';
+import {signalExitCode, terminationSignalOf} from '../process/termination-signals.ts';
 import {version} from './version.ts';
 
 const valueOptions = new Set(

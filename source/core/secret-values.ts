@@ -3,6 +3,9 @@ import {keyFor, type Keyring} from './keyring.ts';
 import {decryptValue, encryptValue} from './value-crypto.ts';
 
 /** What a form may show about a secret: never the value, only whether there is one. */
+/** The catalog's secret kinds and counts, for the front ends, which see the catalog only through core. */
+export type {SecretCounts, SecretKind} from '../catalog/catalog.ts';
+
 export type SecretState = 'set' | 'unset' | 'needs-reentry';
 
 export function secretState(row: SecretRow | undefined): SecretState {

@@ -93,7 +93,7 @@ const terminationSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 async function openConf(instanceDirectory: string): Promise<ConfStore> {
 	// conf's atomic writer loads when-exit, which hooks Ctrl+C, SIGTERM and SIGHUP as it loads and re-raises them
-	// (source/commands/termination-signals.ts): loaded this late, after the entry claimed those signals, its hooks
+	// (source/process/termination-signals.ts): loaded this late, after the entry claimed those signals, its hooks
 	// are removed again so a key change still stops after its batch. when-exit keeps its clean-up on 'exit'.
 	const before = new Map(terminationSignals.map(signal => [signal, new Set(process.listeners(signal))]));
 	const {default: Conf} = await import('conf');

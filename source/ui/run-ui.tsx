@@ -1,8 +1,8 @@
 import process from 'node:process';
 import type React from 'react';
 import {render, type Instance} from 'ink';
-import {debugEnabled, formatError} from '../commands/output.ts';
-import {signalExitCode} from '../commands/termination-signals.ts';
+import {debugEnabled, formatError} from '../core/error-text.ts';
+import {signalExitCode} from '../process/termination-signals.ts';
 import {RscmError} from '../errors.ts';
 import App, {type ShellTitle} from './app.tsx';
 import {asciiOutput} from './ascii-output.ts';

@@ -1,6 +1,6 @@
 import process from 'node:process';
 import {parseArgs} from 'node:util';
-import {claimTerminationSignals} from '../commands/termination-signals.ts';
+import {claimTerminationSignals} from '../process/termination-signals.ts';
 import {openSession, machineName, type SessionOptions} from '../core/session.ts';
 import {getStatus} from '../core/status.ts';
 import {displayText} from '../core/terminal-text.ts';

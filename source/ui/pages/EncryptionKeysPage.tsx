@@ -1,7 +1,7 @@
 import {useEffect, useRef, useState} from 'react';
 import {Box} from 'ink';
 import {Text} from '../components/Text.tsx';
-import type {SecretKind} from '../../catalog/catalog.ts';
+import type {SecretKind} from '../../core/secret-values.ts';
 import {deleteEncryptedContent, previewDeleteContent, type DeleteContentPreview} from '../../core/delete-content.ts';
 import {errorSummary, isRscmError, toRscmError, type RscmError} from '../../errors.ts';
 import {changeKey, pendingRotation, type ChangeProgress} from '../../core/key-change.ts';

@@ -1,4 +1,4 @@
-import type {SecretCounts, SecretKind} from '../../catalog/catalog.ts';
+import type {SecretCounts, SecretKind} from '../../core/secret-values.ts';
 import {formatCount} from '../../core/display-format.ts';
 import type {ErrorCode, RscmError} from '../../errors.ts';
 import {instanceStatusLabels, type InstanceStatus, type StatusReport} from '../../core/status.ts';
