@@ -183,11 +183,13 @@ async function dropSchema(server: string, schema: string): Promise<void> {
 	const url = new URL(server);
 	if (!url.username && !process.env['PGUSER']) url.username = os.userInfo().username;
 	const client = new pg.Client({connectionString: url.toString(), connectionTimeoutMillis: 3000});
-	await client.connect();
+	// A server that drops the connection emits 'error' on the client: without a listener, that ends the bench.
+	client.on('error', () => undefined);
 	try {
+		await client.connect();
 		await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
 	} finally {
-		await client.end();
+		await client.end().catch(() => undefined);
 	}
 }
 

@@ -18,7 +18,10 @@ export const postgresServer = process.env['RSCM_TEST_POSTGRES'] ?? 'postgres://1
 export function adminClient(): pg.Client {
 	const url = new URL(postgresServer);
 	if (!url.username && !process.env['PGUSER']) url.username = os.userInfo().username;
-	return new pg.Client({connectionString: url.toString(), connectionTimeoutMillis: 3000});
+	const client = new pg.Client({connectionString: url.toString(), connectionTimeoutMillis: 3000});
+	// Tests terminate backends on purpose; a dropped admin connection must not end the test process.
+	client.on('error', () => undefined);
+	return client;
 }
 
 export function uniqueSchema(prefix = 'rscm_test'): string {
