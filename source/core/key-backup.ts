@@ -1,9 +1,10 @@
 import path from 'node:path';
 import type {KeyVersionRow} from '../catalog/catalog.ts';
-import {assertWritableTarget, writeFileAtomic} from '../files/atomic-write.ts';
 import {writeIdentity} from '../instance/identity-file.ts';
 import {audit, auditFailure} from './audit.ts';
-import {decodeBackup, encodeBackup, readBackupFile, type BackupContents} from './backup-file.ts';
+import {decodeBackup, encodeBackup} from './backup/backup-codec.ts';
+import {assertBackupTarget, readBackupFile, writeBackupFile} from './backup/backup-file.ts';
+import type {BackupContents} from './backup/payload.ts';
 import {isRscmError, RscmError} from '../errors.ts';
 import {fingerprintKey, fingerprintPublicKey, verifyKeyCheckValue} from './fingerprint.ts';
 import {generateIdentity} from './key-wrap.ts';
@@ -54,7 +55,7 @@ export async function backupKey(session: Session, options: BackupOptions): Promi
 	assertBackupPassword(options.password, options.confirm);
 	throwIfCancelled(options.signal);
 	const file = path.resolve(options.file);
-	await assertWritableTarget(file, options.overwrite ?? false);
+	await assertBackupTarget(file, options.overwrite ?? false);
 	const installationId = installationIdOf(session);
 	const holder = await keyHolder(session);
 
@@ -86,7 +87,7 @@ export async function backupKey(session: Session, options: BackupOptions): Promi
 	}
 
 	throwIfCancelled(options.signal);
-	await writeFileAtomic(file, text, {overwrite: options.overwrite ?? false, mode: 0o600});
+	await writeBackupFile(file, text, options.overwrite ?? false);
 	await options.verifyWritten?.(file);
 	// The backup time is sealed too: "Last backup" is what tells the admin the key is safe.
 	await keyringTransaction(

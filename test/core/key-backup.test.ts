@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto';
 import {rm, stat, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
-import {encodeBackup} from '../../source/core/backup-file.ts';
+import {encodeBackup} from '../../source/core/backup/backup-codec.ts';
 import {setDataSource, showDataSource, readAllSecrets} from '../../source/core/data-sources.ts';
 import {initialize} from '../../source/core/initialize.ts';
 import {backupKey, restoreKey, verifyBackup} from '../../source/core/key-backup.ts';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import {setTimeout as delay} from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import test, {type ExecutionContext} from 'ava';
-import {decodeBackup} from '../../source/core/backup-file.ts';
+import {decodeBackup} from '../../source/core/backup/backup-codec.ts';
 import {setDataSource, showDataSource} from '../../source/core/data-sources.ts';
 import {deleteEncryptedContent} from '../../source/core/delete-content.ts';
 import {initialize} from '../../source/core/initialize.ts';
