@@ -1,13 +1,11 @@
 import path from 'node:path';
 import type {KeyVersionRow} from '../catalog/catalog.ts';
-import {writeIdentity} from '../instance/identity-file.ts';
 import {audit, auditFailure} from './audit.ts';
 import {decodeBackup, encodeBackup} from './backup/backup-codec.ts';
 import {assertBackupTarget, readBackupFile, writeBackupFile} from './backup/backup-file.ts';
 import type {BackupContents} from './backup/payload.ts';
 import {isRscmError, RscmError} from '../errors.ts';
-import {fingerprintKey, fingerprintPublicKey, verifyKeyCheckValue} from './fingerprint.ts';
-import {generateIdentity} from './key-wrap.ts';
+import {fingerprintKey, verifyKeyCheckValue} from './fingerprint.ts';
 import {keyHolder, keyringTransaction, liveVersions, recordOwnSeal, resealKeyring, saveTrust, signerFor, signerOf, wrapForInstance} from './keyring.ts';
 import {primaryOf, sealSignedBy, writeSeal} from './keyring-seal.ts';
 import {assertBackupPassword} from './password-policy.ts';
@@ -237,9 +235,7 @@ export async function restoreKey(session: Session, options: {file: string; passw
 		let identityCreated = false;
 		if (!identity) {
 			// The identity file was lost: a new identity is the only way back, and the backup makes it safe.
-			const pair = generateIdentity();
-			identity = {...pair, createdAt: new Date().toISOString(), fingerprint: fingerprintPublicKey(pair.publicKey)};
-			await writeIdentity(session.instanceDirectory, identity, 'current');
+			identity = await session.instance.createIdentity('current');
 			identityCreated = true;
 		}
 
