@@ -290,7 +290,8 @@ test('a re-wrapped, padded or extended body is NOT_A_BACKUP', async t => {
 	const rewrapped = [...before, ...(body.match(/.{1,76}/g) ?? []), ...after].join('\n');
 	await rejectsWith(t, decodeBackup(rewrapped, password), 'NOT_A_BACKUP', 're-wrapped at 76');
 	await rejectsWith(t, decodeBackup(withBody(text, `${body.replace(/=+$/, '')}AAAA`), password), 'NOT_A_BACKUP', 'longer body');
-	await rejectsWith(t, decodeBackup(withBody(text, body.replace('A', '*')), password), 'NOT_A_BACKUP', 'non-base64 character');
+	// The first character, not the first 'A': a random body lacks an 'A' about one run in fifty, and was then accepted.
+	await rejectsWith(t, decodeBackup(withBody(text, `*${body.slice(1)}`), password), 'NOT_A_BACKUP', 'non-base64 character');
 	await rejectsWith(t, decodeBackup(text.replace('\n\n', '\n\n\n'), password), 'NOT_A_BACKUP', 'empty body line');
 	await rejectsWith(t, decodeBackup(`junk\n${text}`, password), 'NOT_A_BACKUP', 'text before BEGIN');
 	await rejectsWith(t, decodeBackup(`${text}junk\n`, password), 'NOT_A_BACKUP', 'text after END');
