@@ -13,7 +13,7 @@ import {setTimeout as sleep} from 'node:timers/promises';
 import type {SecretRow} from '../source/catalog/catalog.ts';
 import {readAllSecrets} from '../source/core/data-sources.ts';
 import {initialize} from '../source/core/initialize.ts';
-import {kdfMeasure} from '../source/core/backup-file.ts';
+import {kdfMeasure} from '../source/core/backup/kdf.ts';
 import {backupKey, restoreKey} from '../source/core/key-backup.ts';
 import {changeKey} from '../source/core/key-change.ts';
 import {keyHolder, withKeyring} from '../source/core/keyring.ts';

@@ -1,8 +1,5 @@
 import type {InstanceRow} from '../catalog/catalog.ts';
-import {writeIdentity, type Identity} from '../instance/identity-file.ts';
 import {audit} from './audit.ts';
-import {fingerprintPublicKey} from './fingerprint.ts';
-import {generateIdentity} from './key-wrap.ts';
 import {createKeyVersion, keyHolder, liveVersions, saveTrust, sealOrigin, signerFor, wrapForInstance} from './keyring.ts';
 import {RscmError} from '../errors.ts';
 import {chooseInstanceName, defaultInstanceName} from './instances.ts';
@@ -53,7 +50,7 @@ export async function initialize(session: Session, options: InitializeOptions = 
 	const machine = givenMachine ?? session.settings.get('machine') ?? machineName();
 	const savedName = session.settings.get('instanceName');
 	await session.settings.set({machine});
-	const identity = (await loadIdentity(session)) ?? (await createIdentity(session));
+	const identity = (await loadIdentity(session)) ?? (await session.instance.createIdentity('current'));
 	const holder = await keyHolder(session);
 
 	// The name is chosen in the transaction that registers the instance, against the instances registered by then.
@@ -137,13 +134,6 @@ export async function initialize(session: Session, options: InitializeOptions = 
 		keyFingerprint,
 		identityFingerprint: identity.fingerprint,
 	};
-}
-
-export async function createIdentity(session: Session): Promise<Identity> {
-	const pair = generateIdentity();
-	const identity: Identity = {...pair, createdAt: new Date().toISOString(), fingerprint: fingerprintPublicKey(pair.publicKey)};
-	await writeIdentity(session.instanceDirectory, identity, 'current');
-	return identity;
 }
 
 /** The OS account that runs rscm: the report server's "service account" in SSRS terms. */

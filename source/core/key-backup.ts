@@ -1,12 +1,11 @@
 import path from 'node:path';
 import type {KeyVersionRow} from '../catalog/catalog.ts';
-import {assertWritableTarget, writeFileAtomic} from '../files/atomic-write.ts';
-import {writeIdentity} from '../instance/identity-file.ts';
 import {audit, auditFailure} from './audit.ts';
-import {decodeBackup, encodeBackup, readBackupFile, type BackupContents} from './backup-file.ts';
+import {decodeBackup, encodeBackup} from './backup/backup-codec.ts';
+import {assertBackupTarget, readBackupFile, writeBackupFile} from './backup/backup-file.ts';
+import type {BackupContents} from './backup/payload.ts';
 import {isRscmError, RscmError} from '../errors.ts';
-import {fingerprintKey, fingerprintPublicKey, verifyKeyCheckValue} from './fingerprint.ts';
-import {generateIdentity} from './key-wrap.ts';
+import {fingerprintKey, verifyKeyCheckValue} from './fingerprint.ts';
 import {keyHolder, keyringTransaction, liveVersions, recordOwnSeal, resealKeyring, saveTrust, signerFor, signerOf, wrapForInstance} from './keyring.ts';
 import {primaryOf, sealSignedBy, writeSeal} from './keyring-seal.ts';
 import {assertBackupPassword} from './password-policy.ts';
@@ -54,7 +53,7 @@ export async function backupKey(session: Session, options: BackupOptions): Promi
 	assertBackupPassword(options.password, options.confirm);
 	throwIfCancelled(options.signal);
 	const file = path.resolve(options.file);
-	await assertWritableTarget(file, options.overwrite ?? false);
+	await assertBackupTarget(file, options.overwrite ?? false);
 	const installationId = installationIdOf(session);
 	const holder = await keyHolder(session);
 
@@ -86,7 +85,7 @@ export async function backupKey(session: Session, options: BackupOptions): Promi
 	}
 
 	throwIfCancelled(options.signal);
-	await writeFileAtomic(file, text, {overwrite: options.overwrite ?? false, mode: 0o600});
+	await writeBackupFile(file, text, options.overwrite ?? false);
 	await options.verifyWritten?.(file);
 	// The backup time is sealed too: "Last backup" is what tells the admin the key is safe.
 	await keyringTransaction(
@@ -236,9 +235,7 @@ export async function restoreKey(session: Session, options: {file: string; passw
 		let identityCreated = false;
 		if (!identity) {
 			// The identity file was lost: a new identity is the only way back, and the backup makes it safe.
-			const pair = generateIdentity();
-			identity = {...pair, createdAt: new Date().toISOString(), fingerprint: fingerprintPublicKey(pair.publicKey)};
-			await writeIdentity(session.instanceDirectory, identity, 'current');
+			identity = await session.instance.createIdentity('current');
 			identityCreated = true;
 		}
 

@@ -9,6 +9,7 @@ import {
 	type KeyObject,
 } from 'node:crypto';
 import {RscmError} from '../errors.ts';
+import type {IdentityKeyPair} from '../instance/identity-file.ts';
 import {takeNonce} from './nonce-pool.ts';
 
 /**
@@ -23,11 +24,6 @@ import {takeNonce} from './nonce-pool.ts';
 const wrapVersion = 1;
 const rawKeyLength = 32;
 const wrappedLength = 1 + rawKeyLength + 12 + rawKeyLength + 16;
-
-export type IdentityKeyPair = {
-	publicKey: Buffer;
-	privateKey: Buffer;
-};
 
 export function generateIdentity(): IdentityKeyPair {
 	const pair = generateKeyPairSync('x25519');

@@ -1,7 +1,8 @@
 import {randomBytes} from 'node:crypto';
 import type {CatalogTx, KeyringSealRow, KeyVersionRow, WriteOptions} from '../catalog/catalog.ts';
 import type {Identity} from '../instance/identity-file.ts';
-import {readTrustFile, writeTrustHeads, type TrustFile, type TrustHead} from '../instance/trust-head.ts';
+import type {InstanceState} from '../instance/instance-state.ts';
+import type {TrustFile, TrustHead} from '../instance/trust-head.ts';
 import {audit, type AuditHead, type AuditSigner} from './audit.ts';
 import {RscmError} from '../errors.ts';
 import {fingerprintKey, keyCheckValue, verifyKeyCheckValue} from './fingerprint.ts';
@@ -33,7 +34,8 @@ export type Keyring = {
  */
 export type KeyHolder = {
 	installationId: string;
-	instanceDirectory: string;
+	/** Where the trust heads are read and written. */
+	instance: InstanceState;
 	identity: Identity | undefined;
 	trust: TrustFile;
 	nextHead?: {catalogId: string; head: TrustHead} | undefined;
@@ -46,9 +48,9 @@ export type KeyHolder = {
 export async function keyHolder(session: Session): Promise<KeyHolder> {
 	return {
 		installationId: installationIdOf(session),
-		instanceDirectory: session.instanceDirectory,
+		instance: session.instance,
 		identity: await loadIdentity(session),
-		trust: await readTrustFile(session.instanceDirectory),
+		trust: await session.instance.readTrust(),
 	};
 }
 
@@ -70,7 +72,7 @@ export async function saveTrust(session: Session, holder: KeyHolder): Promise<vo
 	holder.nextHead = undefined;
 	holder.auditHead = undefined;
 	if (Object.keys(updates).length === 0) return;
-	await writeTrustHeads(session.instanceDirectory, updates);
+	await session.instance.writeTrustHeads(updates);
 	holder.trust = {...holder.trust, catalogs: {...holder.trust.catalogs, ...updates}};
 }
 
@@ -164,7 +166,7 @@ export async function recordOwnSeal(holder: KeyHolder, catalogId: string, body: 
 	const head = trustedHead(body);
 	const pending = {version: head.version, verifyingKey: head.verifyingKey, keyFingerprint: head.keyFingerprint, sealSequence: head.sealSequence};
 	const current = holder.trust.catalogs[catalogId] ?? {state: 'awaiting' as const, since: new Date().toISOString()};
-	await writeTrustHeads(holder.instanceDirectory, {[catalogId]: {...current, pending}});
+	await holder.instance.writeTrustHeads({[catalogId]: {...current, pending}});
 	holder.nextHead = {catalogId, head};
 }
 

@@ -1,9 +1,6 @@
 import {isConnectionFailure} from '../catalog/schema.ts';
-import {discardNextIdentity, promoteNextIdentity, writeIdentity, type Identity} from '../instance/identity-file.ts';
 import {audit} from './audit.ts';
 import {RscmError} from '../errors.ts';
-import {fingerprintPublicKey} from './fingerprint.ts';
-import {generateIdentity} from './key-wrap.ts';
 import {keyFor, keyHolder, keyringTransaction, liveVersions, primaryVersion, resealKeyring, signerOf, wrapForInstance} from './keyring.ts';
 import {installationIdOf, requireIdentity, type Session} from './session.ts';
 
@@ -38,9 +35,7 @@ export async function changeServiceIdentity(session: Session, options: {allowWit
 
 	// Read before identity.next.key exists: loading the identity settles (discards) a next key the catalog lacks.
 	const holder = await keyHolder(session);
-	const pair = generateIdentity();
-	const next: Identity = {...pair, createdAt: new Date().toISOString(), fingerprint: fingerprintPublicKey(pair.publicKey)};
-	await writeIdentity(session.instanceDirectory, next, 'next');
+	const next = await session.instance.createIdentity('next');
 	try {
 		await keyringTransaction(
 			session,
@@ -65,12 +60,12 @@ export async function changeServiceIdentity(session: Session, options: {allowWit
 		// The catalog connection dropped: the COMMIT may have gone through, and the catalog may already hold only the
 		// new public key. Discarding identity.next.key then would leave this instance without its key. It is left to
 		// loadIdentity, which keeps it if the catalog names its public key and discards it otherwise, as after a crash.
-		if (!isConnectionFailure(error)) await discardNextIdentity(session.instanceDirectory);
+		if (!isConnectionFailure(error)) await session.instance.discardNextIdentity();
 		throw error;
 	} finally {
-		pair.privateKey.fill(0);
+		next.privateKey.fill(0);
 	}
 
-	await promoteNextIdentity(session.instanceDirectory);
+	await session.instance.promoteNextIdentity();
 	return {previousFingerprint: current.fingerprint, fingerprint: next.fingerprint, createdAt: next.createdAt};
 }

@@ -1,19 +1,16 @@
 import {randomUUID} from 'node:crypto';
-import {mkdir, stat} from 'node:fs/promises';
+import {mkdir} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type {Catalog} from '../catalog/catalog.ts';
 import {isPostgresLocation, knownSchemaVersion, openCatalog} from '../catalog/open-catalog.ts';
-import {
-	discardNextIdentity,
-	promoteNextIdentity,
-	readIdentity,
-	type Identity,
-} from '../instance/identity-file.ts';
-import {openLocalSettings, type LocalSettingsStore} from '../instance/local-settings.ts';
+import type {Identity} from '../instance/identity-file.ts';
+import {InstanceState, type IdentityCrypto} from '../instance/instance-state.ts';
+import type {LocalSettingsStore} from '../instance/local-settings.ts';
 import {defaultCatalogLocation, defaultInstanceDirectory, expandHome} from '../instance/paths.ts';
-import {assertPrivate, ensurePrivateDirectory} from '../instance/private-directory.ts';
 import {RscmError} from '../errors.ts';
+import {fingerprintPublicKey} from './fingerprint.ts';
+import {generateIdentity, publicKeyFromPrivate} from './key-wrap.ts';
 
 export type SessionOptions = {
 	/** --catalog; falls back to RSCM_CATALOG, then the instance's saved choice, then the default file. */
@@ -31,7 +28,11 @@ export type Session = {
 	readonly catalog: Catalog;
 	/** Where the catalog came from, for status and for the first-run check. */
 	readonly catalogSource: 'option' | 'environment' | 'settings' | 'default';
+	/** This instance's identity, local settings and trust heads: every read and write of them goes through it. */
+	readonly instance: InstanceState;
+	/** `instance.directory`. */
 	readonly instanceDirectory: string;
+	/** `instance.settings`. */
 	readonly settings: LocalSettingsStore;
 	close(): Promise<void>;
 };
@@ -44,11 +45,8 @@ export function resolveInstanceDirectory(options: SessionOptions): string {
 export async function openSession(options: SessionOptions = {}): Promise<Session> {
 	const env = options.env ?? process.env;
 	const instanceDirectory = resolveInstanceDirectory(options);
-	await ensurePrivateDirectory(instanceDirectory);
-	const settings = openLocalSettings(instanceDirectory);
-	// Local settings are not secret, but a writable-by-others settings file could point this instance at a rogue
-	// catalog: refuse it like the identity file.
-	if (await exists(settings.path)) await assertPrivate(settings.path, 'file');
+	const instance = await openInstanceState(instanceDirectory);
+	const {settings} = instance;
 
 	let location: string;
 	let catalogSource: Session['catalogSource'];
@@ -67,7 +65,7 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
 	if (!isPostgresLocation(location)) location = path.resolve(expandHome(location));
 	const catalog = await openCatalog(location);
 	await upgradeSchema(catalog);
-	return {catalog, catalogSource, instanceDirectory, settings, close: async () => catalog.close()};
+	return {catalog, catalogSource, instance, instanceDirectory, settings, close: async () => catalog.close()};
 }
 
 /**
@@ -86,15 +84,6 @@ async function upgradeSchema(catalog: Catalog): Promise<void> {
 		if (info !== undefined && info.schemaVersion < knownSchemaVersion(catalog.kind)) await catalog.create();
 	} catch {
 		// Reported by the next operation on the catalog.
-	}
-}
-
-async function exists(file: string): Promise<boolean> {
-	try {
-		await stat(file);
-		return true;
-	} catch {
-		return false;
 	}
 }
 
@@ -123,25 +112,25 @@ export async function ensureInstallationId(session: Session): Promise<string> {
 }
 
 /**
- * Loads the identity, finishing or undoing an identity change that a crash interrupted: the pending key wins only
- * if the catalog already names its public key (the change committed); otherwise the current key is still the one
- * the catalog knows and the pending one is discarded. undefined when the identity file is gone.
+ * The identity's key-pair arithmetic, handed to the instance layer, which stores the files but does not import the
+ * core (docs/ARCHITECTURE.md, "Layers").
+ */
+const identityCrypto: IdentityCrypto = {generate: generateIdentity, publicKeyOf: publicKeyFromPrivate, fingerprintOf: fingerprintPublicKey};
+
+/** The local state of the instance in `directory`, read with the core's key-pair arithmetic. */
+export async function openInstanceState(directory: string): Promise<InstanceState> {
+	return InstanceState.open(directory, identityCrypto);
+}
+
+/**
+ * Loads the identity, settling an identity change a crash interrupted (InstanceState.loadIdentity) by asking the
+ * catalog which public key it holds for this instance. undefined when the identity file is gone.
  */
 export async function loadIdentity(session: Session): Promise<Identity | undefined> {
-	const current = await readIdentity(session.instanceDirectory, 'current');
-	const next = await readIdentity(session.instanceDirectory, 'next');
-	if (next) {
+	return session.instance.loadIdentity(async () => {
 		const installationId = installationIdOf(session);
-		const row = await session.catalog.read(async tx => tx.getInstance(installationId));
-		if (row && Buffer.from(row.publicKey).equals(next.publicKey)) {
-			await promoteNextIdentity(session.instanceDirectory);
-			return next;
-		}
-
-		await discardNextIdentity(session.instanceDirectory);
-	}
-
-	return current;
+		return (await session.catalog.read(async tx => tx.getInstance(installationId)))?.publicKey;
+	});
 }
 
 export async function requireIdentity(session: Session): Promise<Identity> {

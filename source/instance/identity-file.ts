@@ -1,14 +1,13 @@
 import {readFile, rm, rename} from 'node:fs/promises';
 import path from 'node:path';
 import {RscmError} from '../errors.ts';
-import {fingerprintPublicKey} from '../core/fingerprint.ts';
-import {publicKeyFromPrivate, type IdentityKeyPair} from '../core/key-wrap.ts';
 import {writeFileAtomic} from '../files/atomic-write.ts';
 import {fileError} from '../files/file-error.ts';
 import {assertPrivate} from './private-directory.ts';
 
 /**
- * The instance's service identity: an X25519 key pair whose private half never leaves this directory.
+ * The files of the instance's service identity, an X25519 key pair whose private half never leaves this directory.
+ * This module stores and parses the bytes; deriving and checking keys is the core's (instance-state.ts is given it).
  *
  *   identity.key       the identity in use (0600)
  *   identity.next.key  a new identity written before the catalog switches to it (see changeServiceIdentity):
@@ -18,10 +17,16 @@ import {assertPrivate} from './private-directory.ts';
 export const identityFileName = 'identity.key';
 export const nextIdentityFileName = 'identity.next.key';
 
+export type IdentityKeyPair = {publicKey: Buffer; privateKey: Buffer};
+
+/** A loaded identity: the key pair, when it was made, and the fingerprint admins compare. */
 export type Identity = IdentityKeyPair & {
 	createdAt: string;
 	fingerprint: string;
 };
+
+/** An identity file as written: the public key as the file states it (base64), to be checked against the private key. */
+export type StoredIdentity = {file: string; privateKey: Buffer; statedPublicKey: string; createdAt: string};
 
 type IdentityFile = {
 	format: 'rscm-identity-v1';
@@ -30,15 +35,13 @@ type IdentityFile = {
 	privateKey: string;
 };
 
-export function identityPath(instanceDirectory: string, which: 'current' | 'next' = 'current'): string {
+export type IdentitySlot = 'current' | 'next';
+
+export function identityPath(instanceDirectory: string, which: IdentitySlot = 'current'): string {
 	return path.join(instanceDirectory, which === 'current' ? identityFileName : nextIdentityFileName);
 }
 
-export async function writeIdentity(
-	instanceDirectory: string,
-	identity: Identity,
-	which: 'current' | 'next',
-): Promise<void> {
+export async function writeIdentityFile(instanceDirectory: string, identity: Omit<Identity, 'fingerprint'>, which: IdentitySlot): Promise<void> {
 	const content: IdentityFile = {
 		format: 'rscm-identity-v1',
 		createdAt: identity.createdAt,
@@ -51,7 +54,7 @@ export async function writeIdentity(
 }
 
 /** Reads an identity file; undefined when it does not exist. Refuses one that others can read. */
-export async function readIdentity(instanceDirectory: string, which: 'current' | 'next'): Promise<Identity | undefined> {
+export async function readIdentityFile(instanceDirectory: string, which: IdentitySlot): Promise<StoredIdentity | undefined> {
 	const file = identityPath(instanceDirectory, which);
 	let text: string;
 	try {
@@ -73,17 +76,11 @@ export async function readIdentity(instanceDirectory: string, which: 'current' |
 		throw new RscmError('IDENTITY_CORRUPT', `${file} is not a valid identity file.`);
 	}
 
-	const privateKey = Buffer.from(parsed.privateKey, 'base64');
-	const publicKey = publicKeyFromPrivate(privateKey);
-	// The public half is derived, not trusted: a file edited by hand cannot claim another instance's public key.
-	if (parsed.publicKey !== publicKey.toString('base64')) {
-		throw new RscmError('IDENTITY_CORRUPT', `${file}: the public key does not match the private key.`);
-	}
-
-	return {publicKey, privateKey, createdAt: parsed.createdAt, fingerprint: fingerprintPublicKey(publicKey)};
+	const statedPublicKey = typeof parsed.publicKey === 'string' ? parsed.publicKey : '';
+	return {file, privateKey: Buffer.from(parsed.privateKey, 'base64'), statedPublicKey, createdAt: parsed.createdAt};
 }
 
-export async function promoteNextIdentity(instanceDirectory: string): Promise<void> {
+export async function promoteNextIdentityFile(instanceDirectory: string): Promise<void> {
 	try {
 		await rename(identityPath(instanceDirectory, 'next'), identityPath(instanceDirectory, 'current'));
 	} catch (error) {
@@ -91,6 +88,6 @@ export async function promoteNextIdentity(instanceDirectory: string): Promise<vo
 	}
 }
 
-export async function discardNextIdentity(instanceDirectory: string): Promise<void> {
+export async function discardNextIdentityFile(instanceDirectory: string): Promise<void> {
 	await rm(identityPath(instanceDirectory, 'next'), {force: true});
 }

@@ -5,7 +5,7 @@
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import {decodeBackup, parseBackupHeader} from '../../source/core/backup-file.ts';
+import {decodeBackup, parseBackupHeader} from '../../source/core/backup/backup-codec.ts';
 import {fingerprintKey} from '../../source/core/fingerprint.ts';
 import {verifyBackup} from '../../source/core/key-backup.ts';
 import {rejectsWithCode} from '../helpers/catalog-fixtures.ts';

@@ -2,13 +2,13 @@ import {randomBytes} from 'node:crypto';
 import {rm, stat, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
-import {encodeBackup} from '../../source/core/backup-file.ts';
+import {encodeBackup} from '../../source/core/backup/backup-codec.ts';
 import {setDataSource, showDataSource, readAllSecrets} from '../../source/core/data-sources.ts';
 import {initialize} from '../../source/core/initialize.ts';
 import {backupKey, restoreKey, verifyBackup} from '../../source/core/key-backup.ts';
 import {changeKey} from '../../source/core/key-change.ts';
 import {getStatus, instanceStatus} from '../../source/core/status.ts';
-import {identityPath, readIdentity} from '../../source/instance/identity-file.ts';
+import {identityPath} from '../../source/instance/identity-file.ts';
 import {joinedInstance, rejectsWithCode, strongPassword} from '../helpers/catalog-fixtures.ts';
 
 const sales = {connectionString: 'Server=sql01;Database=Sales;Encrypt=true', username: 'CONTOSO\\rs_reader', password: 'Sal3s-Secr3t!'};
@@ -80,7 +80,7 @@ test('restore after the identity file was lost: key-unavailable first, then a ne
 
 	const restored = await restoreKey(session, {file, password: strongPassword});
 	t.true(restored.identityCreated);
-	const identity = await readIdentity(session.instanceDirectory, 'current');
+	const identity = await session.instance.readIdentity('current');
 	t.truthy(identity);
 	t.not(identity!.fingerprint, init.identityFingerprint);
 	t.is((await stat(identityPath(session.instanceDirectory, 'current'))).mode & 0o777, 0o600);

@@ -4,7 +4,7 @@ import test from 'ava';
 import {showDataSource} from '../../source/core/data-sources.ts';
 import {openSession} from '../../source/core/session.ts';
 import {getStatus} from '../../source/core/status.ts';
-import {identityPath, readIdentity, writeIdentity} from '../../source/instance/identity-file.ts';
+import {identityPath, writeIdentityFile} from '../../source/instance/identity-file.ts';
 import {joinedInstance, rejectsWithCode} from '../helpers/catalog-fixtures.ts';
 
 test('initialize creates a 0700 instance directory with a 0600 identity file and 0600 settings', async t => {
@@ -31,8 +31,8 @@ test('an identity file readable by others is refused with INSECURE_PERMISSIONS',
 
 test('a pending identity.next.key readable by others is refused too', async t => {
 	const {session} = await joinedInstance(t);
-	const current = (await readIdentity(session.instanceDirectory, 'current'))!;
-	await writeIdentity(session.instanceDirectory, current, 'next');
+	const current = (await session.instance.readIdentity('current'))!;
+	await writeIdentityFile(session.instanceDirectory, current, 'next');
 	await chmod(identityPath(session.instanceDirectory, 'next'), 0o604);
 	await rejectsWithCode(t, getStatus(session), 'INSECURE_PERMISSIONS');
 });

@@ -11,7 +11,7 @@ import {keyFor, keyHolder, liveVersions, resealKeyring, withKeyring, wrapForInst
 import {changeServiceIdentity, primaryKeyBackedUp} from '../../source/core/service-identity.ts';
 import {loadIdentity} from '../../source/core/session.ts';
 import {getStatus, instanceStatus} from '../../source/core/status.ts';
-import {identityPath, readIdentity, writeIdentity, type Identity} from '../../source/instance/identity-file.ts';
+import {identityPath, writeIdentityFile, type Identity} from '../../source/instance/identity-file.ts';
 import {confirmKey, joinedInstance, openTestSession, rejectsWithCode, strongPassword} from '../helpers/catalog-fixtures.ts';
 
 async function exists(file: string): Promise<boolean> {
@@ -39,7 +39,7 @@ test('changing the service identity gives a new fingerprint and the values stay 
 
 	t.false(await primaryKeyBackedUp(session));
 	await rejectsWithCode(t, changeServiceIdentity(session), 'NO_BACKUP');
-	t.is((await readIdentity(session.instanceDirectory, 'current'))!.fingerprint, init.identityFingerprint);
+	t.is((await session.instance.readIdentity('current'))!.fingerprint, init.identityFingerprint);
 	t.false(await exists(identityPath(session.instanceDirectory, 'next')));
 
 	await backupKey(session, {file: path.join(deployment.root, 'k.snk'), password: strongPassword});
@@ -47,7 +47,7 @@ test('changing the service identity gives a new fingerprint and the values stay 
 	const result = await changeServiceIdentity(session);
 	t.is(result.previousFingerprint, init.identityFingerprint);
 	t.not(result.fingerprint, init.identityFingerprint);
-	const onDisk = await readIdentity(session.instanceDirectory, 'current');
+	const onDisk = await session.instance.readIdentity('current');
 	t.is(onDisk!.fingerprint, result.fingerprint);
 	t.false(await exists(identityPath(session.instanceDirectory, 'next')));
 	t.is((await getStatus(session)).identity?.fingerprint, result.fingerprint);
@@ -71,7 +71,7 @@ test('crash after identity.next.key was written but before the catalog commit: t
 	const {deployment, session, init} = await joinedInstance(t);
 	await setDataSource(session, 'Sales', {password: 'sales-pw'});
 	const pending = newIdentity();
-	await writeIdentity(session.instanceDirectory, pending, 'next');
+	await writeIdentityFile(session.instanceDirectory, pending, 'next');
 	await session.close();
 
 	// A new process starts.
@@ -86,11 +86,11 @@ test('crash after identity.next.key was written but before the catalog commit: t
 test('crash after the catalog commit but before promotion: the next load promotes identity.next.key', async t => {
 	const {deployment, session, init} = await joinedInstance(t);
 	await setDataSource(session, 'Sales', {password: 'sales-pw'});
-	const current = (await readIdentity(session.instanceDirectory, 'current'))!;
+	const current = (await session.instance.readIdentity('current'))!;
 	// Read before identity.next.key exists, as changeServiceIdentity does.
 	const holder = {...(await keyHolder(session)), identity: current};
 	const pending = newIdentity();
-	await writeIdentity(session.instanceDirectory, pending, 'next');
+	await writeIdentityFile(session.instanceDirectory, pending, 'next');
 	// What changeServiceIdentity commits, done by hand; then the process "dies" before the rename.
 	await session.catalog.write(async tx =>
 		withKeyring(tx, holder, async keyring => {
@@ -107,7 +107,7 @@ test('crash after the catalog commit but before promotion: the next load promote
 	const restarted = await openTestSession(t, deployment.catalogPath, deployment.instanceDirectory('a'));
 	t.is(await instanceStatus(restarted), 'joined');
 	t.false(await exists(identityPath(restarted.instanceDirectory, 'next')));
-	const promoted = await readIdentity(restarted.instanceDirectory, 'current');
+	const promoted = await restarted.instance.readIdentity('current');
 	t.is(promoted!.fingerprint, pending.fingerprint);
 	t.true(promoted!.privateKey.equals(pending.privateKey));
 	t.is((await showDataSource(restarted, 'Sales')).password, 'sales-pw');

@@ -154,7 +154,7 @@ test('garbage command lines through the built binaries: exit 2, usage help, no s
 
 test('found by the fuzzer: `r: 1` with N = 2^17 (refused by OpenSSL, RFC 7914 needs N < 2^(16r)) is NOT_A_BACKUP before the KDF, not INTERNAL', async t => {
 	const {buildCorpus, installScryptSpy} = await import('./backup-fuzz.ts');
-	const {decodeBackup} = await import('../../source/core/backup-file.ts');
+	const {decodeBackup} = await import('../../source/core/backup/backup-codec.ts');
 	const spy = installScryptSpy();
 	try {
 		const corpus = await buildCorpus();

@@ -5,7 +5,7 @@
  * and memory, and none accepted.
  *
  * The KDF costs ~0.4 s, so the run is arranged so that the mass costs microseconds:
- *  - `node:crypto`'s scrypt is replaced (module.syncBuiltinESMExports, so the live ESM binding in backup-file.ts
+ *  - `node:crypto`'s scrypt is replaced (module.syncBuiltinESMExports, so the live ESM binding in core/backup/kdf.ts
  *    sees it) by a counting wrapper. It memoizes the real KDF: a mutation that keeps the original salt and
  *    parameters gets the exact key the real scrypt gave (scrypt is a pure function), so GCM's verdict is the real one.
  *  - A mutation that reaches the KDF with another salt or other parameters (a changed Salt or N line that still
@@ -20,7 +20,8 @@ import crypto from 'node:crypto';
 import {syncBuiltinESMExports} from 'node:module';
 import {runInNewContext} from 'node:vm';
 import v8 from 'node:v8';
-import {decodeBackup, encodeBackup, parseBackupHeader, type BackupContents} from '../../source/core/backup-file.ts';
+import {decodeBackup, encodeBackup, parseBackupHeader} from '../../source/core/backup/backup-codec.ts';
+import type {BackupContents} from '../../source/core/backup/payload.ts';
 import {isRscmError} from '../../source/errors.ts';
 import {randomGenerator} from './crash-matrix.ts';
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import {setTimeout as delay} from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import test, {type ExecutionContext} from 'ava';
-import {decodeBackup} from '../../source/core/backup-file.ts';
+import {decodeBackup} from '../../source/core/backup/backup-codec.ts';
 import {setDataSource, showDataSource} from '../../source/core/data-sources.ts';
 import {deleteEncryptedContent} from '../../source/core/delete-content.ts';
 import {initialize} from '../../source/core/initialize.ts';
@@ -15,7 +15,8 @@ import {addInstance} from '../../source/core/instances.ts';
 import {backupKey, restoreKey, verifyBackup} from '../../source/core/key-backup.ts';
 import {changeKey} from '../../source/core/key-change.ts';
 import {changeServiceIdentity} from '../../source/core/service-identity.ts';
-import {identityPath, readIdentity} from '../../source/instance/identity-file.ts';
+import {openInstanceState} from '../../source/core/session.ts';
+import {identityPath} from '../../source/instance/identity-file.ts';
 import {joinedInstance, newDeployment} from '../helpers/catalog-fixtures.ts';
 import {assertBuilt, cliPath, collect, parseJson, rskeymgmtPath, root, runCli, type CliResult} from '../helpers/run-cli.ts';
 
@@ -167,7 +168,7 @@ test.serial('passwords, values and key material appear in no --json output (but 
 
 	const keys = [...(await keysOf(first, backupPassword)), ...(await keysOf(second, backupPassword))];
 	t.is(keys.length, 2, 'version 1 from the first backup, version 2 from the second');
-	const identity = (await readIdentity(deployment.instanceDirectory('a'), 'current'))!;
+	const identity = (await (await openInstanceState(deployment.instanceDirectory('a'))).readIdentity('current'))!;
 	const textSecrets = [backupPassword, wrongPassword, weakPassword, dataSource.password, dataSource.connectionString, dataSource.username, ...keys.flatMap(key => spellings(key)), ...spellings(identity.privateKey)];
 
 	for (const [name, result] of outputs) {
