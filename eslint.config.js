@@ -48,7 +48,7 @@ export default tseslint.config(
 	{files: ['source/errors.ts'], rules: {'no-restricted-imports': ['error', {patterns: [{regex: '^\\.', message: 'source/errors.ts imports nothing of rscm.'}]}]}},
 	...layer('source/process/**', ['core', 'catalog', 'instance', 'files', 'ui', 'commands']),
 	...layer('source/files/**', ['core', 'catalog', 'instance', 'process', 'ui', 'commands']),
-	...layer('source/instance/**', ['catalog', 'process', 'ui', 'commands']),
+	...layer('source/instance/**', ['core', 'catalog', 'process', 'ui', 'commands']),
 	...layer('source/catalog/**', ['core', 'instance', 'files', 'process', 'ui', 'commands']),
 	...layer('source/core/**', ['process', 'ui', 'commands']),
 	...layer('source/commands/**', ['catalog', 'instance', 'ui']),

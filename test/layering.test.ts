@@ -13,6 +13,7 @@ async function restrictedImports(filePath: string, code: string): Promise<string
 const upward: Array<[file: string, code: string]> = [
 	['source/errors.ts', "import {getStatus} from './core/status.ts';\nexport const x = getStatus;\n"],
 	['source/catalog/sqlite.ts', "import {getStatus} from '../core/status.ts';\nexport const x = getStatus;\n"],
+	['source/instance/identity-file.ts', "import {fingerprintPublicKey} from '../core/fingerprint.ts';\nexport const x = fingerprintPublicKey;\n"],
 	['source/files/atomic-write.ts', "import {openCatalog} from '../catalog/open-catalog.ts';\nexport const x = openCatalog;\n"],
 	['source/core/status.ts', "import {formatTable} from '../commands/output.ts';\nexport const x = formatTable;\n"],
 	['source/core/backup/armor.ts', "import {App} from '../../ui/app.tsx';\nexport const x = App;\n"],
