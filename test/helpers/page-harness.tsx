@@ -3,6 +3,7 @@ import {render} from 'ink-testing-library';
 import type {Session} from '../../source/core/session.ts';
 import {getStatus} from '../../source/core/status.ts';
 import App from '../../source/ui/app.tsx';
+import {navigationWidth} from '../../source/ui/layout.ts';
 import SessionProvider from '../../source/ui/components/SessionProvider.tsx';
 import {UiLifecycle} from '../../source/ui/lifecycle.ts';
 import {pages} from '../../source/ui/pages/index.ts';
@@ -68,7 +69,7 @@ export async function typeText(rendered: RenderedPage, text: string): Promise<vo
 export function pageText(rendered: RenderedPage): string {
 	return frame(rendered)
 		.split('\n')
-		.map(line => [...line].slice(27).join(''))
+		.map(line => [...line].slice(navigationWidth).join(''))
 		.join(' ')
 		.replaceAll(/[│┃┏┓┗┛━─┌┐└┘]/g, ' ')
 		.replaceAll(/\s+/g, ' ');
