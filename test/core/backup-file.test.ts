@@ -1,7 +1,6 @@
-import {execFileSync} from 'node:child_process';
+import {execFileSync, spawnSync} from 'node:child_process';
 import {createCipheriv, randomBytes, randomUUID, scryptSync} from 'node:crypto';
-import {chmod, mkdir, mkdtemp, open, rm, truncate, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {chmod, mkdir, open, truncate, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
 import type {ExecutionContext} from 'ava';
@@ -15,6 +14,8 @@ import {
 } from '../../source/core/backup-file.ts';
 import {isRscmError, type ErrorCode} from '../../source/errors.ts';
 import {fingerprintKey} from '../../source/core/fingerprint.ts';
+import {needing} from '../helpers/precondition.ts';
+import {fileTempDirectory} from '../helpers/temp-dir.ts';
 
 // Each real decode runs scrypt with N=2^17 (about half a second here). The shared fixture below is encoded once;
 // tests that only need the parser use files that fail before the KDF, or spec-built files with the minimum N.
@@ -124,15 +125,10 @@ function specRecords(count: number): Array<{version: number; created: number; pr
 	return Array.from({length: count}, (_, index) => ({version: index + 1, created: 1_700_000_000_000 + index, primary: index === 0 ? 1 : 0, key: randomBytes(32)}));
 }
 
-let temporaryDirectory: string;
+const temporaryDirectory = fileTempDirectory(test, 'rscm-backup-test-');
 
-test.before(async () => {
-	temporaryDirectory = await mkdtemp(path.join(tmpdir(), 'rscm-backup-test-'));
-});
-
-test.after.always(async () => {
-	await rm(temporaryDirectory, {recursive: true, force: true});
-});
+/** mkfifo is coreutils (.ci/run installs it where it is missing). */
+const mkfifoMissing = spawnSync('mkfifo', ['--version']).error === undefined ? undefined : 'mkfifo is not installed';
 
 // --- Round trip and format --------------------------------------------------------------------------------------
 
@@ -411,7 +407,7 @@ test('a keyring of 1024 versions still fits under the size cap', async t => {
 // --- Files ----------------------------------------------------------------------------------------------------------
 
 test('a backup written to a file reads back byte for byte', async t => {
-	const file = path.join(temporaryDirectory, 'key.snk');
+	const file = path.join(temporaryDirectory(), 'key.snk');
 	await writeFile(file, await fixture);
 	const bytes = await readBackupFile(file);
 	t.is(Buffer.from(bytes).toString('utf8'), await fixture);
@@ -419,13 +415,13 @@ test('a backup written to a file reads back byte for byte', async t => {
 });
 
 test('random binary, invalid UTF-8, non-ASCII text and an empty file are NOT_A_BACKUP', async t => {
-	const binary = path.join(temporaryDirectory, 'random.bin');
+	const binary = path.join(temporaryDirectory(), 'random.bin');
 	await writeFile(binary, randomBytes(4096));
 	await rejectsWith(t, decodeBackup(await readBackupFile(binary), password), 'NOT_A_BACKUP', 'random bytes');
 	await rejectsWith(t, decodeBackup(new Uint8Array([0xff, 0xfe, 0x00, 0x41]), password), 'NOT_A_BACKUP', 'invalid UTF-8');
 	await rejectsWith(t, decodeBackup(Buffer.from('\0\0\0\0'), password), 'NOT_A_BACKUP', 'NUL bytes');
 	await rejectsWith(t, decodeBackup('Пароль', password), 'NOT_A_BACKUP', 'non-ASCII text');
-	const empty = path.join(temporaryDirectory, 'empty.snk');
+	const empty = path.join(temporaryDirectory(), 'empty.snk');
 	await writeFile(empty, '');
 	const bytes = await readBackupFile(empty);
 	t.is(bytes.length, 0);
@@ -434,11 +430,11 @@ test('random binary, invalid UTF-8, non-ASCII text and an empty file are NOT_A_B
 });
 
 test('a directory, a missing file and a path through a file map to their codes', async t => {
-	const directory = path.join(temporaryDirectory, 'a-directory.snk');
+	const directory = path.join(temporaryDirectory(), 'a-directory.snk');
 	await mkdir(directory);
 	await rejectsWith(t, readBackupFile(directory), 'IS_A_DIRECTORY');
-	await rejectsWith(t, readBackupFile(path.join(temporaryDirectory, 'missing.snk')), 'FILE_NOT_FOUND');
-	const file = path.join(temporaryDirectory, 'plain-file');
+	await rejectsWith(t, readBackupFile(path.join(temporaryDirectory(), 'missing.snk')), 'FILE_NOT_FOUND');
+	const file = path.join(temporaryDirectory(), 'plain-file');
 	await writeFile(file, 'x');
 	await rejectsWith(t, readBackupFile(path.join(file, 'child.snk')), 'FILE_NOT_FOUND');
 });
@@ -449,23 +445,23 @@ test('an unreadable file is PERMISSION_DENIED', async t => {
 		return;
 	}
 
-	const file = path.join(temporaryDirectory, 'unreadable.snk');
+	const file = path.join(temporaryDirectory(), 'unreadable.snk');
 	await writeFile(file, await fixture);
 	await chmod(file, 0o000);
 	await rejectsWith(t, readBackupFile(file), 'PERMISSION_DENIED');
 });
 
 test('files over the cap are BACKUP_TOO_LARGE, checked before reading them whole', async t => {
-	const atCap = path.join(temporaryDirectory, 'at-cap.snk');
+	const atCap = path.join(temporaryDirectory(), 'at-cap.snk');
 	await writeFile(atCap, Buffer.alloc(backupSizeCap, 0x41));
 	t.is((await readBackupFile(atCap)).length, backupSizeCap);
 
-	const overCap = path.join(temporaryDirectory, 'over-cap.snk');
+	const overCap = path.join(temporaryDirectory(), 'over-cap.snk');
 	await writeFile(overCap, Buffer.alloc(backupSizeCap + 1, 0x41));
 	await rejectsWith(t, readBackupFile(overCap), 'BACKUP_TOO_LARGE');
 
 	// A sparse 8 GiB file: reading it whole would take seconds and all the memory; the size check makes it instant.
-	const huge = path.join(temporaryDirectory, 'huge.snk');
+	const huge = path.join(temporaryDirectory(), 'huge.snk');
 	await (await open(huge, 'w')).close();
 	await truncate(huge, 8 * 1024 ** 3);
 	const started = performance.now();
@@ -476,14 +472,8 @@ test('files over the cap are BACKUP_TOO_LARGE, checked before reading them whole
 	await rejectsWith(t, decodeBackup(new Uint8Array(backupSizeCap + 1), password), 'BACKUP_TOO_LARGE', 'long bytes');
 });
 
-test('a FIFO is refused without hanging', async t => {
-	const fifo = path.join(temporaryDirectory, 'fifo.snk');
-	try {
-		execFileSync('mkfifo', [fifo]);
-	} catch {
-		t.pass('mkfifo is not available');
-		return;
-	}
-
+needing(mkfifoMissing, test, 'a FIFO is refused without hanging', async t => {
+	const fifo = path.join(temporaryDirectory(), 'fifo.snk');
+	execFileSync('mkfifo', [fifo]);
 	await rejectsWith(t, readBackupFile(fifo), 'NOT_A_BACKUP');
 });

@@ -8,7 +8,8 @@ import {changeKey, pendingRotation} from '../../source/core/key-change.ts';
 import {getStatus} from '../../source/core/status.ts';
 import EncryptionKeysPage from '../../source/ui/pages/EncryptionKeysPage.tsx';
 import {joinedInstance, loadDataSources, strongPassword} from '../helpers/catalog-fixtures.ts';
-import {frame, press} from '../helpers/ink.ts';
+import {frame, press, settle} from '../helpers/ink.ts';
+import {watchScryptJobs} from '../helpers/scrypt-jobs.ts';
 import {allFrames, renderPage, waitForFrame, waitForResults, type RenderedPage} from '../helpers/session-page.tsx';
 
 // Serial: the Backup dialog suggests a file in the current directory, so each test moves into its own temp
@@ -142,13 +143,16 @@ test.serial('Backup: a good password writes a 0600 file; Results shows the path 
 
 test.serial('Backup: Esc while the KDF runs cancels, and nothing is written', async t => {
 	const {rendered, deployment} = await setup(t);
+	const scrypt = watchScryptJobs(t);
 	await fillBackup(rendered, strongPassword);
 	await press(rendered, 'enter');
 	await waitForFrame(rendered, 'Protecting the key with the password');
 	// The dialog still answers keys while scrypt runs on the thread pool.
 	await press(rendered, 'esc');
 	await waitForFrame(rendered, '[>Backup<]');
-	await new Promise(resolve => setTimeout(resolve, 1500));
+	// The KDF cannot be interrupted: once it has ended (and its result was discarded), still nothing is written.
+	await scrypt.allFinished();
+	await settle();
 	t.false(existsSync(suggestedFile(deployment.root)));
 	t.deepEqual(rendered.results, []);
 });
