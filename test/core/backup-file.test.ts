@@ -407,7 +407,7 @@ test('a keyring of 1024 versions still fits under the size cap', async t => {
 // --- Files ----------------------------------------------------------------------------------------------------------
 
 test('a backup written to a file reads back byte for byte', async t => {
-	const file = path.join(temporaryDirectory(), 'key.snk');
+	const file = path.join(temporaryDirectory, 'key.snk');
 	await writeFile(file, await fixture);
 	const bytes = await readBackupFile(file);
 	t.is(Buffer.from(bytes).toString('utf8'), await fixture);
@@ -415,13 +415,13 @@ test('a backup written to a file reads back byte for byte', async t => {
 });
 
 test('random binary, invalid UTF-8, non-ASCII text and an empty file are NOT_A_BACKUP', async t => {
-	const binary = path.join(temporaryDirectory(), 'random.bin');
+	const binary = path.join(temporaryDirectory, 'random.bin');
 	await writeFile(binary, randomBytes(4096));
 	await rejectsWith(t, decodeBackup(await readBackupFile(binary), password), 'NOT_A_BACKUP', 'random bytes');
 	await rejectsWith(t, decodeBackup(new Uint8Array([0xff, 0xfe, 0x00, 0x41]), password), 'NOT_A_BACKUP', 'invalid UTF-8');
 	await rejectsWith(t, decodeBackup(Buffer.from('\0\0\0\0'), password), 'NOT_A_BACKUP', 'NUL bytes');
 	await rejectsWith(t, decodeBackup('Пароль', password), 'NOT_A_BACKUP', 'non-ASCII text');
-	const empty = path.join(temporaryDirectory(), 'empty.snk');
+	const empty = path.join(temporaryDirectory, 'empty.snk');
 	await writeFile(empty, '');
 	const bytes = await readBackupFile(empty);
 	t.is(bytes.length, 0);
@@ -430,11 +430,11 @@ test('random binary, invalid UTF-8, non-ASCII text and an empty file are NOT_A_B
 });
 
 test('a directory, a missing file and a path through a file map to their codes', async t => {
-	const directory = path.join(temporaryDirectory(), 'a-directory.snk');
+	const directory = path.join(temporaryDirectory, 'a-directory.snk');
 	await mkdir(directory);
 	await rejectsWith(t, readBackupFile(directory), 'IS_A_DIRECTORY');
-	await rejectsWith(t, readBackupFile(path.join(temporaryDirectory(), 'missing.snk')), 'FILE_NOT_FOUND');
-	const file = path.join(temporaryDirectory(), 'plain-file');
+	await rejectsWith(t, readBackupFile(path.join(temporaryDirectory, 'missing.snk')), 'FILE_NOT_FOUND');
+	const file = path.join(temporaryDirectory, 'plain-file');
 	await writeFile(file, 'x');
 	await rejectsWith(t, readBackupFile(path.join(file, 'child.snk')), 'FILE_NOT_FOUND');
 });
@@ -445,23 +445,23 @@ test('an unreadable file is PERMISSION_DENIED', async t => {
 		return;
 	}
 
-	const file = path.join(temporaryDirectory(), 'unreadable.snk');
+	const file = path.join(temporaryDirectory, 'unreadable.snk');
 	await writeFile(file, await fixture);
 	await chmod(file, 0o000);
 	await rejectsWith(t, readBackupFile(file), 'PERMISSION_DENIED');
 });
 
 test('files over the cap are BACKUP_TOO_LARGE, checked before reading them whole', async t => {
-	const atCap = path.join(temporaryDirectory(), 'at-cap.snk');
+	const atCap = path.join(temporaryDirectory, 'at-cap.snk');
 	await writeFile(atCap, Buffer.alloc(backupSizeCap, 0x41));
 	t.is((await readBackupFile(atCap)).length, backupSizeCap);
 
-	const overCap = path.join(temporaryDirectory(), 'over-cap.snk');
+	const overCap = path.join(temporaryDirectory, 'over-cap.snk');
 	await writeFile(overCap, Buffer.alloc(backupSizeCap + 1, 0x41));
 	await rejectsWith(t, readBackupFile(overCap), 'BACKUP_TOO_LARGE');
 
 	// A sparse 8 GiB file: reading it whole would take seconds and all the memory; the size check makes it instant.
-	const huge = path.join(temporaryDirectory(), 'huge.snk');
+	const huge = path.join(temporaryDirectory, 'huge.snk');
 	await (await open(huge, 'w')).close();
 	await truncate(huge, 8 * 1024 ** 3);
 	const started = performance.now();
@@ -473,7 +473,7 @@ test('files over the cap are BACKUP_TOO_LARGE, checked before reading them whole
 });
 
 needing(mkfifoMissing, test, 'a FIFO is refused without hanging', async t => {
-	const fifo = path.join(temporaryDirectory(), 'fifo.snk');
+	const fifo = path.join(temporaryDirectory, 'fifo.snk');
 	execFileSync('mkfifo', [fifo]);
 	await rejectsWith(t, readBackupFile(fifo), 'NOT_A_BACKUP');
 });

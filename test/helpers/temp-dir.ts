@@ -1,12 +1,14 @@
-import {chmod, mkdtemp, rm} from 'node:fs/promises';
+import {chmodSync, mkdirSync, mkdtempSync} from 'node:fs';
+import {chmod, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type {ExecutionContext, TestFn} from 'ava';
 
-/** A private (0700) directory whose name starts with `prefix`, in `parent` (the system's temp directory). */
-async function create(prefix: string, parent: string): Promise<string> {
-	const directory = await mkdtemp(path.join(parent, prefix));
-	await chmod(directory, 0o700);
+/** A private (0700) directory whose name starts with `prefix`, in `parent`. */
+function create(prefix: string, parent: string): string {
+	mkdirSync(parent, {recursive: true});
+	const directory = mkdtempSync(path.join(parent, prefix));
+	chmodSync(directory, 0o700);
 	return directory;
 }
 
@@ -18,25 +20,14 @@ async function remove(directory: string): Promise<void> {
 
 /** A private temp directory, removed when the test ends (whatever its outcome). */
 export async function tempDirectory(t: ExecutionContext, prefix = 'rscm-test-', parent = os.tmpdir()): Promise<string> {
-	const directory = await create(prefix, parent);
+	const directory = create(prefix, parent);
 	t.teardown(async () => remove(directory));
 	return directory;
 }
 
-/**
- * One private temp directory for every test of a file: created before the first test, removed after the last.
- * Returns a getter, since the directory exists only once the file's tests run.
- */
-export function fileTempDirectory(test: TestFn, prefix = 'rscm-test-'): () => string {
-	let directory: string | undefined;
-	test.before(async () => {
-		directory = await create(prefix, os.tmpdir());
-	});
-	test.after.always(async () => {
-		if (directory !== undefined) await remove(directory);
-	});
-	return () => {
-		if (directory === undefined) throw new Error('fileTempDirectory: read before the tests started');
-		return directory;
-	};
+/** One private temp directory for every test of a file: created as the file is loaded, removed after its last test. */
+export function fileTempDirectory(test: TestFn, prefix = 'rscm-test-', parent = os.tmpdir()): string {
+	const directory = create(prefix, parent);
+	test.after.always(async () => remove(directory));
+	return directory;
 }
