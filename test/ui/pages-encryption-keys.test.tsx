@@ -10,7 +10,7 @@ import EncryptionKeysPage from '../../source/ui/pages/EncryptionKeysPage.tsx';
 import {joinedInstance, loadDataSources, strongPassword} from '../helpers/catalog-fixtures.ts';
 import {frame, press, settle} from '../helpers/ink.ts';
 import {watchScryptJobs} from '../helpers/scrypt-jobs.ts';
-import {allFrames, renderPage, waitForFrame, waitForResults, type RenderedPage} from '../helpers/session-page.tsx';
+import {allFrames, renderPageComponent, waitForFrame, waitForResults, type RenderedPageComponent} from '../helpers/page-harness.tsx';
 
 // Serial: the Backup dialog suggests a file in the current directory, so each test moves into its own temp
 // directory; and the KDF and rotations are timed work that parallel tests would starve.
@@ -20,11 +20,11 @@ function flat(output: string): string {
 	return output.replaceAll(/[┃│]/g, ' ').replaceAll(/\s+/g, ' ');
 }
 
-async function typeText(rendered: RenderedPage, text: string): Promise<void> {
+async function typeText(rendered: RenderedPageComponent, text: string): Promise<void> {
 	await press(rendered, ...[...text]);
 }
 
-async function clearField(rendered: RenderedPage, length: number): Promise<void> {
+async function clearField(rendered: RenderedPageComponent, length: number): Promise<void> {
 	await press(rendered, ...Array.from({length}, () => 'backspace' as const));
 }
 
@@ -35,7 +35,7 @@ async function setup(t: ExecutionContext, options: {dataSources?: number} = {}) 
 	const previous = process.cwd();
 	process.chdir(fixture.deployment.root);
 	t.teardown(() => process.chdir(previous));
-	const rendered = await renderPage(t, EncryptionKeysPage, fixture.session);
+	const rendered = await renderPageComponent(t, EncryptionKeysPage, fixture.session);
 	return {...fixture, rendered};
 }
 
@@ -45,7 +45,7 @@ function suggestedFile(root: string): string {
 }
 
 /** Opens the Backup dialog (Backup is the first button) and types both passwords; the focus starts on Password. */
-async function fillBackup(rendered: RenderedPage, password: string, confirm = password): Promise<void> {
+async function fillBackup(rendered: RenderedPageComponent, password: string, confirm = password): Promise<void> {
 	await press(rendered, 'enter');
 	await typeText(rendered, password);
 	await press(rendered, 'tab');
@@ -277,7 +277,7 @@ test.serial('a key change pending when the page opens: Resume has the focus, and
 		changeKey(fixture.session, {batchSize: 500, signal: controller.signal, onProgress: ({done}) => done > 0 && controller.abort()}),
 		{code: 'CANCELLED'},
 	);
-	const rendered = await renderPage(t, EncryptionKeysPage, fixture.session);
+	const rendered = await renderPageComponent(t, EncryptionKeysPage, fixture.session);
 	const output = frame(rendered);
 	t.true(flat(output).includes('Key change pending: 500 of 3,000 re-encrypted'), output);
 	t.true(output.includes('[>Resume<]'));
@@ -295,7 +295,7 @@ test.serial('Resume when another server finished the change meanwhile: nothing n
 		changeKey(fixture.session, {batchSize: 300, signal: controller.signal, onProgress: ({done}) => done > 0 && controller.abort()}),
 		{code: 'CANCELLED'},
 	);
-	const rendered = await renderPage(t, EncryptionKeysPage, fixture.session);
+	const rendered = await renderPageComponent(t, EncryptionKeysPage, fixture.session);
 	t.true(frame(rendered).includes('[>Resume<]'));
 	// Finished elsewhere while the page still shows Resume.
 	await changeKey(fixture.session);
@@ -329,7 +329,7 @@ test.serial('Restore on a second instance: refused with a wrong password, then J
 	await backupKey(fixture.session, {file, password: strongPassword});
 	const second = await fixture.deployment.open('b');
 	await initialize(second, {name: 'B', machine: 'TESTHOST'});
-	const rendered = await renderPage(t, EncryptionKeysPage, second);
+	const rendered = await renderPageComponent(t, EncryptionKeysPage, second);
 	t.true(frame(rendered).includes('Waiting to Join:'), frame(rendered));
 	// Backup and Change need the key: Restore is the first button this instance can press.
 	await press(rendered, 'enter');
