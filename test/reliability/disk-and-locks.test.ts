@@ -1,7 +1,5 @@
 import {execFileSync} from 'node:child_process';
-import {mkdtempSync, rmSync} from 'node:fs';
 import {chmod, mkdir, readdir, writeFile} from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import test, {type ExecutionContext} from 'ava';
@@ -9,6 +7,7 @@ import {fileError} from '../../source/files/file-error.ts';
 import {identityPath} from '../../source/instance/identity-file.ts';
 import {joinedInstance, strongPassword, tempDirectory, temporaryFiles} from '../helpers/catalog-fixtures.ts';
 import {needing} from '../helpers/precondition.ts';
+import {fileTempDirectory} from '../helpers/temp-dir.ts';
 import {assertBuilt, parseJson, runCli, type CliResult, type JsonError} from '../helpers/run-cli.ts';
 
 // Full disks, open permissions, read-only and locked catalogs, through the CLI as a script meets them: exit 1, a
@@ -41,15 +40,13 @@ function mountTmpfs(directory: string, options: string): void {
  * tested below. Asked once, before the tests are declared.
  */
 function tmpfsMissing(): string | undefined {
-	const probe = mkdtempSync(path.join(os.tmpdir(), 'rscm-tmpfs-probe-'));
+	const probe = fileTempDirectory(test, 'rscm-tmpfs-probe-');
 	try {
 		mountTmpfs(probe, 'size=16k');
 		execFileSync('umount', [probe], {stdio: 'ignore'});
 		return undefined;
 	} catch {
 		return 'cannot mount a tmpfs here (needs root or CAP_SYS_ADMIN)';
-	} finally {
-		rmSync(probe, {recursive: true, force: true});
 	}
 }
 
