@@ -3,24 +3,19 @@
 // prompt turns echo off before it writes anything, discards what was typed before it appeared, and stops on a signal.
 // The same behaviour through the built CLI is in test/reliability/hostile-input.test.ts.
 import {execFileSync} from 'node:child_process';
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {writeFileSync} from 'node:fs';
 import {open} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {PassThrough} from 'node:stream';
-import test, {type ExecutionContext} from 'ava';
+import test from 'ava';
 import type {CommandIo} from '../../source/commands/command-io.ts';
 import {readPassword, readPasswordFile, typeAheadNotice} from '../../source/commands/prompts.ts';
 import {inputLimits} from '../../source/core/input-limits.ts';
-
-function tempDirectory(t: ExecutionContext): string {
-	const directory = mkdtempSync(path.join(os.tmpdir(), 'rscm-prompts-'));
-	t.teardown(() => rmSync(directory, {recursive: true, force: true}));
-	return directory;
-}
+import {tempDirectory} from '../helpers/temp-dir.ts';
 
 test('--password-file: the first line of a regular file, at most the cap, never what follows it', async t => {
-	const directory = tempDirectory(t);
+	const directory = await tempDirectory(t, 'rscm-prompts-');
 	const file = path.join(directory, 'pw');
 	writeFileSync(file, 'Str0ng!Backup#Pass\r\nsecond line\n');
 	t.is(await readPasswordFile(file), 'Str0ng!Backup#Pass');
@@ -38,11 +33,11 @@ test('--password-file: devices and directories are refused before they are read;
 	await t.throwsAsync(readPasswordFile('/dev/zero'), {code: 'INVALID_INPUT', message: /\/dev\/zero is a character device/});
 	await t.throwsAsync(readPasswordFile('/dev/null'), {code: 'INVALID_INPUT'});
 	await t.throwsAsync(readPasswordFile(os.tmpdir()), {code: 'IS_A_DIRECTORY'});
-	await t.throwsAsync(readPasswordFile(path.join(tempDirectory(t), 'missing')), {code: 'FILE_NOT_FOUND'});
+	await t.throwsAsync(readPasswordFile(path.join(await tempDirectory(t, 'rscm-prompts-'), 'missing')), {code: 'FILE_NOT_FOUND'});
 });
 
 test('--password-file: a FIFO is read once a writer comes; with none, INPUT_TIMEOUT after the wait; an abort ends the wait at once', async t => {
-	const fifo = path.join(tempDirectory(t), 'fifo');
+	const fifo = path.join(await tempDirectory(t, 'rscm-prompts-'), 'fifo');
 	execFileSync('mkfifo', [fifo]);
 
 	// A writer that comes after the reader: the open for writing waits for the reader, then writes.

@@ -1,12 +1,10 @@
 // Access for everyone, in the built program in a real pseudo-terminal: plain ASCII where the terminal cannot show
 // UTF-8 (LANG=C, TERM=linux/vt100, --ascii), focus and disabled markers that need no style (TERM=dumb), and Ink's
 // screen-reader mode (INK_SCREEN_READER=true, --screen-reader). Needs `npm run build` first (npm test does it).
-import {mkdtempSync, rmSync} from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import process from 'node:process';
 import test, {type ExecutionContext} from 'ava';
-import {assertBuilt, cliPath, runCli} from '../helpers/run-cli.ts';
+import {initializedDeployment} from '../helpers/cli-deployment.ts';
+import {assertBuilt, cliPath} from '../helpers/run-cli.ts';
 import {spawnTerm, type Term} from '../helpers/term.ts';
 
 const password = 'Str0ng!Backup#Pass';
@@ -14,16 +12,6 @@ const password = 'Str0ng!Backup#Pass';
 test.before(() => {
 	assertBuilt();
 });
-
-/** A catalog and instance "K" made by the CLI; the manager then opens on the Status page. */
-async function deployment(t: ExecutionContext): Promise<{root: string; env: Record<string, string>}> {
-	const root = mkdtempSync(path.join(os.tmpdir(), 'ra-'));
-	t.teardown(() => rmSync(root, {recursive: true, force: true}));
-	const env = {RSCM_CATALOG: path.join(root, 'catalog.db'), RSCM_INSTANCE_DIR: path.join(root, 'inst')};
-	const init = await runCli(['init', '--name', 'K'], {env});
-	t.is(init.code, 0, init.stderr);
-	return {root, env};
-}
 
 // The locale and terminal of a UTF-8 xterm, which each test then changes: nothing inherited decides for it.
 const utf8Terminal = {LANG: 'C.UTF-8', LC_ALL: undefined, LC_CTYPE: undefined, RSCM_ASCII: undefined, INK_SCREEN_READER: undefined};
@@ -34,12 +22,13 @@ async function open(
 	env: Record<string, string | undefined>,
 	size: {cols?: number; rows?: number} = {},
 ): Promise<Term> {
-	const {root, env: catalog} = await deployment(t);
+	// A catalog and instance "K" made by the CLI; the manager then opens on the Status page.
+	const deployment = await initializedDeployment(t, 'K');
 	// node-pty sets TERM from its own option; `env` sets the one the test asks for, as a login on that terminal would.
 	const {TERM: terminal = 'xterm-256color', ...rest} = env;
 	const term = spawnTerm('/usr/bin/env', [`TERM=${terminal}`, process.execPath, cliPath, ...args], {
-		cwd: root,
-		env: {...catalog, ...utf8Terminal, ...rest},
+		cwd: deployment.root,
+		env: {...deployment.env(), ...utf8Terminal, ...rest},
 		...size,
 	});
 	t.teardown(() => term.dispose());

@@ -1,11 +1,9 @@
 // The Data Sources page of the built program in a real pseudo-terminal at 80×24: reached from the list with ↓ after
 // Scale-out, a data source is created in the New dialog and its password re-entered in the Edit dialog, and the CLI
 // reads back what the page wrote. Needs `npm run build` first (npm test does it).
-import {mkdtempSync, rmSync} from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import process from 'node:process';
-import test, {type ExecutionContext} from 'ava';
+import test from 'ava';
+import {initializedDeployment} from '../helpers/cli-deployment.ts';
 import {assertBuilt, cliPath, parseJson, runCli} from '../helpers/run-cli.ts';
 import {pageText, spawnTerm} from '../helpers/term.ts';
 
@@ -13,22 +11,8 @@ test.before(() => {
 	assertBuilt();
 });
 
-async function deployment(t: ExecutionContext): Promise<Record<string, string>> {
-	const root = mkdtempSync(path.join(os.tmpdir(), 'rs-'));
-	t.teardown(() => rmSync(root, {recursive: true, force: true}));
-	const env = {
-		RSCM_CATALOG: path.join(root, 'catalog.db'),
-		RSCM_INSTANCE_DIR: path.join(root, 'inst'),
-		XDG_DATA_HOME: path.join(root, 'data'),
-		XDG_CONFIG_HOME: path.join(root, 'config'),
-	};
-	const init = await runCli(['init', '--name', 'S'], {env});
-	t.is(init.code, 0, init.stderr);
-	return env;
-}
-
 test.serial('Data Sources: create one in the New dialog, then re-enter its password in Edit; the CLI reads both back', async t => {
-	const env = await deployment(t);
+	const env = (await initializedDeployment(t, 'S')).env();
 	const term = spawnTerm(process.execPath, [cliPath], {env, cols: 80, rows: 24});
 	t.teardown(() => term.dispose());
 	await term.waitForText('Report Server Configuration Manager —');

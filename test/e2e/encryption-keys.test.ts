@@ -2,11 +2,11 @@
 // Status page's backup warning, the Backup Encryption Key dialog's refusals and its 0600 file, restore on a second
 // instance, a key change with its progress bar (and Ctrl+C stopping it), and Delete's typed confirmation.
 // Needs `npm run build` first (npm test does it).
-import {mkdtempSync, rmSync, statSync} from 'node:fs';
-import os from 'node:os';
+import {statSync} from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import test, {type ExecutionContext} from 'ava';
+import {initializedDeployment} from '../helpers/cli-deployment.ts';
 import {assertBuilt, cliPath, parseJson, runCli} from '../helpers/run-cli.ts';
 import {pageText, spawnTerm, type Term} from '../helpers/term.ts';
 
@@ -16,18 +16,6 @@ test.before(() => {
 	assertBuilt();
 });
 
-
-type Deployment = {root: string; env: (instance?: string) => Record<string, string>};
-
-/** A temp directory with a catalog and instance "K" initialized by the CLI; short, so Results lines fit 80 columns. */
-async function deployment(t: ExecutionContext): Promise<Deployment> {
-	const root = mkdtempSync(path.join(os.tmpdir(), 'rk-'));
-	t.teardown(() => rmSync(root, {recursive: true, force: true}));
-	const env = (instance = 'inst') => ({RSCM_CATALOG: path.join(root, 'catalog.db'), RSCM_INSTANCE_DIR: path.join(root, instance)});
-	const init = await runCli(['init', '--name', 'K'], {env: env()});
-	t.is(init.code, 0, init.stderr);
-	return {root, env};
-}
 
 async function importDataSources(t: ExecutionContext, env: Record<string, string>, count: number): Promise<void> {
 	const lines = Array.from({length: count}, (_, index) =>
@@ -53,7 +41,7 @@ async function openEncryptionKeys(term: Term): Promise<void> {
 }
 
 test('keys pasted the moment the manager is up reach the Backup dialog, though the page was still loading', async t => {
-	const {root, env} = await deployment(t);
+	const {root, env} = await initializedDeployment(t, 'K');
 	const term = await open(t, root, env());
 	// One read: jump to Encryption Keys, enter it, press Backup, type a password. The page's code loads after the
 	// first frame; the keys wait for it, and the run of characters goes whole into the field Enter focused.
@@ -64,7 +52,7 @@ test('keys pasted the moment the manager is up reach the Backup dialog, though t
 });
 
 test('Enter Enter read in one go enters the page, then presses Backup', async t => {
-	const {root, env} = await deployment(t);
+	const {root, env} = await initializedDeployment(t, 'K');
 	const term = await open(t, root, env());
 	await term.press('8');
 	await term.waitForText('[ Restore ]');
@@ -87,7 +75,7 @@ async function fillBackup(term: Term, first: string, second: string): Promise<vo
 }
 
 test.serial('the Status page shows the instance and that the key was never backed up', async t => {
-	const {root, env} = await deployment(t);
+	const {root, env} = await initializedDeployment(t, 'K');
 	const term = await open(t, root, env());
 	await term.waitForText('Never — back up the key now');
 	t.regex(term.screen(), /Instance {5}\S+\\K/);
@@ -95,7 +83,7 @@ test.serial('the Status page shows the instance and that the key was never backe
 });
 
 test.serial('Backup: a weak password is refused with the unmet rules, a mismatch is refused, a good one writes a 0600 file', async t => {
-	const {root, env} = await deployment(t);
+	const {root, env} = await initializedDeployment(t, 'K');
 	const file = suggestedFile(root);
 	const term = await open(t, root, env());
 	await openEncryptionKeys(term);
@@ -132,7 +120,7 @@ test.serial('Backup: a weak password is refused with the unmet rules, a mismatch
 });
 
 test.serial('Restore on a second instance directory: Waiting to Join, restore in the UI, then Joined', async t => {
-	const {root, env} = await deployment(t);
+	const {root, env} = await initializedDeployment(t, 'K');
 	const file = path.join(root, 'key.snk');
 	const backup = await runCli(['key', 'backup', '--file', file, '--password-stdin'], {env: env(), stdin: `${password}\n`});
 	t.is(backup.code, 0, backup.stderr);
@@ -154,7 +142,7 @@ test.serial('Restore on a second instance directory: Waiting to Join, restore in
 });
 
 test.serial('Change: confirmation, then a progress bar with counts, then the offer to back up the new key', async t => {
-	const {root, env} = await deployment(t);
+	const {root, env} = await initializedDeployment(t, 'K');
 	await importDataSources(t, env(), 8000);
 	const term = await open(t, root, env());
 	await openEncryptionKeys(term);
@@ -175,7 +163,7 @@ const stoppedMessage = /rscm: Key change stopped after ([\d,]+) of 60,000 values
 
 /** Starts a key change of 60,000 values from the page and waits until batches are being committed. */
 async function startLongChange(t: ExecutionContext) {
-	const {root, env} = await deployment(t);
+	const {root, env} = await initializedDeployment(t, 'K');
 	await importDataSources(t, env(), 20_000);
 	const term = await open(t, root, env());
 	await openEncryptionKeys(term);
@@ -236,7 +224,7 @@ for (const [signal, code] of [
 }
 
 test.serial('Delete: lists what must be re-entered and needs DELETE typed', async t => {
-	const {root, env} = await deployment(t);
+	const {root, env} = await initializedDeployment(t, 'K');
 	await importDataSources(t, env(), 3);
 	const term = await open(t, root, env());
 	await openEncryptionKeys(term);

@@ -1,13 +1,13 @@
 // First run of the built program in a pty at 80×24: no catalog at the default location (an empty XDG_DATA_HOME), so
 // the manager opens on the Database page with the focus on "Create catalog"; one Enter creates it, and the Status
 // page then warns that the key has never been backed up. Needs `npm run build` first (npm test does it).
-import {existsSync, mkdtempSync, rmSync} from 'node:fs';
-import os from 'node:os';
+import {existsSync} from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import test from 'ava';
 import {assertBuilt, cliPath} from '../helpers/run-cli.ts';
 import {spawnTerm} from '../helpers/term.ts';
+import {tempDirectory} from '../helpers/temp-dir.ts';
 
 test.before(() => {
 	assertBuilt();
@@ -15,8 +15,7 @@ test.before(() => {
 
 
 test.serial('first run opens on Database; one key press creates the catalog; Status says Never — back up', async t => {
-	const root = mkdtempSync(path.join(os.tmpdir(), 'rf-'));
-	t.teardown(() => rmSync(root, {recursive: true, force: true}));
+	const root = await tempDirectory(t, 'rf-');
 	const dataHome = path.join(root, 'data');
 	const configHome = path.join(root, 'config');
 	const term = spawnTerm(process.execPath, [cliPath], {

@@ -4,8 +4,7 @@
 // comments and sentences it checks are asserted to be still in the README), so a README edit that breaks a step —
 // or a program change that breaks the README — fails here. Needs `npm run build` first (npm test does it).
 import {spawnSync} from 'node:child_process';
-import {chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
-import os from 'node:os';
+import {chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import {setTimeout as delay} from 'node:timers/promises';
@@ -13,6 +12,7 @@ import test, {type ExecutionContext} from 'ava';
 import {postgresLocation, postgresSuite} from '../helpers/postgres-server.ts';
 import {assertBuilt, cliPath, parseJson, rskeymgmtPath, root, runCli, type CliResult} from '../helpers/run-cli.ts';
 import {spawnTerm, type Term} from '../helpers/term.ts';
+import {tempDirectory} from '../helpers/temp-dir.ts';
 
 const readme = readFileSync(path.join(root, 'readme.md'), 'utf8');
 const password = 'Kx7#mQ2!vR9$wT4&zL';
@@ -311,12 +311,6 @@ async function importDataSources(t: ExecutionContext, env: Record<string, string
 	return names.slice(0, 3);
 }
 
-function temporaryRoot(t: ExecutionContext): string {
-	const directory = mkdtempSync(path.join(os.tmpdir(), 'rw-'));
-	t.teardown(() => rmSync(directory, {recursive: true, force: true}));
-	return directory;
-}
-
 const fileMode = (file: string) => statSync(file).mode & 0o777;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -381,7 +375,7 @@ test.serial('Walk-through: back up the key, restore it on another server — typ
 		t.true(steps[step - 1]!.includes(sentence), `README walk-through step ${step} no longer says: ${sentence}`);
 	};
 
-	const base = temporaryRoot(t);
+	const base = await tempDirectory(t, 'rw-');
 	const catalog = path.join(base, 'catalog.db');
 	const a = makeServer(base, 'A');
 	const b = makeServer(base, 'B');
@@ -533,7 +527,7 @@ test.serial('A stopped key change: Status shows it pending, and `8`, Enter, Ente
 		t.true(normalized(readme).includes(normalized(sentence)), `the README no longer says: ${sentence}`);
 	};
 
-	const base = temporaryRoot(t);
+	const base = await tempDirectory(t, 'rw-');
 	const server = makeServer(base, 'A');
 	const env = serverEnvironment(server);
 	t.is((await runCli(['init', '--name', 'SSRS'], {env})).code, 0);
@@ -567,7 +561,7 @@ test.serial('A stopped key change: Status shows it pending, and `8`, Enter, Ente
 // The shell blocks
 
 test.serial('Quick start: init, back up at the prompts (no echo), status', async t => {
-	const base = temporaryRoot(t);
+	const base = await tempDirectory(t, 'rw-');
 	const server = makeServer(base, 'A');
 	const shell = replay(t, shellBlock('Quick start #2'), {A: server}, 'A');
 	shell.substitute('/root/', `${server.home}/`);
@@ -593,7 +587,7 @@ test.serial('Quick start: init, back up at the prompts (no echo), status', async
 
 test.serial('Backing up and restoring the key: backup, verify, and restore on a rebuilt server or after the identity file is lost', async t => {
 	for (const loss of ['the server is rebuilt', 'its identity file is lost'] as const) {
-		const base = temporaryRoot(t);
+		const base = await tempDirectory(t, 'rw-');
 		const server = makeServer(base, 'A');
 		const env = serverEnvironment(server);
 		t.is((await runCli(['init'], {env})).code, 0);
@@ -647,7 +641,7 @@ test.serial('Backing up and restoring the key: backup, verify, and restore on a 
 });
 
 postgresTest.serial('Scale-out deployment: the step-by-step block, then recovering after losing every server', async t => {
-	const base = temporaryRoot(t);
+	const base = await tempDirectory(t, 'rw-');
 	const catalog = postgresLocation(t);
 	const servers = {A: makeServer(base, 'A'), B: makeServer(base, 'B')};
 	const shell = replay(t, shellBlock('Scale-out deployment #1'), servers, 'A');
@@ -815,7 +809,7 @@ postgresTest.serial('Scale-out deployment: the step-by-step block, then recoveri
 });
 
 postgresTest.serial('Moving up from SQLite: catalog copy to PostgreSQL, then the same instance, Joined, same catalog id', async t => {
-	const base = temporaryRoot(t);
+	const base = await tempDirectory(t, 'rw-');
 	const catalog = postgresLocation(t);
 	const server = makeServer(base, 'A');
 	// The server as `rscm init` left it on the default catalog, ~/.local/share/rscm/catalog.db.
@@ -844,7 +838,7 @@ postgresTest.serial('Moving up from SQLite: catalog copy to PostgreSQL, then the
 
 test.serial('Install: shell completion loaded as the README says, in bash and in zsh', async t => {
 	const block = shellBlock('Install #2');
-	const base = temporaryRoot(t);
+	const base = await tempDirectory(t, 'rw-');
 	const server = makeServer(base, 'A');
 	// rscm on the PATH, as `npm install -g` puts it there.
 	const bin = path.join(base, 'bin');
@@ -875,7 +869,7 @@ test.serial('Install: shell completion loaded as the README says, in bash and in
 
 test.serial('rskeymgmt: each row of its table runs the rscm command shown', async t => {
 	const rows = tableAfter('### rskeymgmt');
-	const base = temporaryRoot(t);
+	const base = await tempDirectory(t, 'rw-');
 	const catalog = path.join(base, 'catalog.db');
 	const a = makeServer(base, 'A');
 	const env = (server: Server) => ({...serverEnvironment(server), RSCM_CATALOG: catalog});

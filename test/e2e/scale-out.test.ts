@@ -1,12 +1,11 @@
 // The Scale-out Deployment page of the built program in a pty at 80×24: a second instance directory registered
 // with `rscm --instance-dir B init` is listed as Waiting to Join, and Add Server wraps the key for it only after the
 // confirmation that shows its fingerprint. Needs `npm run build` first (npm test does it).
-import {mkdtempSync, rmSync} from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import test from 'ava';
 import Database from 'better-sqlite3';
+import {cliDeployment} from '../helpers/cli-deployment.ts';
 import {assertBuilt, cliPath, parseJson, runCli} from '../helpers/run-cli.ts';
 import {pageText, spawnTerm} from '../helpers/term.ts';
 
@@ -18,10 +17,7 @@ test.before(() => {
 type Row = {installationId: string; machine: string; instanceName: string; status: string; identityFingerprint: string};
 
 test.serial('Scale-out lists a second instance as Waiting to Join and adds it after the fingerprint confirmation', async t => {
-	const root = mkdtempSync(path.join(os.tmpdir(), 'ro-'));
-	t.teardown(() => rmSync(root, {recursive: true, force: true}));
-	const catalog = path.join(root, 'catalog.db');
-	const base = {RSCM_CATALOG: catalog, XDG_DATA_HOME: path.join(root, 'data'), XDG_CONFIG_HOME: path.join(root, 'config')};
+	const {root, sharedEnv: base} = await cliDeployment(t);
 	const a = await runCli(['--instance-dir', path.join(root, 'A'), 'init', '--name', 'A'], {env: base});
 	t.is(a.code, 0, a.stderr);
 	const b = await runCli(['--instance-dir', path.join(root, 'B'), 'init', '--name', 'B'], {env: base});
@@ -71,14 +67,11 @@ test.serial('Scale-out lists a second instance as Waiting to Join and adds it af
 });
 
 test.serial('names planted in the catalog with escape sequences reach the screen as visible stand-ins, never as escapes', async t => {
-	const root = mkdtempSync(path.join(os.tmpdir(), 'ro-'));
-	t.teardown(() => rmSync(root, {recursive: true, force: true}));
-	const catalog = path.join(root, 'catalog.db');
-	const base = {RSCM_CATALOG: catalog, XDG_DATA_HOME: path.join(root, 'data'), XDG_CONFIG_HOME: path.join(root, 'config')};
+	const {root, sharedEnv: base} = await cliDeployment(t);
 	t.is((await runCli(['--instance-dir', path.join(root, 'A'), 'init', '--name', 'A'], {env: base})).code, 0);
 	const b = parseJson<Row>(await runCli(['--instance-dir', path.join(root, 'B'), 'init', '--name', 'B', '--json'], {env: base}));
 	// The catalog writer's edit: OSC 52 (set the clipboard, ended by BEL) and ESC[8m (conceal) in B's names.
-	const database = new Database(catalog);
+	const database = new Database(base.RSCM_CATALOG);
 	const rename = database.prepare('UPDATE instances SET machine = ?, instance_name = ? WHERE installation_id = ?');
 	rename.run('NB\u001B]52;c;eA==\u0007', 'B\u001B[8m', b.installationId);
 	database.close();

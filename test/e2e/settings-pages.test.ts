@@ -1,13 +1,11 @@
 // The settings pages of the built program in a real pseudo-terminal at 80×24: each opens from its digit; E-mail
 // Settings puts a bad sender's error at the field and reports a good one; the Database wizard tests a PostgreSQL
 // location and shows the server version. Needs `npm run build` first (npm test does it).
-import {mkdtempSync, rmSync} from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import process from 'node:process';
 import test, {type ExecutionContext} from 'ava';
+import {initializedDeployment} from '../helpers/cli-deployment.ts';
 import {dropSchema, postgresServer, postgresUnavailable, schemaUrl, uniqueSchema} from '../helpers/postgres-server.ts';
-import {assertBuilt, cliPath, runCli} from '../helpers/run-cli.ts';
+import {assertBuilt, cliPath} from '../helpers/run-cli.ts';
 import {pageText, spawnTerm, type Term} from '../helpers/term.ts';
 
 // Before any test is declared: ava wants every declaration in the first turn after the file's top-level awaits.
@@ -18,21 +16,6 @@ test.before(() => {
 });
 
 
-/** A temp deployment with instance "S" initialized by the CLI; XDG dirs inside it too, so nothing leaks to $HOME. */
-async function deployment(t: ExecutionContext): Promise<Record<string, string>> {
-	const root = mkdtempSync(path.join(os.tmpdir(), 'rs-'));
-	t.teardown(() => rmSync(root, {recursive: true, force: true}));
-	const env = {
-		RSCM_CATALOG: path.join(root, 'catalog.db'),
-		RSCM_INSTANCE_DIR: path.join(root, 'inst'),
-		XDG_DATA_HOME: path.join(root, 'data'),
-		XDG_CONFIG_HOME: path.join(root, 'config'),
-	};
-	const init = await runCli(['init', '--name', 'S'], {env});
-	t.is(init.code, 0, init.stderr);
-	return env;
-}
-
 async function open(t: ExecutionContext, env: Record<string, string>): Promise<Term> {
 	const term = spawnTerm(process.execPath, [cliPath], {env});
 	t.teardown(() => term.dispose());
@@ -42,7 +25,7 @@ async function open(t: ExecutionContext, env: Record<string, string>): Promise<T
 
 /** The page column (right of the navigation list), borders gone, wrapped lines joined. */
 test.serial('every settings page opens from its digit', async t => {
-	const term = await open(t, await deployment(t));
+	const term = await open(t, (await initializedDeployment(t, 'S')).env());
 	const expected: Array<[string, string, string]> = [
 		['3', 'Web Service URL', 'Virtual Directory:'],
 		['4', 'Database', 'Catalog id:'],
@@ -65,7 +48,7 @@ test.serial('every settings page opens from its digit', async t => {
 });
 
 test.serial('E-mail Settings: a bad sender is refused at the field; a good one reports ✔', async t => {
-	const term = await open(t, await deployment(t));
+	const term = await open(t, (await initializedDeployment(t, 'S')).env());
 	await term.press('6', 'enter');
 	await term.waitForText('›Sender Address:');
 	term.type('nobody');
@@ -101,7 +84,7 @@ if (unavailable !== undefined) {
 withPostgres('Database: the Change Database wizard tests a PostgreSQL URL and shows the server version', async t => {
 	const schema = uniqueSchema('rscm_e2e');
 	t.teardown(async () => dropSchema(schema));
-	const term = await open(t, await deployment(t));
+	const term = await open(t, (await initializedDeployment(t, 'S')).env());
 	await term.press('4');
 	await term.waitForText('Catalog id:');
 	await term.press('enter');

@@ -1,39 +1,23 @@
 // The shell in a real pseudo-terminal: a test-only entry (test/fixtures/ui-shell-entry.tsx, fixture pages) is bundled
-// the way scripts/build.js bundles the CLI and driven through node-pty + a headless xterm.
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
-import os from 'node:os';
+// with scripts/build.js's own options and plugins (scripts/bundle-options.js) and driven through node-pty + a headless
+// xterm.
+import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import {fileURLToPath} from 'node:url';
 import test, {type ExecutionContext} from 'ava';
 import {build} from 'esbuild';
+import {bundleOptions} from '../../scripts/bundle-options.js';
 import {spawnTerm, type Term, type TermOptions} from '../helpers/term.ts';
+import {fileTempDirectory} from '../helpers/temp-dir.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const outdir = mkdtempSync(path.join(os.tmpdir(), 'rscm-e2e-shell-'));
+// Inside the checkout, as dist/ is: the bundle's external packages (better-sqlite3, pg) resolve from node_modules.
+const outdir = fileTempDirectory(test, 'rscm-e2e-shell-', path.join(root, 'node_modules', '.cache'));
 const entry = path.join(outdir, 'ui-shell-entry.js');
 
 test.before(async () => {
-	await build({
-		entryPoints: [path.join(root, 'test/fixtures/ui-shell-entry.tsx')],
-		outdir,
-		bundle: true,
-		splitting: true,
-		format: 'esm',
-		platform: 'node',
-		target: 'node20',
-		jsx: 'automatic',
-		external: ['react-devtools-core'],
-		define: {'process.env.NODE_ENV': '"production"'},
-		banner: {
-			js: "import {createRequire as __rscmCreateRequire} from 'node:module'; const require = __rscmCreateRequire(import.meta.url);",
-		},
-		logLevel: 'warning',
-	});
-});
-
-test.after.always(() => {
-	rmSync(outdir, {recursive: true, force: true});
+	await build({...bundleOptions, entryPoints: [path.join(root, 'test/fixtures/ui-shell-entry.tsx')], outdir});
 });
 
 

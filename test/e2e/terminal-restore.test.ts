@@ -1,12 +1,10 @@
 // The real program, not a fixture: conf (through when-exit) hooks the termination signals when it loads, so only the
 // built rscm shows whether a dropped SSH session (SIGHUP), a SIGTERM or Ctrl+C still restore the terminal and exit
 // with their own codes instead of dying by the signal mid-clean-up. Needs `npm run build` first (npm test does it).
-import {mkdtempSync, rmSync} from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import process from 'node:process';
 import test from 'ava';
-import {assertBuilt, cliPath, runCli} from '../helpers/run-cli.ts';
+import {initializedDeployment} from '../helpers/cli-deployment.ts';
+import {assertBuilt, cliPath} from '../helpers/run-cli.ts';
 import {spawnTerm} from '../helpers/term.ts';
 
 test.before(() => {
@@ -22,10 +20,7 @@ for (const [name, stop, expectedCode] of [
 	['Ctrl+C', 'ctrlC', 0],
 ] as const) {
 	test.serial(`${name}: the built rscm restores the terminal and exits with ${expectedCode}`, async t => {
-		const root = mkdtempSync(path.join(os.tmpdir(), 'rt-'));
-		t.teardown(() => rmSync(root, {recursive: true, force: true}));
-		const env = {RSCM_CATALOG: path.join(root, 'catalog.db'), RSCM_INSTANCE_DIR: path.join(root, 'instance')};
-		t.is((await runCli(['init'], {env})).code, 0);
+		const env = (await initializedDeployment(t)).env();
 		const term = spawnTerm(process.execPath, [cliPath], {env});
 		t.teardown(() => term.dispose());
 		await term.waitForText('Last backup');

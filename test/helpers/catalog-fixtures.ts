@@ -1,5 +1,4 @@
-import {chmod, mkdtemp, readdir, rm} from 'node:fs/promises';
-import os from 'node:os';
+import {readdir} from 'node:fs/promises';
 import path from 'node:path';
 import type {ExecutionContext} from 'ava';
 import {importDataSources, type DataSourceInput} from '../../source/core/data-sources.ts';
@@ -8,21 +7,13 @@ import {initialize, type InitializeResult} from '../../source/core/initialize.ts
 import {acceptKey} from '../../source/core/key-accept.ts';
 import {openSession, type Session} from '../../source/core/session.ts';
 import {getStatus} from '../../source/core/status.ts';
+import {tempDirectory} from './temp-dir.ts';
+
+// Where most tests get their temp directory from; it lives with the other temp-directory helpers.
+export {tempDirectory} from './temp-dir.ts';
 
 /** Meets every rule of the backup password policy (8+ characters, upper, lower, symbol). */
 export const strongPassword = 'Str0ng!Backup#Pass';
-
-/** A private temp directory, removed when the test ends (whatever its outcome). */
-export async function tempDirectory(t: ExecutionContext, prefix = 'rscm-test-'): Promise<string> {
-	const directory = await mkdtemp(path.join(os.tmpdir(), prefix));
-	await chmod(directory, 0o700);
-	t.teardown(async () => {
-		// A test may leave a directory read-only on purpose; make it removable again.
-		await chmod(directory, 0o700).catch(() => undefined);
-		await rm(directory, {recursive: true, force: true});
-	});
-	return directory;
-}
 
 /** One deployment: a SQLite catalog file and room for several instance directories in a temp directory. */
 export type Deployment = {

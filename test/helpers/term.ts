@@ -2,6 +2,7 @@ import process from 'node:process';
 import {setTimeout as delay} from 'node:timers/promises';
 import xterm from '@xterm/headless';
 import * as pty from 'node-pty';
+import {navigationWidth} from '../../source/ui/layout.ts';
 
 /**
  * A program in a real pseudo-terminal, read back through a headless xterm of the same size: the test sees the
@@ -177,13 +178,13 @@ export function spawnTerm(command: string, args: readonly string[] = [], options
 }
 
 /**
- * The page column of an 80-column screen (right of the 27-column navigation list), box borders gone and wrapped
+ * The page column of an 80-column screen (right of the navigation list), box borders gone and wrapped
  * lines joined, so a sentence that wrapped inside a page or dialog reads as written.
  */
 export function pageText(screen: string): string {
 	return screen
 		.split('\n')
-		.map(line => line.slice(27))
+		.map(line => line.slice(navigationWidth))
 		.join('\n')
 		.replaceAll(/[┃│┏┓┗┛━─┌┐└┘]/g, ' ')
 		.replaceAll(/\s+/g, ' ');

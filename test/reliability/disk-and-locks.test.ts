@@ -6,6 +6,8 @@ import test, {type ExecutionContext} from 'ava';
 import {fileError} from '../../source/files/file-error.ts';
 import {identityPath} from '../../source/instance/identity-file.ts';
 import {joinedInstance, strongPassword, tempDirectory, temporaryFiles} from '../helpers/catalog-fixtures.ts';
+import {needing} from '../helpers/precondition.ts';
+import {fileTempDirectory} from '../helpers/temp-dir.ts';
 import {assertBuilt, parseJson, runCli, type CliResult, type JsonError} from '../helpers/run-cli.ts';
 
 // Full disks, open permissions, read-only and locked catalogs, through the CLI as a script meets them: exit 1, a
@@ -28,29 +30,34 @@ function errorOf(t: ExecutionContext, result: CliResult, code: string): JsonErro
 	return body.error;
 }
 
-/** A 16 KiB tmpfs, filled up: the one sure way to get ENOSPC for a directory (/dev/full is a device, not a directory). */
-function mountTinyFilesystem(directory: string): boolean {
+function mountTmpfs(directory: string, options: string): void {
+	execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', directory], {stdio: 'ignore'});
+}
+
+/**
+ * Whether this process may mount a tmpfs (root, or CAP_SYS_ADMIN): CI runs as root and must test the real full and
+ * read-only file systems; elsewhere (a sandbox) those tests are skipped, and the ENOSPC → DISK_FULL mapping is still
+ * tested below. Asked once, before the tests are declared.
+ */
+function tmpfsMissing(): string | undefined {
+	const probe = fileTempDirectory(test, 'rscm-tmpfs-probe-');
 	try {
-		execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k,mode=0700', 'tmpfs', directory], {stdio: 'ignore'});
-		return true;
+		mountTmpfs(probe, 'size=16k');
+		execFileSync('umount', [probe], {stdio: 'ignore'});
+		return undefined;
 	} catch {
-		return false;
+		return 'cannot mount a tmpfs here (needs root or CAP_SYS_ADMIN)';
 	}
 }
 
-test.serial('a backup to a full file system fails with DISK_FULL, exit 1, and leaves neither the file nor a temp file', async t => {
+const noTmpfs = tmpfsMissing();
+
+needing(noTmpfs, test.serial, 'a backup to a full file system fails with DISK_FULL, exit 1, and leaves neither the file nor a temp file', async t => {
 	const {deployment, env} = await cliInstance(t);
 	const full = path.join(deployment.root, 'full');
 	await mkdir(full, {mode: 0o700});
-	if (!mountTinyFilesystem(full)) {
-		// Not root, or no CAP_SYS_ADMIN in this sandbox: the mapping alone is checked (below, always).
-		// CI runs as root and must exercise the real full disk; elsewhere the mapping alone is checked.
-		if (process.env['CI'] === 'true') return t.fail('cannot mount a tmpfs; CI must run the full-disk test');
-		t.log('cannot mount a tmpfs here; only the ENOSPC → DISK_FULL mapping is tested');
-		t.pass();
-		return;
-	}
-
+	// A 16 KiB tmpfs, filled up: the one sure way to get ENOSPC for a directory (/dev/full is a device, not a directory).
+	mountTmpfs(full, 'size=16k,mode=0700');
 	t.teardown(() => {
 		execFileSync('umount', [full], {stdio: 'ignore'});
 	});
@@ -127,20 +134,12 @@ test('a catalog locked by another process holding a write transaction gives BUSY
 	t.is((await runCli(['datasource', 'set', 'Sales', '--json'], {env, stdin: '{"password":"x"}'})).code, 0);
 });
 
-test('a backup to a read-only file system is PERMISSION_DENIED (even for root), exit 1, nothing written', async t => {
+needing(noTmpfs, test, 'a backup to a read-only file system is PERMISSION_DENIED (even for root), exit 1, nothing written', async t => {
 	const {env} = await cliInstance(t);
 	const directory = await tempDirectory(t);
 	const readOnly = path.join(directory, 'ro');
 	await mkdir(readOnly, {mode: 0o700});
-	try {
-		execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,ro', 'tmpfs', readOnly], {stdio: 'ignore'});
-	} catch {
-		if (process.env['CI'] === 'true') return t.fail('cannot mount a read-only tmpfs; CI must run this test');
-		t.log('cannot mount a read-only tmpfs here');
-		t.pass();
-		return;
-	}
-
+	mountTmpfs(readOnly, 'size=64k,ro');
 	t.teardown(() => {
 		execFileSync('umount', [readOnly], {stdio: 'ignore'});
 	});

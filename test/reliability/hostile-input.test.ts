@@ -5,9 +5,8 @@
 // input, and a wait ends at once on SIGINT, SIGTERM or SIGHUP. Needs `npm run build` first (npm test does it).
 import {spawn, type ChildProcess} from 'node:child_process';
 import {execFileSync} from 'node:child_process';
-import {mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync} from 'node:fs';
+import {readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync} from 'node:fs';
 import {open} from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import {setTimeout as delay} from 'node:timers/promises';
@@ -17,6 +16,7 @@ import {inputLimits} from '../../source/core/input-limits.ts';
 import {typeAheadNotice} from '../../source/commands/prompts.ts';
 import {assertBuilt, cliPath, collect, parseJson, root, runCli, type CliResult, type JsonError} from '../helpers/run-cli.ts';
 import {spawnTerm, type Term} from '../helpers/term.ts';
+import {fileTempDirectory, tempDirectory} from '../helpers/temp-dir.ts';
 
 const password = 'Str0ng!Backup#Pass';
 const mebibyte = 1024 * 1024;
@@ -25,12 +25,12 @@ const hugeBytes = 50 * mebibyte;
 /** How much more than the same command on a small input the child's peak RSS may be: far below hugeBytes. */
 const rssMargin = 20 * mebibyte;
 
-let scratch: string;
+// Its real path: a file's path is compared with the links in /proc/PID/fd, which are resolved.
+const scratch = realpathSync(fileTempDirectory(test, 'rscm-hostile-'));
 let rssReporter: string;
 
 test.before(() => {
 	assertBuilt();
-	scratch = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'rscm-hostile-')));
 	// Loaded into the child with --import: it reports the child's own peak RSS as it exits. VmHWM, not getrusage's
 	// maxRSS, which on Linux also counts the forking parent's RSS (this test process, holding the 50 MB inputs).
 	rssReporter = path.join(scratch, 'report-rss.mjs');
@@ -44,15 +44,10 @@ test.before(() => {
 	);
 });
 
-test.after.always(() => {
-	rmSync(scratch, {recursive: true, force: true});
-});
-
 type Env = Record<string, string>;
 
 async function deployment(t: ExecutionContext): Promise<{directory: string; env: Env}> {
-	const directory = mkdtempSync(path.join(scratch, 'd-'));
-	t.teardown(() => rmSync(directory, {recursive: true, force: true}));
+	const directory = await tempDirectory(t, 'd-', scratch);
 	const env = {RSCM_CATALOG: path.join(directory, 'catalog.db'), RSCM_INSTANCE_DIR: path.join(directory, 'instance')};
 	const init = await runCli(['init', '--name', 'H'], {env});
 	t.is(init.code, 0, init.stderr);

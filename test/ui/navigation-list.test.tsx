@@ -1,7 +1,9 @@
 import {useState} from 'react';
 import test from 'ava';
 import {render} from 'ink-testing-library';
-import NavigationList, {navigationListWidth, pageNumberForDigit} from '../../source/ui/components/NavigationList.tsx';
+import NavigationList, {navigationListWidth} from '../../source/ui/components/NavigationList.tsx';
+import {bindings} from '../../source/ui/key/bindings.ts';
+import {pageJump, pageNumberForDigit} from '../../source/ui/key/page-jump.ts';
 import {navigationWidth} from '../../source/ui/layout.ts';
 import {designPages} from '../../source/ui/page-types.ts';
 import {frame, press} from '../helpers/ink.ts';
@@ -50,6 +52,25 @@ test('the list column is as wide as its longest entry, from the registry', t => 
 	t.is(navigationListWidth(designPages), '› 9 Subscription Settings'.length);
 	t.is(navigationWidth, navigationListWidth(designPages) + 2);
 	t.is(navigationListWidth([...designPages, {id: 'x', number: 12, title: 'A Much Longer Page Title Here'}]), 1 + 3 + 'A Much Longer Page Title Here'.length);
+	// Without Subscription Settings, the longest entry is "›10 Scale-out Deployment".
+	t.is(navigationListWidth(designPages.filter(page => page.id !== 'subscription-settings')), '›10 Scale-out Deployment'.length);
+});
+
+test('the jump keys follow the registry: a digit for each of the first ten pages, and the binding uses them', t => {
+	const jump = bindings.find(binding => binding.id === 'list.jump')!;
+	t.deepEqual(jump.keys, pageJump(designPages).digits.map(char => ({char})));
+	t.is(jump.label, '1-9, 0');
+	t.is(jump.hint?.keys, '1-0');
+	t.deepEqual(pageJump(designPages).digits, [...'1234567890']);
+	// Four pages: 1-4 and nothing else.
+	const four = pageJump(designPages.slice(0, 4));
+	t.deepEqual(four.digits, ['1', '2', '3', '4']);
+	t.like(four, {label: '1-4', hint: '1-4', description: 'Jump to page 1-4'});
+	// A twelfth page, like the eleventh, has no digit.
+	const twelve = pageJump([...designPages, {number: 12}]);
+	t.deepEqual(twelve.digits, [...'1234567890']);
+	t.like(twelve, {label: '1-9, 0', hint: '1-0'});
+	t.is(pageNumberForDigit('5'), 5);
 });
 
 test('↑/↓ and k/j move the selection, stopping at the ends', async t => {

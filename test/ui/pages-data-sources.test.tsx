@@ -5,6 +5,7 @@ import {setDataSource, showDataSource} from '../../source/core/data-sources.ts';
 import {deleteEncryptedContent} from '../../source/core/delete-content.ts';
 import App from '../../source/ui/app.tsx';
 import {useKeyInput} from '../../source/ui/hooks/use-key-input.ts';
+import {computeLayout, minimumSize, navigationWidth} from '../../source/ui/layout.ts';
 import {UiLifecycle} from '../../source/ui/lifecycle.ts';
 import type {PageDefinition, PageProps} from '../../source/ui/page-types.ts';
 import {dataSourceName, joinedInstance, rejectsWithCode} from '../helpers/catalog-fixtures.ts';
@@ -18,12 +19,13 @@ const pageDown = '\u001B[6~';
 const pageUp = '\u001B[5~';
 const deleteKey = '\u001B[3~';
 
-/** The page panel's rows (columns 27-79 of the frame), trimmed: one entry per screen line. */
+/** The page panel's rows at 80×24 (inside its border and padding), trimmed: one entry per screen line. */
 function pageLines(rendered: RenderedPage): string[] {
+	const left = navigationWidth + 2;
 	return frame(rendered)
 		.split('\n')
 		.slice(2, 16)
-		.map(line => [...line].slice(29, 78).join('').trimEnd());
+		.map(line => [...line].slice(left, left + computeLayout(minimumSize).page.width).join('').trimEnd());
 }
 
 /** The list rows shown, by name, in screen order. */

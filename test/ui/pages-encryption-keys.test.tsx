@@ -8,8 +8,9 @@ import {changeKey, pendingRotation} from '../../source/core/key-change.ts';
 import {getStatus} from '../../source/core/status.ts';
 import EncryptionKeysPage from '../../source/ui/pages/EncryptionKeysPage.tsx';
 import {joinedInstance, loadDataSources, strongPassword} from '../helpers/catalog-fixtures.ts';
-import {frame, press} from '../helpers/ink.ts';
-import {allFrames, renderPage, waitForFrame, waitForResults, type RenderedPage} from '../helpers/session-page.tsx';
+import {frame, press, settle} from '../helpers/ink.ts';
+import {watchScryptJobs} from '../helpers/scrypt-jobs.ts';
+import {allFrames, renderPageComponent, waitForFrame, waitForResults, type RenderedPageComponent} from '../helpers/page-harness.tsx';
 
 // Serial: the Backup dialog suggests a file in the current directory, so each test moves into its own temp
 // directory; and the KDF and rotations are timed work that parallel tests would starve.
@@ -19,11 +20,11 @@ function flat(output: string): string {
 	return output.replaceAll(/[┃│]/g, ' ').replaceAll(/\s+/g, ' ');
 }
 
-async function typeText(rendered: RenderedPage, text: string): Promise<void> {
+async function typeText(rendered: RenderedPageComponent, text: string): Promise<void> {
 	await press(rendered, ...[...text]);
 }
 
-async function clearField(rendered: RenderedPage, length: number): Promise<void> {
+async function clearField(rendered: RenderedPageComponent, length: number): Promise<void> {
 	await press(rendered, ...Array.from({length}, () => 'backspace' as const));
 }
 
@@ -34,7 +35,7 @@ async function setup(t: ExecutionContext, options: {dataSources?: number} = {}) 
 	const previous = process.cwd();
 	process.chdir(fixture.deployment.root);
 	t.teardown(() => process.chdir(previous));
-	const rendered = await renderPage(t, EncryptionKeysPage, fixture.session);
+	const rendered = await renderPageComponent(t, EncryptionKeysPage, fixture.session);
 	return {...fixture, rendered};
 }
 
@@ -44,7 +45,7 @@ function suggestedFile(root: string): string {
 }
 
 /** Opens the Backup dialog (Backup is the first button) and types both passwords; the focus starts on Password. */
-async function fillBackup(rendered: RenderedPage, password: string, confirm = password): Promise<void> {
+async function fillBackup(rendered: RenderedPageComponent, password: string, confirm = password): Promise<void> {
 	await press(rendered, 'enter');
 	await typeText(rendered, password);
 	await press(rendered, 'tab');
@@ -142,13 +143,16 @@ test.serial('Backup: a good password writes a 0600 file; Results shows the path 
 
 test.serial('Backup: Esc while the KDF runs cancels, and nothing is written', async t => {
 	const {rendered, deployment} = await setup(t);
+	const scrypt = watchScryptJobs(t);
 	await fillBackup(rendered, strongPassword);
 	await press(rendered, 'enter');
 	await waitForFrame(rendered, 'Protecting the key with the password');
 	// The dialog still answers keys while scrypt runs on the thread pool.
 	await press(rendered, 'esc');
 	await waitForFrame(rendered, '[>Backup<]');
-	await new Promise(resolve => setTimeout(resolve, 1500));
+	// The KDF cannot be interrupted: once it has ended (and its result was discarded), still nothing is written.
+	await scrypt.allFinished();
+	await settle();
 	t.false(existsSync(suggestedFile(deployment.root)));
 	t.deepEqual(rendered.results, []);
 });
@@ -273,7 +277,7 @@ test.serial('a key change pending when the page opens: Resume has the focus, and
 		changeKey(fixture.session, {batchSize: 500, signal: controller.signal, onProgress: ({done}) => done > 0 && controller.abort()}),
 		{code: 'CANCELLED'},
 	);
-	const rendered = await renderPage(t, EncryptionKeysPage, fixture.session);
+	const rendered = await renderPageComponent(t, EncryptionKeysPage, fixture.session);
 	const output = frame(rendered);
 	t.true(flat(output).includes('Key change pending: 500 of 3,000 re-encrypted'), output);
 	t.true(output.includes('[>Resume<]'));
@@ -291,7 +295,7 @@ test.serial('Resume when another server finished the change meanwhile: nothing n
 		changeKey(fixture.session, {batchSize: 300, signal: controller.signal, onProgress: ({done}) => done > 0 && controller.abort()}),
 		{code: 'CANCELLED'},
 	);
-	const rendered = await renderPage(t, EncryptionKeysPage, fixture.session);
+	const rendered = await renderPageComponent(t, EncryptionKeysPage, fixture.session);
 	t.true(frame(rendered).includes('[>Resume<]'));
 	// Finished elsewhere while the page still shows Resume.
 	await changeKey(fixture.session);
@@ -325,7 +329,7 @@ test.serial('Restore on a second instance: refused with a wrong password, then J
 	await backupKey(fixture.session, {file, password: strongPassword});
 	const second = await fixture.deployment.open('b');
 	await initialize(second, {name: 'B', machine: 'TESTHOST'});
-	const rendered = await renderPage(t, EncryptionKeysPage, second);
+	const rendered = await renderPageComponent(t, EncryptionKeysPage, second);
 	t.true(frame(rendered).includes('Waiting to Join:'), frame(rendered));
 	// Backup and Change need the key: Restore is the first button this instance can press.
 	await press(rendered, 'enter');

@@ -6,7 +6,7 @@ import {getStatus} from '../../source/core/status.ts';
 import ServiceAccountPage from '../../source/ui/pages/ServiceAccountPage.tsx';
 import {joinedInstance, strongPassword} from '../helpers/catalog-fixtures.ts';
 import {frame, press} from '../helpers/ink.ts';
-import {allFrames, renderPage, waitForFrame, waitForResults} from '../helpers/session-page.tsx';
+import {allFrames, renderPageComponent, waitForFrame, waitForResults} from '../helpers/page-harness.tsx';
 
 // Serial: each test moves into its own temp directory, where the Backup dialog suggests its file.
 
@@ -15,7 +15,7 @@ async function setup(t: ExecutionContext) {
 	const previous = process.cwd();
 	process.chdir(fixture.deployment.root);
 	t.teardown(() => process.chdir(previous));
-	const rendered = await renderPage(t, ServiceAccountPage, fixture.session);
+	const rendered = await renderPageComponent(t, ServiceAccountPage, fixture.session);
 	return {...fixture, rendered};
 }
 

@@ -10,12 +10,12 @@ import {getStatus} from '../../source/core/status.ts';
 import StatusPage from '../../source/ui/pages/StatusPage.tsx';
 import {joinedInstance, loadDataSources, strongPassword} from '../helpers/catalog-fixtures.ts';
 import {frame} from '../helpers/ink.ts';
-import {renderPage, waitForFrame} from '../helpers/session-page.tsx';
+import {renderPageComponent, waitForFrame} from '../helpers/page-harness.tsx';
 
 test('shows the instance, the catalog, Joined, the primary key and the never-backed-up warning in 49×14', async t => {
 	const {session, init} = await joinedInstance(t);
 	const status = await getStatus(session);
-	const rendered = await renderPage(t, StatusPage, session);
+	const rendered = await renderPageComponent(t, StatusPage, session);
 	const output = frame(rendered);
 	const lines = output.split('\n');
 	t.true(output.includes('Instance     TESTHOST\\A'), output);
@@ -43,7 +43,7 @@ test('counts encrypted values by kind, a pending key change, and the backup time
 	}).catch((error: unknown) => {
 		if (!(error instanceof RscmError) || error.code !== 'CANCELLED') throw error;
 	});
-	const rendered = await renderPage(t, StatusPage, session);
+	const rendered = await renderPageComponent(t, StatusPage, session);
 	let output = frame(rendered);
 	t.regex(output, /Encrypted {4}12 data source values/);
 	t.regex(output, /Re-entry {5}none needed/);
@@ -51,7 +51,7 @@ test('counts encrypted values by kind, a pending key change, and the backup time
 
 	// The page reads the status at mount and on refresh: a new page on a new session sees the backup.
 	await backupKey(session, {file: path.join(deployment.root, 'k.snk'), password: strongPassword});
-	output = frame(await renderPage(t, StatusPage, await deployment.open('a')));
+	output = frame(await renderPageComponent(t, StatusPage, await deployment.open('a')));
 	t.regex(output, /Last backup {2}\d{4}-\d\d-\d\d \d\d:\d\d UTC/);
 	t.false(output.includes('Never'));
 });
@@ -60,7 +60,7 @@ test('a Waiting to Join instance says so and what to do', async t => {
 	const {deployment} = await joinedInstance(t);
 	const second = await deployment.open('b');
 	await initialize(second, {name: 'B', machine: 'TESTHOST'});
-	const rendered = await renderPage(t, StatusPage, second);
+	const rendered = await renderPageComponent(t, StatusPage, second);
 	const output = await waitForFrame(rendered, 'Waiting to Join');
 	t.regex(output, /Key status {3}Waiting to Join/);
 	t.regex(output.replaceAll(/\s+/g, ' '), /Add it on a joined server \(10 Scale-out\), or Restore a backup\./);
@@ -73,7 +73,7 @@ test('an added server that has not confirmed its key says so first, shows no pri
 	const bInit = await initialize(b, {name: 'B', machine: 'TESTHOST'});
 	await addInstance(a, bInit.installationId, bInit.identityFingerprint);
 	const fingerprint = (await getStatus(a)).primaryKey!.fingerprint;
-	const rendered = await renderPage(t, StatusPage, b, {width: 80, height: 24});
+	const rendered = await renderPageComponent(t, StatusPage, b, {width: 80, height: 24});
 	const output = await waitForFrame(rendered, 'Key not confirmed');
 	t.regex(output.split('\n')[0]!, /! Key not confirmed \[KEY_NOT_CONFIRMED\]/);
 	t.regex(output, /Key status {3}Key not confirmed/);
@@ -84,7 +84,7 @@ test('an added server that has not confirmed its key says so first, shows no pri
 test('a catalog file others can write is warned about at the top', async t => {
 	const {deployment, session} = await joinedInstance(t);
 	await chmod(deployment.catalogPath, 0o664);
-	const rendered = await renderPage(t, StatusPage, session, {width: 80, height: 24});
+	const rendered = await renderPageComponent(t, StatusPage, session, {width: 80, height: 24});
 	const output = await waitForFrame(rendered, 'can be written by');
 	t.regex(output.replaceAll(/\s+/g, ' '), /! The catalog file .* can be written by its group \(mode 664\)/);
 	t.regex(output, /Key status {3}Joined/);
@@ -94,7 +94,7 @@ test('after a key change an older backup is shown as outdated, naming the versio
 	const {session, deployment} = await joinedInstance(t);
 	await backupKey(session, {file: path.join(deployment.root, 'k.snk'), password: strongPassword});
 	await changeKey(session);
-	const rendered = await renderPage(t, StatusPage, session, {width: 80, height: 24});
+	const rendered = await renderPageComponent(t, StatusPage, session, {width: 80, height: 24});
 	const output = await waitForFrame(rendered, 'Outdated');
 	t.regex(output, /Last backup {2}Outdated: \d{4}-\d\d-\d\d \d\d:\d\d UTC holds v1, not v2 — back up now/);
 	t.false(output.includes('Never'));

@@ -9,10 +9,9 @@ import {splitKeys} from '../key/split-keys.ts';
 /**
  * Provides the app-wide key dispatcher (see key-dispatch-context.ts) and the registry of text fields taking typed
  * characters (text-entry-context.ts), which decides how a run of characters read in one go is delivered.
+ * `holdLimitMs` is how long a hold keeps the keys at most (3 s; tests set it small rather than wait).
  */
-const holdLimitMs = 3000;
-
-export default function KeyDispatchProvider({children}: {children?: React.ReactNode}) {
+export default function KeyDispatchProvider({children, holdLimitMs = 3000}: {children?: React.ReactNode; holdLimitMs?: number}) {
 	const [listeners] = useState(() => new Set<KeyListener>());
 	const [holds] = useState(() => new Set<Promise<unknown>>());
 	const [queue] = useState<Array<[string, Key]>>(() => []);

@@ -2,6 +2,7 @@ import {useRef} from 'react';
 import {Box} from 'ink';
 import {Text} from './Text.tsx';
 import {matchesBinding} from '../key/bindings.ts';
+import {digitForPage, pageNumberForDigit} from '../key/page-jump.ts';
 import {theme} from '../theme.ts';
 import {useKeyInput} from '../hooks/use-key-input.ts';
 
@@ -21,15 +22,9 @@ export type NavigationListProps = {
 	onEnter: (id: string) => void;
 };
 
-/** The page number a digit key jumps to: 1-9 as typed, 0 for the tenth page. */
-export function pageNumberForDigit(digit: string): number | undefined {
-	if (!/^\d$/.test(digit)) return undefined;
-	return digit === '0' ? 10 : Number(digit);
-}
-
-/** The ten digits reach pages 1-10; a page after those is listed without a number (↑/↓ reach it). */
+/** A page with a digit to jump to is listed with its number (10 for the tenth, reached with 0); the others without. */
 function shownNumber(entry: NavigationEntry): string {
-	return entry.number <= 10 ? String(entry.number) : '';
+	return digitForPage(entry.number) === undefined ? '' : String(entry.number);
 }
 
 /** An entry's text without the selection marker: " 9 Subscription Settings". */

@@ -1,5 +1,6 @@
 import type {Key} from 'ink';
 import {designPages} from '../page-types.ts';
+import {pageJump} from './page-jump.ts';
 
 /**
  * Key bindings as data. The input handlers (`matchesBinding`), the footer hint line (`hintsFor`) and the `?` help
@@ -71,7 +72,8 @@ export type Binding = {
 	readonly hint?: {readonly keys: string; readonly text: string};
 };
 
-const digits: readonly KeyStroke[] = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'].map(char => ({char}));
+/** The digits of the registry's first ten pages. */
+const jump = pageJump(designPages);
 
 export const bindings: readonly Binding[] = [
 	{
@@ -92,10 +94,10 @@ export const bindings: readonly Binding[] = [
 	{
 		id: 'list.jump',
 		scope: 'list',
-		keys: digits,
-		label: '1-9, 0',
-		description: 'Jump to page 1-9; 0 is page 10',
-		hint: {keys: '1-0', text: 'jump'},
+		keys: jump.digits.map(char => ({char})),
+		label: jump.label,
+		description: jump.description,
+		hint: {keys: jump.hint, text: 'jump'},
 	},
 	{
 		id: 'list.enter',
