@@ -1,8 +1,7 @@
 import {useEffect, useRef, useState} from 'react';
 import {errorSummary, toRscmError} from '../../errors.ts';
 import type {PageResult} from '../page-types.ts';
-import {errorField} from '../pages/key-display.ts';
-import type {useFieldError} from './use-field-error.ts';
+import {errorField, type useFieldError} from './use-field-error.ts';
 
 /**
  * A dialog's OK: runs its core call once at a time (a second Enter while it runs starts nothing: state is a frame

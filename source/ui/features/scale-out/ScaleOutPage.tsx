@@ -1,18 +1,18 @@
-import {errorSummary} from '../../errors.ts';
+import {errorSummary} from '../../../errors.ts';
 import {useCallback, useEffect, useState} from 'react';
 import {Box} from 'ink';
-import {Text} from '../components/Text.tsx';
-import {addInstance, isLastJoinedInstance, listInstances, removeInstance, type InstanceSummary} from '../../core/instances.ts';
-import {acceptKey, proposedKey, type ProposedKey} from '../../core/key-accept.ts';
-import Button from '../components/Button.tsx';
-import ConfirmDialog from '../components/ConfirmDialog.tsx';
-import {useSession} from '../contexts/session-context.ts';
-import {useFocusRing} from '../hooks/use-focus-ring.ts';
-import {useOperation} from '../hooks/use-operation.ts';
-import type {PageProps} from '../page-types.ts';
-import {theme} from '../theme.ts';
-import {readerState} from '../reader.ts';
-import {displayText} from '../../core/terminal-text.ts';
+import {Text} from '../../components/Text.tsx';
+import {addInstance, isLastJoinedInstance, listInstances, removeInstance, type InstanceSummary} from '../../../core/instances.ts';
+import {acceptKey, proposedKey, type ProposedKey} from '../../../core/key-accept.ts';
+import Button from '../../components/Button.tsx';
+import ConfirmDialog from '../../components/ConfirmDialog.tsx';
+import {useSession} from '../../contexts/session-context.ts';
+import {useFocusRing} from '../../hooks/use-focus-ring.ts';
+import {useOperation} from '../../hooks/use-operation.ts';
+import type {PageProps} from '../../page-types.ts';
+import {theme} from '../../theme.ts';
+import {readerState} from '../../reader.ts';
+import {displayText} from '../../../core/terminal-text.ts';
 
 type Pending = {action: 'add' | 'remove'; row: InstanceSummary; lastJoined: boolean} | {action: 'accept'; key: ProposedKey};
 

@@ -1,19 +1,19 @@
 import {useCallback, useEffect, useState} from 'react';
 import {Box} from 'ink';
-import {Text} from './Text.tsx';
-import type {SecretState} from '../../core/secret-values.ts';
-import {applyExecutionAccount, applyFileShareAccount, type AccountForm as AccountFormInput} from '../../core/settings-forms.ts';
-import {getSharedSettings, type AccountSettings} from '../../core/shared-settings.ts';
-import {useSession} from '../contexts/session-context.ts';
-import {useFieldError} from '../hooks/use-field-error.ts';
-import {useFocusRing} from '../hooks/use-focus-ring.ts';
-import {useOperation} from '../hooks/use-operation.ts';
-import type {PageProps} from '../page-types.ts';
-import {theme} from '../theme.ts';
-import Button from './Button.tsx';
-import Checkbox from './Checkbox.tsx';
-import SavedPasswordNote from './SavedPasswordNote.tsx';
-import TextField from './TextField.tsx';
+import {Text} from '../../components/Text.tsx';
+import type {SecretState} from '../../../core/secret-values.ts';
+import {applyExecutionAccount, applyFileShareAccount, type AccountForm as AccountFormInput} from '../../../core/settings-forms.ts';
+import {getSharedSettings, type AccountSettings} from '../../../core/shared-settings.ts';
+import {useSession} from '../../contexts/session-context.ts';
+import {useFieldError} from '../../hooks/use-field-error.ts';
+import {useFocusRing} from '../../hooks/use-focus-ring.ts';
+import {useOperation} from '../../hooks/use-operation.ts';
+import type {PageProps} from '../../page-types.ts';
+import {theme} from '../../theme.ts';
+import Button from '../../components/Button.tsx';
+import Checkbox from '../../components/Checkbox.tsx';
+import SavedPasswordNote from '../../components/SavedPasswordNote.tsx';
+import TextField from '../../components/TextField.tsx';
 
 export type AccountKind = 'execution' | 'fileShare';
 

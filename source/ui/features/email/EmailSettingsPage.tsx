@@ -1,19 +1,19 @@
 import {useCallback, useEffect, useState} from 'react';
 import {Box} from 'ink';
-import {Text} from '../components/Text.tsx';
-import {applyEmailSettings, type EmailForm} from '../../core/settings-forms.ts';
-import {getSharedSettings, type EmailSettings} from '../../core/shared-settings.ts';
-import Button from '../components/Button.tsx';
-import Checkbox from '../components/Checkbox.tsx';
-import RadioGroup, {radioOptionIds} from '../components/RadioGroup.tsx';
-import SavedPasswordNote from '../components/SavedPasswordNote.tsx';
-import TextField from '../components/TextField.tsx';
-import {useSession} from '../contexts/session-context.ts';
-import {useFieldError} from '../hooks/use-field-error.ts';
-import {useFocusRing} from '../hooks/use-focus-ring.ts';
-import {useOperation} from '../hooks/use-operation.ts';
-import type {PageProps} from '../page-types.ts';
-import {theme} from '../theme.ts';
+import {Text} from '../../components/Text.tsx';
+import {applyEmailSettings, type EmailForm} from '../../../core/settings-forms.ts';
+import {getSharedSettings, type EmailSettings} from '../../../core/shared-settings.ts';
+import Button from '../../components/Button.tsx';
+import Checkbox from '../../components/Checkbox.tsx';
+import RadioGroup, {radioOptionIds} from '../../components/RadioGroup.tsx';
+import SavedPasswordNote from '../../components/SavedPasswordNote.tsx';
+import TextField from '../../components/TextField.tsx';
+import {useSession} from '../../contexts/session-context.ts';
+import {useFieldError} from '../../hooks/use-field-error.ts';
+import {useFocusRing} from '../../hooks/use-focus-ring.ts';
+import {useOperation} from '../../hooks/use-operation.ts';
+import type {PageProps} from '../../page-types.ts';
+import {theme} from '../../theme.ts';
 
 const authenticationOptions = [
 	{value: 'none', label: 'No authentication'},

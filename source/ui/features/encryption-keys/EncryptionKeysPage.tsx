@@ -1,31 +1,25 @@
 import {useEffect, useRef, useState} from 'react';
 import {Box} from 'ink';
-import {Text} from '../components/Text.tsx';
-import type {SecretKind} from '../../catalog/catalog.ts';
-import {deleteEncryptedContent, previewDeleteContent, type DeleteContentPreview} from '../../core/delete-content.ts';
-import {errorSummary, isRscmError, toRscmError, type RscmError} from '../../errors.ts';
-import {changeKey, pendingRotation, type ChangeProgress} from '../../core/key-change.ts';
-import BackupKeyDialog from '../components/BackupKeyDialog.tsx';
-import Button from '../components/Button.tsx';
-import ConfirmDialog from '../components/ConfirmDialog.tsx';
-import Dialog from '../components/Dialog.tsx';
-import ProgressBar from '../components/ProgressBar.tsx';
-import RestoreKeyDialog from '../components/RestoreKeyDialog.tsx';
-import {useSession} from '../contexts/session-context.ts';
-import {useFocusRing} from '../hooks/use-focus-ring.ts';
-import {useOperation} from '../hooks/use-operation.ts';
-import type {PageProps} from '../page-types.ts';
-import {theme} from '../theme.ts';
-import {displayText} from '../../core/terminal-text.ts';
-import {
-	describeSecretOwner,
-	encryptedValueCount,
-	formatCount,
-	formatTime,
-	pluralize,
-	secretKindLabels,
-	stateNotice,
-} from './key-display.ts';
+import {Text} from '../../components/Text.tsx';
+import type {SecretKind} from '../../../catalog/catalog.ts';
+import {deleteEncryptedContent, previewDeleteContent, type DeleteContentPreview} from '../../../core/delete-content.ts';
+import {errorSummary, isRscmError, toRscmError, type RscmError} from '../../../errors.ts';
+import {changeKey, pendingRotation, type ChangeProgress} from '../../../core/key-change.ts';
+import BackupKeyDialog from './BackupKeyDialog.tsx';
+import Button from '../../components/Button.tsx';
+import ConfirmDialog from '../../components/ConfirmDialog.tsx';
+import Dialog from '../../components/Dialog.tsx';
+import ProgressBar from '../../components/ProgressBar.tsx';
+import RestoreKeyDialog from './RestoreKeyDialog.tsx';
+import {useSession} from '../../contexts/session-context.ts';
+import {useFocusRing} from '../../hooks/use-focus-ring.ts';
+import {useOperation} from '../../hooks/use-operation.ts';
+import type {PageProps} from '../../page-types.ts';
+import {theme} from '../../theme.ts';
+import {displayText} from '../../../core/terminal-text.ts';
+import {formatCount, formatTime} from '../../../core/display-format.ts';
+import {pluralize, secretKindLabels, stateNotice} from '../display.ts';
+import {describeSecretOwner, encryptedValueCount} from './key-display.ts';
 
 type Mode =
 	| {name: 'idle'}
