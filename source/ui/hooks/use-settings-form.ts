@@ -1,0 +1,114 @@
+import {useCallback, useEffect, useRef, useState} from 'react';
+import type {Session} from '../../core/session.ts';
+import {toRscmError} from '../../errors.ts';
+import {useSession} from '../contexts/session-context.ts';
+import type {PageResult} from '../page-types.ts';
+import {useFieldError} from './use-field-error.ts';
+import {useFormSubmit} from './use-form-submit.ts';
+
+/** Why a page's data was read: first for this session, again for the same session (shown again, a status refresh), or asked for. */
+export type LoadCause = 'shown' | 'refresh' | 'reload';
+
+/**
+ * What a page reads from the catalog for itself, beyond the session's status: read each time the page is shown, for
+ * a new session (a catalog switch), after every status refresh (`revision`) while it is shown, and when `read`
+ * changes (its inputs did). Other servers change the catalog on their own, so a page shown again reads again.
+ * `loaded` gets each read's value and why it was read; `reload` reads at once (after an action).
+ */
+export function usePageLoad<T>(visible: boolean, read: (session: Session) => Promise<T>, loaded: (value: T, cause: LoadCause) => void) {
+	const {session, revision} = useSession();
+	const [loadError, setLoadError] = useState<string | undefined>(undefined);
+	// The latest callback, so a page may pass a new function on every render without causing a read.
+	const onLoaded = useRef(loaded);
+	onLoaded.current = loaded;
+
+	const load = useCallback(
+		async (cause: LoadCause) => {
+			try {
+				const value = await read(session);
+				onLoaded.current(value, cause);
+				setLoadError(undefined);
+			} catch (error) {
+				setLoadError(toRscmError(error).message);
+			}
+		},
+		[read, session],
+	);
+
+	// Each show, session, refresh and new `read` reads again; a read for the session read before is a refresh.
+	const loadedSession = useRef<Session | undefined>(undefined);
+	useEffect(() => {
+		if (!visible) return;
+		const cause = loadedSession.current === session ? 'refresh' : 'shown';
+		loadedSession.current = session;
+		void load(cause);
+	}, [visible, session, revision, load]);
+
+	const reload = useCallback(async () => load('reload'), [load]);
+	return {loadError, reload};
+}
+
+export type SettingsFormOptions<Saved, Form> = {
+	visible: boolean;
+	report: (result: PageResult) => void;
+	/** Reads the saved settings; a stable function (module level or useCallback), or every render reads again. */
+	read: (session: Session) => Promise<Saved>;
+	/** The fields for saved settings: a saved password is never shown, so its field starts empty. */
+	toForm: (saved: Saved) => Form;
+	/** The fields until the first read is back. */
+	initial: Form;
+};
+
+/**
+ * A settings page (E-mail, Execution Account, Subscription Settings): the saved settings read as the page is shown,
+ * the fields they fill, and Apply. A status refresh reads them again but replaces the fields only while the admin has
+ * edited none, so it never wipes what is being typed; a successful Apply reads them back into the fields (a password
+ * typed is cleared, the saved one is noted). Apply runs once at a time through useFormSubmit, which reports a failure
+ * and puts it at its field; the session's status is read again before the outcome is reported.
+ */
+export function useSettingsForm<Saved, Form>({visible, report, read, toForm, initial}: SettingsFormOptions<Saved, Form>) {
+	const {refresh} = useSession();
+	const [form, setFields] = useState<Form>(initial);
+	const [saved, setSaved] = useState<Saved | undefined>(undefined);
+	// A ref as well as state: a read that comes back decides with the edits made while it ran.
+	const editedRef = useRef(false);
+	const [dirty, setDirty] = useState(false);
+	const markDirty = (value: boolean) => {
+		editedRef.current = value;
+		setDirty(value);
+	};
+
+	const {loadError, reload} = usePageLoad(visible, read, (value, cause) => {
+		setSaved(value);
+		if (cause === 'refresh' && editedRef.current) return;
+		setFields(toForm(value));
+		markDirty(false);
+	});
+
+	const errors = useFieldError();
+	const {work, submit} = useFormSubmit(report, errors);
+
+	/** Changes the fields (an edit: a status refresh keeps them from now until the next Apply). */
+	const setForm = (change: (previous: Form) => Form) => {
+		setFields(change);
+		markDirty(true);
+	};
+
+	/** Apply: `action` saves the fields; `success` is the Results line. */
+	const apply = async <T,>(action: () => Promise<T>, success: (result: T) => string) =>
+		submit(
+			async () => {
+				try {
+					return await action();
+				} finally {
+					await refresh();
+				}
+			},
+			(result, open) => {
+				report({ok: true, message: success(result)});
+				if (open) void reload();
+			},
+		);
+
+	return {form, setForm, saved, dirty, loadError, errors, apply, applying: work !== undefined};
+}
