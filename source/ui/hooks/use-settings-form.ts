@@ -70,19 +70,15 @@ export function useSettingsForm<Saved, Form>({visible, report, read, toForm, ini
 	const {refresh} = useSession();
 	const [form, setFields] = useState<Form>(initial);
 	const [saved, setSaved] = useState<Saved | undefined>(undefined);
-	// A ref as well as state: a read that comes back decides with the edits made while it ran.
-	const editedRef = useRef(false);
-	const [dirty, setDirty] = useState(false);
-	const markDirty = (value: boolean) => {
-		editedRef.current = value;
-		setDirty(value);
-	};
+	// Whether the fields were edited since they were last filled from the saved settings. A ref, not state: a read
+	// that comes back decides with the edits made while it ran, and nothing on screen depends on it.
+	const edited = useRef(false);
 
 	const {loadError, reload} = usePageLoad(visible, read, (value, cause) => {
 		setSaved(value);
-		if (cause === 'refresh' && editedRef.current) return;
+		if (cause === 'refresh' && edited.current) return;
 		setFields(toForm(value));
-		markDirty(false);
+		edited.current = false;
 	});
 
 	const errors = useFieldError();
@@ -91,7 +87,7 @@ export function useSettingsForm<Saved, Form>({visible, report, read, toForm, ini
 	/** Changes the fields (an edit: a status refresh keeps them from now until the next Apply). */
 	const setForm = (change: (previous: Form) => Form) => {
 		setFields(change);
-		markDirty(true);
+		edited.current = true;
 	};
 
 	/** Apply: `action` saves the fields; `success` is the Results line. */
@@ -110,5 +106,5 @@ export function useSettingsForm<Saved, Form>({visible, report, read, toForm, ini
 			},
 		);
 
-	return {form, setForm, saved, dirty, loadError, errors, apply, applying: work !== undefined};
+	return {form, setForm, saved, loadError, errors, apply, applying: work !== undefined};
 }
