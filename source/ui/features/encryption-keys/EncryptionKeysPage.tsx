@@ -18,6 +18,7 @@ import type {PageProps, PageResult} from '../../page-types.ts';
 import {theme} from '../../theme.ts';
 import {displayText} from '../../../core/terminal-text.ts';
 import {formatCount, formatTime} from '../../../core/display-format.ts';
+import type {StatusReport} from '../../../core/status.ts';
 import {pluralize, secretKindLabels, stateNotice} from '../display.ts';
 import {describeSecretOwner, encryptedValueCount} from './key-display.ts';
 import {useKeyChange, type KeyChangeOutcome} from './use-key-change.ts';
@@ -304,11 +305,41 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 	// At 80×24 the page has 14 lines: the four actions take 8, so what is said above them stays within 5 (the key, its
 	// backup, a state that needs the admin in two, a pending change in one) and the spacing comes back with room.
 	const roomy = height >= 18;
+	return (
+		<Box flexDirection="column" width={width}>
+			<KeyState status={status} />
+			<Box flexDirection="column" marginTop={1} gap={roomy ? 1 : 0}>
+				{(Object.keys(actions) as ActionId[]).map(id => (
+					<Box key={id} flexDirection="row">
+						<Box width={buttonColumn} flexShrink={0}>
+							<Button
+								label={id === 'change' && resumable ? resumeAction.label : actions[id].label}
+								ring={ring}
+								id={id}
+								disabled={!enabled[id] || running}
+								onPress={press[id]}
+							/>
+						</Box>
+						<Box flexGrow={1}>
+							<Text wrap="wrap" {...(enabled[id] ? {} : theme.text('muted'))}>
+								{id === 'change' && resumable ? resumeAction.help : actions[id].help}
+							</Text>
+						</Box>
+					</Box>
+				))}
+			</Box>
+		</Box>
+	);
+}
+
+/** What is said above the actions: the key and its backup, a state that needs the admin, a pending change. */
+function KeyState({status}: {status: StatusReport | undefined}) {
 	const primary = status?.primaryKey;
 	const outdated = status?.outdatedBackup;
 	const notice = stateNotice(status);
+	const rotation = status?.rotation;
 	return (
-		<Box flexDirection="column" width={width}>
+		<>
 			{primary === undefined ? null : (
 				<>
 					<Text wrap="truncate-end">
@@ -337,27 +368,7 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 					{`Key change pending: ${formatCount(rotation.done)} of ${formatCount(rotation.total)} re-encrypted`}
 				</Text>
 			)}
-			<Box flexDirection="column" marginTop={1} gap={roomy ? 1 : 0}>
-				{(Object.keys(actions) as ActionId[]).map(id => (
-					<Box key={id} flexDirection="row">
-						<Box width={buttonColumn} flexShrink={0}>
-							<Button
-								label={id === 'change' && resumable ? resumeAction.label : actions[id].label}
-								ring={ring}
-								id={id}
-								disabled={!enabled[id] || running}
-								onPress={press[id]}
-							/>
-						</Box>
-						<Box flexGrow={1}>
-							<Text wrap="wrap" {...(enabled[id] ? {} : theme.text('muted'))}>
-								{id === 'change' && resumable ? resumeAction.help : actions[id].help}
-							</Text>
-						</Box>
-					</Box>
-				))}
-			</Box>
-		</Box>
+		</>
 	);
 }
 
