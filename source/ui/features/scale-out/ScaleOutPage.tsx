@@ -10,7 +10,7 @@ import ConfirmDialog from '../../components/ConfirmDialog.tsx';
 import {useSession} from '../../contexts/session-context.ts';
 import {useFocusRing} from '../../hooks/use-focus-ring.ts';
 import {useOperation} from '../../hooks/use-operation.ts';
-import {usePageLoad} from '../../hooks/use-settings-form.ts';
+import {usePageLoad} from '../../hooks/use-page-load.ts';
 import type {PageProps} from '../../page-types.ts';
 import {theme} from '../../theme.ts';
 import {readerState} from '../../reader.ts';
