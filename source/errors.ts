@@ -58,13 +58,19 @@ export const errorCodes = {
 
 export type ErrorCode = keyof typeof errorCodes;
 
+/** How far a long operation has got: `done` of `total` items. Progress events and stopped operations both report it. */
+export type Progress = {
+	readonly done: number;
+	readonly total: number;
+};
+
 /**
  * Facts about a failure as data, for a front end to show in its own words: the message is for people and may be
  * reworded, these fields are not. `--json` prints them as `error.details`.
  */
 export type ErrorDetails = {
 	/** How far an operation got before it stopped (a CANCELLED key change: values re-encrypted and committed, of the total). */
-	readonly progress?: {readonly done: number; readonly total: number};
+	readonly progress?: Progress;
 };
 
 export type RscmErrorOptions = {

@@ -4,7 +4,7 @@ import {isPostgresLocation, openCatalog} from '../catalog/open-catalog.ts';
 import {isConnectionFailure, markConnectionFailure} from '../catalog/schema.ts';
 import {expandHome} from '../instance/paths.ts';
 import {appendAuditEntry, auditFailure} from './audit.ts';
-import {RscmError, isRscmError} from '../errors.ts';
+import {RscmError, isRscmError, type Progress} from '../errors.ts';
 import {keyHolder, unlockKeyring, withKeyring, type KeyHolder} from './keyring.ts';
 import {readSecret} from './secret-values.ts';
 import type {Session} from './session.ts';
@@ -12,11 +12,9 @@ import path from 'node:path';
 
 export type CopyPhase = 'copying' | 'verifying';
 
-export type CopyProgress = {
+/** Encrypted values copied (copying) or decrypted (verifying) so far, of all of them. */
+export type CopyProgress = Progress & {
 	phase: CopyPhase;
-	/** Encrypted values copied (copying) or decrypted (verifying) so far. */
-	done: number;
-	total: number;
 };
 
 export type CopyCatalogOptions = {

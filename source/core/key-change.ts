@@ -5,7 +5,7 @@ import type {Worker} from 'node:worker_threads';
 import type {CatalogTx, RotationRow} from '../catalog/catalog.ts';
 import {isConnectionFailure} from '../catalog/schema.ts';
 import {audit} from './audit.ts';
-import {isRscmError, RscmError} from '../errors.ts';
+import {isRscmError, RscmError, type Progress} from '../errors.ts';
 import {formatCount} from './display-format.ts';
 import {verifyKeyCheckValue} from './fingerprint.ts';
 import {createKeyVersion, keyFor, keyHolder, keyringTransaction, nextVersionNumber, resealKeyring, signerOf, wrapForInstance, type KeyHolder, type Keyring} from './keyring.ts';
@@ -15,11 +15,13 @@ import type {WorkerAnswer, WorkerBatch, WorkerKeys, WorkerRequest} from './reenc
 import {processAlive} from '../files/process-alive.ts';
 import {startSiblingWorker} from './worker-thread.ts';
 
-export type ChangeProgress = {
+/** The rotation row as the front ends see a pending change (they reach the catalog only through the core). */
+export type {RotationRow};
+
+/** Values re-encrypted from `fromVersion` to `toVersion`, of all the values under `fromVersion` when it began. */
+export type ChangeProgress = Progress & {
 	fromVersion: number;
 	toVersion: number;
-	done: number;
-	total: number;
 };
 
 export type ChangeKeyOptions = {

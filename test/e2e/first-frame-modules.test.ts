@@ -51,7 +51,7 @@ test('the first frame loads Ink, the shell and the Status page, and none of the 
 	const modules = [...modulesIn(firstFrameFiles())];
 	const has = (prefix: string) => modules.some(module => module.startsWith(prefix));
 	// The search works: what the first frame draws with is found.
-	for (const needed of ['node_modules/ink/', 'source/ui/app.tsx', 'source/ui/pages/StatusPage.tsx', 'source/core/status.ts']) {
+	for (const needed of ['node_modules/ink/', 'source/ui/app.tsx', 'source/ui/features/status/StatusPage.tsx', 'source/core/status.ts']) {
 		t.true(has(needed), needed);
 	}
 
@@ -65,9 +65,9 @@ test('the first frame loads Ink, the shell and the Status page, and none of the 
 		'node_modules/@zxcvbn-ts/', // its library and dictionaries, megabytes of word lists
 		'source/core/key-change.ts', // the key operations
 		'source/core/key-backup.ts',
-		'source/ui/pages/EncryptionKeysPage.tsx', // the pages not shown
-		'source/ui/pages/DatabasePage.tsx',
-		'source/ui/components/BackupKeyDialog.tsx',
+		'source/ui/features/encryption-keys/EncryptionKeysPage.tsx', // the pages not shown
+		'source/ui/features/database/DatabasePage.tsx',
+		'source/ui/features/encryption-keys/BackupKeyDialog.tsx',
 		'node_modules/ws/', // Ink's devtools
 	]) {
 		t.false(has(unneeded), unneeded);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import os from 'node:os';
 import test from 'ava';
 import {loadedPasswordStrength} from '../../source/core/password-strength.ts';
-import {backupDirectory} from '../../source/ui/components/BackupKeyDialog.tsx';
+import {backupDirectory} from '../../source/ui/features/encryption-keys/BackupKeyDialog.tsx';
 import {joinedInstance} from '../helpers/catalog-fixtures.ts';
 import {press, resize} from '../helpers/ink.ts';
 import {pageText, renderPage, typeText, waitForPage} from '../helpers/page-harness.tsx';

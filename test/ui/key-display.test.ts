@@ -1,5 +1,5 @@
 import test from 'ava';
-import {formatCount} from '../../source/ui/pages/key-display.ts';
+import {formatCount} from '../../source/core/display-format.ts';
 
 test('formatCount groups thousands as en-US does', t => {
 	const reference = new Intl.NumberFormat('en-US');

@@ -1,4 +1,5 @@
 import test from 'ava';
+import {applyEmailSettings} from '../../source/core/settings-forms.ts';
 import {getSharedSettings} from '../../source/core/shared-settings.ts';
 import {joinedInstance} from '../helpers/catalog-fixtures.ts';
 import {frame, press} from '../helpers/ink.ts';
@@ -64,4 +65,40 @@ test.serial('E-mail Settings: username and password shows its fields; the passwo
 	await waitForFrame(rendered, /✔ E-mail settings applied[\s\S]*✔ E-mail settings applied/);
 	saved = (await getSharedSettings(session)).email;
 	t.is(saved.password, 'set');
+});
+
+/** What another server saves while the page is open: a stored password changes the status, so the shell refreshes. */
+const savedElsewhere = {
+	senderAddress: 'ops@example.com',
+	smtpServer: 'smtp.example.com',
+	authentication: 'basic',
+	useSecureConnection: false,
+	userName: 'mailer',
+	password: 'Sm7p-Secret!',
+} as const;
+
+test.serial('E-mail Settings: a status refresh shows what another server saved while nothing was edited here', async t => {
+	const {session} = await joinedInstance(t);
+	const rendered = await renderPage(t, session, 'email', {refreshIntervalMs: 50});
+	await waitForFrame(rendered, '›Sender Address:');
+	await applyEmailSettings(session, savedElsewhere);
+	const refreshed = await waitForFrame(rendered, 'ops@example.com', 15_000);
+	t.true(refreshed.includes('User Name:'), refreshed);
+	t.regex(refreshed, /Password saved; leave empty to/);
+});
+
+test.serial('E-mail Settings: a status refresh keeps what the admin has typed', async t => {
+	const {session} = await joinedInstance(t);
+	const rendered = await renderPage(t, session, 'email', {refreshIntervalMs: 50});
+	await waitForFrame(rendered, '›Sender Address:');
+	await typeText(rendered, 'typed@example.com');
+	// Username and password: its fields show, empty.
+	await press(rendered, 'tab', 'tab', 'tab', 'space');
+	await waitForFrame(rendered, 'User Name:');
+	await applyEmailSettings(session, savedElsewhere);
+	// The saved password is noted (the refresh came), the fields are the ones typed here.
+	const refreshed = await waitForFrame(rendered, /Password saved; leave empty to/, 15_000);
+	t.true(refreshed.includes('typed@example.com'), refreshed);
+	t.false(refreshed.includes('ops@example.com'));
+	t.false(refreshed.includes('mailer'));
 });

@@ -6,7 +6,7 @@ import {initialize} from '../../source/core/initialize.ts';
 import {backupKey} from '../../source/core/key-backup.ts';
 import {changeKey, pendingRotation} from '../../source/core/key-change.ts';
 import {getStatus} from '../../source/core/status.ts';
-import EncryptionKeysPage from '../../source/ui/pages/EncryptionKeysPage.tsx';
+import EncryptionKeysPage from '../../source/ui/features/encryption-keys/EncryptionKeysPage.tsx';
 import {joinedInstance, loadDataSources, strongPassword} from '../helpers/catalog-fixtures.ts';
 import {frame, press, settle} from '../helpers/ink.ts';
 import {watchScryptJobs} from '../helpers/scrypt-jobs.ts';

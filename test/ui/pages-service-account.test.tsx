@@ -3,7 +3,7 @@ import path from 'node:path';
 import process from 'node:process';
 import test, {type ExecutionContext} from 'ava';
 import {getStatus} from '../../source/core/status.ts';
-import ServiceAccountPage from '../../source/ui/pages/ServiceAccountPage.tsx';
+import ServiceAccountPage from '../../source/ui/features/accounts/ServiceAccountPage.tsx';
 import {joinedInstance, strongPassword} from '../helpers/catalog-fixtures.ts';
 import {frame, press} from '../helpers/ink.ts';
 import {allFrames, renderPageComponent, waitForFrame, waitForResults} from '../helpers/page-harness.tsx';

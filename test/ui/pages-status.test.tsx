@@ -7,7 +7,7 @@ import {backupKey} from '../../source/core/key-backup.ts';
 import {changeKey} from '../../source/core/key-change.ts';
 import {RscmError} from '../../source/errors.ts';
 import {getStatus} from '../../source/core/status.ts';
-import StatusPage from '../../source/ui/pages/StatusPage.tsx';
+import StatusPage from '../../source/ui/features/status/StatusPage.tsx';
 import {joinedInstance, loadDataSources, strongPassword} from '../helpers/catalog-fixtures.ts';
 import {frame} from '../helpers/ink.ts';
 import {renderPageComponent, waitForFrame} from '../helpers/page-harness.tsx';

@@ -1,6 +1,6 @@
 import {Box} from 'ink';
 import {Text} from './Text.tsx';
-import {formatCount} from '../pages/key-display.ts';
+import {formatCount} from '../../core/display-format.ts';
 import {theme} from '../theme.ts';
 
 export type ProgressBarProps = {

@@ -1,8 +1,18 @@
 import {useEffect, useRef, useState} from 'react';
-import {errorSummary, toRscmError} from '../../errors.ts';
+import {errorSummary, toRscmError, type RscmError} from '../../errors.ts';
 import type {PageResult} from '../page-types.ts';
-import {errorField} from '../pages/key-display.ts';
-import type {useFieldError} from './use-field-error.ts';
+import {errorField, type FieldErrorState, type useFieldError} from './use-field-error.ts';
+
+/** How a dialog treats a failure of its OK, where it differs from reporting it and showing it at its field. */
+export type SubmitFailureHandling = {
+	/**
+	 * Answers a failure itself, returning true (the Backup dialog asks before replacing a file that exists, and says
+	 * nothing once cancelled); that failure is then neither reported nor shown. `open`: the dialog is still shown.
+	 */
+	answer?: (failure: RscmError, open: boolean) => boolean;
+	/** Where and how the failure shows in the form; by default at errorField's field, with its message and hint. */
+	fieldError?: (failure: RscmError) => FieldErrorState;
+};
 
 /**
  * A dialog's OK: runs its core call once at a time (a second Enter while it runs starts nothing: state is a frame
@@ -21,7 +31,7 @@ export function useFormSubmit(report: (result: PageResult) => void, errors: Retu
 		[],
 	);
 
-	const submit = async <T,>(start: () => Promise<T>, done: (result: T, open: boolean) => void): Promise<void> => {
+	const submit = async <T,>(start: () => Promise<T>, done: (result: T, open: boolean) => void, handling: SubmitFailureHandling = {}): Promise<void> => {
 		if (busy.current) return;
 		busy.current = true;
 		errors.set(undefined);
@@ -31,8 +41,9 @@ export function useFormSubmit(report: (result: PageResult) => void, errors: Retu
 			done(await running, mounted.current);
 		} catch (caught) {
 			const failure = toRscmError(caught);
+			if (handling.answer?.(failure, mounted.current)) return;
 			report({ok: false, message: errorSummary(failure)});
-			if (mounted.current) errors.set({field: errorField(failure), message: failure.message, hint: failure.hint});
+			if (mounted.current) errors.set(handling.fieldError?.(failure) ?? {field: errorField(failure), message: failure.message, hint: failure.hint});
 		} finally {
 			busy.current = false;
 			if (mounted.current) setWork(undefined);

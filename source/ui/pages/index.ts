@@ -1,6 +1,6 @@
 import {lazyPage} from '../lazy-page.tsx';
 import {designPages, type PageDefinition} from '../page-types.ts';
-import StatusPage from './StatusPage.tsx';
+import StatusPage from '../features/status/StatusPage.tsx';
 
 type PageId = (typeof designPages)[number]['id'];
 
@@ -8,16 +8,16 @@ type PageId = (typeof designPages)[number]['id'];
 // need or by the shell's preload once the first frame is up (lazy-page.tsx). The first frame then parses neither
 // them nor what only they use: the key operations, the password policy and its strength estimate, the wizards.
 const loaders: Record<Exclude<PageId, 'status'>, Parameters<typeof lazyPage>[0]> = {
-	'service-account': async () => import('./ServiceAccountPage.tsx'),
-	'web-service-url': async () => import('./WebServiceUrlPage.tsx'),
-	database: async () => import('./DatabasePage.tsx'),
-	'web-portal-url': async () => import('./WebPortalUrlPage.tsx'),
-	email: async () => import('./EmailSettingsPage.tsx'),
-	'execution-account': async () => import('./ExecutionAccountPage.tsx'),
-	'encryption-keys': async () => import('./EncryptionKeysPage.tsx'),
-	'subscription-settings': async () => import('./SubscriptionSettingsPage.tsx'),
-	'scale-out': async () => import('./ScaleOutPage.tsx'),
-	'data-sources': async () => import('./DataSourcesPage.tsx'),
+	'service-account': async () => import('../features/accounts/ServiceAccountPage.tsx'),
+	'web-service-url': async () => import('../features/urls/WebServiceUrlPage.tsx'),
+	database: async () => import('../features/database/DatabasePage.tsx'),
+	'web-portal-url': async () => import('../features/urls/WebPortalUrlPage.tsx'),
+	email: async () => import('../features/email/EmailSettingsPage.tsx'),
+	'execution-account': async () => import('../features/accounts/ExecutionAccountPage.tsx'),
+	'encryption-keys': async () => import('../features/encryption-keys/EncryptionKeysPage.tsx'),
+	'subscription-settings': async () => import('../features/subscription/SubscriptionSettingsPage.tsx'),
+	'scale-out': async () => import('../features/scale-out/ScaleOutPage.tsx'),
+	'data-sources': async () => import('../features/data-sources/DataSourcesPage.tsx'),
 };
 
 /**

@@ -1,5 +1,5 @@
-import UrlSettingsForm from '../components/UrlSettingsForm.tsx';
-import type {PageProps} from '../page-types.ts';
+import UrlSettingsForm from './UrlSettingsForm.tsx';
+import type {PageProps} from '../../page-types.ts';
 
 /** SSRS "Web Service URL": the reservation the report server's SOAP/REST endpoint answers on (/ReportServer). */
 export default function WebServiceUrlPage(props: PageProps) {

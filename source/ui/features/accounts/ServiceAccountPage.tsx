@@ -1,16 +1,17 @@
 import type React from 'react';
 import {useState} from 'react';
 import {Box} from 'ink';
-import {Text} from '../components/Text.tsx';
-import {changeServiceIdentity} from '../../core/service-identity.ts';
-import BackupKeyDialog from '../components/BackupKeyDialog.tsx';
-import Button from '../components/Button.tsx';
-import {useSession} from '../contexts/session-context.ts';
-import {useFocusRing} from '../hooks/use-focus-ring.ts';
-import {useOperation} from '../hooks/use-operation.ts';
-import type {PageProps} from '../page-types.ts';
-import {theme} from '../theme.ts';
-import {formatTime, stateNotice} from './key-display.ts';
+import {Text} from '../../components/Text.tsx';
+import {changeServiceIdentity} from '../../../core/service-identity.ts';
+import BackupKeyDialog from '../encryption-keys/BackupKeyDialog.tsx';
+import Button from '../../components/Button.tsx';
+import {useSession} from '../../contexts/session-context.ts';
+import {useFocusRing} from '../../hooks/use-focus-ring.ts';
+import {useOperation} from '../../hooks/use-operation.ts';
+import type {PageProps} from '../../page-types.ts';
+import {theme} from '../../theme.ts';
+import {formatTime} from '../../../core/display-format.ts';
+import {stateNotice} from '../display.ts';
 
 const labelWidth = 17;
 

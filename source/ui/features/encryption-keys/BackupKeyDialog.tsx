@@ -3,24 +3,24 @@ import path from 'node:path';
 import process from 'node:process';
 import {useEffect, useRef, useState} from 'react';
 import {Box} from 'ink';
-import {Text} from './Text.tsx';
-import {errorSummary, toRscmError, type RscmError} from '../../errors.ts';
-import {backupKey, suggestedBackupFile, type BackupResult} from '../../core/key-backup.ts';
-import {checkPasswordPolicy, normalizePassword, type PasswordRule} from '../../core/password-policy.ts';
-import {useSession} from '../contexts/session-context.ts';
-import {useFieldError, type FieldErrorState} from '../hooks/use-field-error.ts';
-import {useFocusRing} from '../hooks/use-focus-ring.ts';
-import {usePasswordStrength} from '../hooks/use-password-strength.ts';
-import type {PageResult} from '../page-types.ts';
-import {errorField} from '../pages/key-display.ts';
-import {theme} from '../theme.ts';
-import Button from './Button.tsx';
-import Checklist from './Checklist.tsx';
-import ConfirmDialog from './ConfirmDialog.tsx';
-import Dialog from './Dialog.tsx';
-import FieldErrorLine from './FieldErrorLine.tsx';
-import Spinner from './Spinner.tsx';
-import TextField from './TextField.tsx';
+import {Text} from '../../components/Text.tsx';
+import type {RscmError} from '../../../errors.ts';
+import {backupKey, suggestedBackupFile, type BackupResult} from '../../../core/key-backup.ts';
+import {checkPasswordPolicy, normalizePassword, type PasswordRule} from '../../../core/password-policy.ts';
+import {useSession} from '../../contexts/session-context.ts';
+import {errorField, useFieldError, type FieldErrorState} from '../../hooks/use-field-error.ts';
+import {useFocusRing} from '../../hooks/use-focus-ring.ts';
+import {useFormSubmit} from '../../hooks/use-form-submit.ts';
+import {usePasswordStrength} from '../../hooks/use-password-strength.ts';
+import type {PageResult} from '../../page-types.ts';
+import {theme} from '../../theme.ts';
+import Button from '../../components/Button.tsx';
+import Checklist from '../../components/Checklist.tsx';
+import ConfirmDialog from '../../components/ConfirmDialog.tsx';
+import Dialog from '../../components/Dialog.tsx';
+import FieldErrorLine from '../../components/FieldErrorLine.tsx';
+import Spinner from '../../components/Spinner.tsx';
+import TextField from '../../components/TextField.tsx';
 
 export type BackupKeyDialogProps = {
 	/** A line above the fields saying why the dialog opened (the Service Account page's change). */
@@ -143,47 +143,40 @@ export default function BackupKeyDialog({intro, width, height, report, onDone, o
 	const [password, setPassword] = useState('');
 	const [confirm, setConfirm] = useState('');
 	const errors = useFieldError();
-	const [work, setWork] = useState<Promise<unknown> | undefined>();
+	const {work, submit} = useFormSubmit(report, errors);
 	const [askOverwrite, setAskOverwrite] = useState(false);
+	// The running backup's: Esc and closing the dialog abort it (nothing is written).
 	const controller = useRef<AbortController | undefined>(undefined);
-	const mounted = useRef(true);
 
-	useEffect(
-		() => () => {
-			mounted.current = false;
-			controller.current?.abort();
-		},
-		[],
-	);
+	useEffect(() => () => controller.current?.abort(), []);
 
-	const submit = async (overwrite: boolean) => {
-		if (controller.current !== undefined) return;
-		const local = new AbortController();
-		controller.current = local;
-		const signal = exitSignal === undefined ? local.signal : AbortSignal.any([local.signal, exitSignal]);
-		errors.set(undefined);
-		const running = backupKey(session, {file, password, confirm, overwrite, signal});
-		setWork(running);
-		try {
-			const result = await running;
-			report({ok: true, message: `Key ${result.primaryFingerprint} backed up to ${result.file}`});
-			if (mounted.current) onDone(result);
-		} catch (caught) {
-			const failure = toRscmError(caught);
-			// Cancelled by Esc or by quitting: the dialog is gone and nothing was written.
-			if (failure.code === 'CANCELLED' || !mounted.current) return;
-			if (failure.code === 'FILE_EXISTS' && !overwrite) {
-				setAskOverwrite(true);
-				return;
-			}
-
-			errors.set(toFieldError(failure, password));
-			report({ok: false, message: errorSummary(failure)});
-		} finally {
-			controller.current = undefined;
-			if (mounted.current) setWork(undefined);
-		}
-	};
+	const backUp = async (overwrite: boolean) =>
+		submit(
+			async () => {
+				const local = new AbortController();
+				controller.current = local;
+				const signal = exitSignal === undefined ? local.signal : AbortSignal.any([local.signal, exitSignal]);
+				try {
+					return await backupKey(session, {file, password, confirm, overwrite, signal});
+				} finally {
+					controller.current = undefined;
+				}
+			},
+			(result, open) => {
+				report({ok: true, message: `Key ${result.primaryFingerprint} backed up to ${result.file}`});
+				if (open) onDone(result);
+			},
+			{
+				answer(failure, open) {
+					// Cancelled by Esc or by quitting: the dialog is gone and nothing was written.
+					if (failure.code === 'CANCELLED' || !open) return true;
+					if (failure.code !== 'FILE_EXISTS' || overwrite) return false;
+					setAskOverwrite(true);
+					return true;
+				},
+				fieldError: failure => toFieldError(failure, password),
+			},
+		);
 
 	const cancel = () => {
 		controller.current?.abort();
@@ -199,7 +192,7 @@ export default function BackupKeyDialog({intro, width, height, report, onDone, o
 				width={width}
 				onConfirm={() => {
 					setAskOverwrite(false);
-					void submit(true);
+					void backUp(true);
 				}}
 				onCancel={() => {
 					setAskOverwrite(false);
@@ -232,7 +225,7 @@ export default function BackupKeyDialog({intro, width, height, report, onDone, o
 					setConfirm(value);
 					errors.clear('confirm');
 				}}
-				onSubmit={() => void submit(false)}
+				onSubmit={() => void backUp(false)}
 				onCancel={cancel}
 			/>
 		</Dialog>

@@ -1,15 +1,16 @@
 import type React from 'react';
 import {useEffect, useRef} from 'react';
 import {Box} from 'ink';
-import Button from '../components/Button.tsx';
-import ScrollArea from '../components/ScrollArea.tsx';
-import {Text} from '../components/Text.tsx';
-import {instanceStatusLabels, type InstanceStatus, type StatusReport} from '../../core/status.ts';
-import {useSession} from '../contexts/session-context.ts';
-import type {PageProps} from '../page-types.ts';
-import {theme, type ColorRole} from '../theme.ts';
-import {describeSecretCounts, formatCount, formatTime, nextSteps} from './key-display.ts';
-import {displayText} from '../../core/terminal-text.ts';
+import Button from '../../components/Button.tsx';
+import ScrollArea from '../../components/ScrollArea.tsx';
+import {Text} from '../../components/Text.tsx';
+import {instanceStatusLabels, type InstanceStatus, type StatusReport} from '../../../core/status.ts';
+import {useSession} from '../../contexts/session-context.ts';
+import type {PageProps} from '../../page-types.ts';
+import {theme, type ColorRole} from '../../theme.ts';
+import {formatCount, formatTime} from '../../../core/display-format.ts';
+import {describeSecretCounts, nextSteps} from '../display.ts';
+import {displayText} from '../../../core/terminal-text.ts';
 
 /** Label column: "Installation ID" does not fit 80 columns next to a UUID, so the labels stay within 12. */
 const labelWidth = 13;

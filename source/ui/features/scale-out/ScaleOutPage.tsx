@@ -1,18 +1,20 @@
-import {errorSummary} from '../../errors.ts';
+import {errorSummary} from '../../../errors.ts';
 import {useCallback, useEffect, useState} from 'react';
+import type {Session} from '../../../core/session.ts';
 import {Box} from 'ink';
-import {Text} from '../components/Text.tsx';
-import {addInstance, isLastJoinedInstance, listInstances, removeInstance, type InstanceSummary} from '../../core/instances.ts';
-import {acceptKey, proposedKey, type ProposedKey} from '../../core/key-accept.ts';
-import Button from '../components/Button.tsx';
-import ConfirmDialog from '../components/ConfirmDialog.tsx';
-import {useSession} from '../contexts/session-context.ts';
-import {useFocusRing} from '../hooks/use-focus-ring.ts';
-import {useOperation} from '../hooks/use-operation.ts';
-import type {PageProps} from '../page-types.ts';
-import {theme} from '../theme.ts';
-import {readerState} from '../reader.ts';
-import {displayText} from '../../core/terminal-text.ts';
+import {Text} from '../../components/Text.tsx';
+import {addInstance, isLastJoinedInstance, listInstances, removeInstance, type InstanceSummary} from '../../../core/instances.ts';
+import {acceptKey, proposedKey, type ProposedKey} from '../../../core/key-accept.ts';
+import Button from '../../components/Button.tsx';
+import ConfirmDialog from '../../components/ConfirmDialog.tsx';
+import {useSession} from '../../contexts/session-context.ts';
+import {useFocusRing} from '../../hooks/use-focus-ring.ts';
+import {useOperation} from '../../hooks/use-operation.ts';
+import {usePageLoad} from '../../hooks/use-page-load.ts';
+import type {PageProps} from '../../page-types.ts';
+import {theme} from '../../theme.ts';
+import {readerState} from '../../reader.ts';
+import {displayText} from '../../../core/terminal-text.ts';
 
 type Pending = {action: 'add' | 'remove'; row: InstanceSummary; lastJoined: boolean} | {action: 'accept'; key: ProposedKey};
 
@@ -32,9 +34,8 @@ function pad(text: string, width: number): string {
  * the key goes where they mean.
  */
 export default function ScaleOutPage({focused, visible, width, height, report}: PageProps) {
-	const {session, status, revision, refresh} = useSession();
+	const {session, status, refresh} = useSession();
 	const [rows, setRows] = useState<InstanceSummary[] | undefined>(undefined);
-	const [loadError, setLoadError] = useState<string | undefined>(undefined);
 	const [selectedId, setSelectedId] = useState<string | undefined>(undefined);
 	const [pending, setPending] = useState<Pending | undefined>(undefined);
 	const [actionError, setActionError] = useState<string | undefined>(undefined);
@@ -43,23 +44,18 @@ export default function ScaleOutPage({focused, visible, width, height, report}: 
 	const {run, running} = useOperation(report, refresh);
 	const unconfirmed = status?.status === 'unconfirmed';
 
-	const load = useCallback(async () => {
-		try {
-			setRows(await listInstances(session));
-			setReceived(unconfirmed ? await proposedKey(session) : undefined);
-			setLoadError(undefined);
-		} catch (error) {
-			setRows(undefined);
-			setLoadError((error as Error).message);
-		}
-	}, [session, unconfirmed]);
+	const read = useCallback(
+		async (from: Session) => ({instances: await listInstances(from), received: unconfirmed ? await proposedKey(from) : undefined}),
+		[unconfirmed],
+	);
+	// Other servers join and leave on their own: read again whenever the status is refreshed and the page is shown.
+	const {loadError, reload: load} = usePageLoad(visible, read, value => {
+		setRows(value.instances);
+		setReceived(value.received);
+	});
 
-	// Other servers join and leave on their own: reload whenever the status is refreshed and the page is shown.
-	useEffect(() => {
-		if (visible) void load();
-	}, [visible, load, revision]);
-
-	const list = rows ?? [];
+	// A failed read shows no rows: they may be stale.
+	const list = (loadError === undefined ? rows : undefined) ?? [];
 	const selected = list.find(row => row.installationId === selectedId) ?? list[0];
 	const self = list.find(row => row.isThisInstance);
 	const selfJoined = status?.status === 'joined';

@@ -1,6 +1,6 @@
 import {useState} from 'react';
 import {Box} from 'ink';
-import {Text} from './Text.tsx';
+import {Text} from '../../components/Text.tsx';
 import {
 	assertActionFits,
 	connectCatalog,
@@ -8,20 +8,20 @@ import {
 	type CatalogAction,
 	type CatalogConnectionTest,
 	type ConnectCatalogResult,
-} from '../../core/catalog-connection.ts';
-import {errorSummary, toRscmError} from '../../errors.ts';
-import {useSession} from '../contexts/session-context.ts';
-import {useFocusRing} from '../hooks/use-focus-ring.ts';
-import {useOperation} from '../hooks/use-operation.ts';
-import type {PageResult} from '../page-types.ts';
-import {theme} from '../theme.ts';
-import Button from './Button.tsx';
+} from '../../../core/catalog-connection.ts';
+import {errorSummary, toRscmError} from '../../../errors.ts';
+import {useSession} from '../../contexts/session-context.ts';
+import {useFocusRing} from '../../hooks/use-focus-ring.ts';
+import {useOperation} from '../../hooks/use-operation.ts';
+import type {PageResult} from '../../page-types.ts';
+import {theme} from '../../theme.ts';
+import Button from '../../components/Button.tsx';
 import ConnectionTestLine from './ConnectionTestLine.tsx';
-import Dialog from './Dialog.tsx';
-import FieldError from './FieldError.tsx';
-import RadioGroup, {radioOptionIds} from './RadioGroup.tsx';
-import Spinner from './Spinner.tsx';
-import TextField from './TextField.tsx';
+import Dialog from '../../components/Dialog.tsx';
+import FieldError from '../../components/FieldError.tsx';
+import RadioGroup, {radioOptionIds} from '../../components/RadioGroup.tsx';
+import Spinner from '../../components/Spinner.tsx';
+import TextField from '../../components/TextField.tsx';
 
 type Step = 'action' | 'location' | 'summary' | 'progress' | 'done';
 

@@ -1,20 +1,20 @@
 import {useEffect, useRef, useState} from 'react';
 import {Box} from 'ink';
-import {Text} from './Text.tsx';
-import {assertActionFits, normalizeCatalogLocation, testCatalogConnection, type CatalogConnectionTest} from '../../core/catalog-connection.ts';
-import {copyCatalog, type CopyCatalogResult, type CopyProgress} from '../../core/catalog-copy.ts';
-import {errorSummary, toRscmError} from '../../errors.ts';
-import {useSession} from '../contexts/session-context.ts';
-import {useFocusRing} from '../hooks/use-focus-ring.ts';
-import {useOperation} from '../hooks/use-operation.ts';
-import type {ExitCleanup, PageResult} from '../page-types.ts';
-import {theme} from '../theme.ts';
-import Button from './Button.tsx';
+import {Text} from '../../components/Text.tsx';
+import {assertActionFits, normalizeCatalogLocation, testCatalogConnection, type CatalogConnectionTest} from '../../../core/catalog-connection.ts';
+import {copyCatalog, type CopyCatalogResult, type CopyProgress} from '../../../core/catalog-copy.ts';
+import {errorSummary, toRscmError} from '../../../errors.ts';
+import {useSession} from '../../contexts/session-context.ts';
+import {useFocusRing} from '../../hooks/use-focus-ring.ts';
+import {useOperation} from '../../hooks/use-operation.ts';
+import type {ExitCleanup, PageResult} from '../../page-types.ts';
+import {theme} from '../../theme.ts';
+import Button from '../../components/Button.tsx';
 import ConnectionTestLine from './ConnectionTestLine.tsx';
-import Dialog from './Dialog.tsx';
-import ProgressBar from './ProgressBar.tsx';
-import Spinner from './Spinner.tsx';
-import TextField from './TextField.tsx';
+import Dialog from '../../components/Dialog.tsx';
+import ProgressBar from '../../components/ProgressBar.tsx';
+import Spinner from '../../components/Spinner.tsx';
+import TextField from '../../components/TextField.tsx';
 
 type Step = 'target' | 'progress' | 'done';
 

@@ -1,31 +1,27 @@
-import {useEffect, useRef, useState} from 'react';
+import {useEffect, useState} from 'react';
 import {Box} from 'ink';
-import {Text} from '../components/Text.tsx';
-import type {SecretKind} from '../../core/secret-values.ts';
-import {deleteEncryptedContent, previewDeleteContent, type DeleteContentPreview} from '../../core/delete-content.ts';
-import {errorSummary, isRscmError, toRscmError, type RscmError} from '../../errors.ts';
-import {changeKey, pendingRotation, type ChangeProgress} from '../../core/key-change.ts';
-import BackupKeyDialog from '../components/BackupKeyDialog.tsx';
-import Button from '../components/Button.tsx';
-import ConfirmDialog from '../components/ConfirmDialog.tsx';
-import Dialog from '../components/Dialog.tsx';
-import ProgressBar from '../components/ProgressBar.tsx';
-import RestoreKeyDialog from '../components/RestoreKeyDialog.tsx';
-import {useSession} from '../contexts/session-context.ts';
-import {useFocusRing} from '../hooks/use-focus-ring.ts';
-import {useOperation} from '../hooks/use-operation.ts';
-import type {PageProps} from '../page-types.ts';
-import {theme} from '../theme.ts';
-import {displayText} from '../../core/terminal-text.ts';
-import {
-	describeSecretOwner,
-	encryptedValueCount,
-	formatCount,
-	formatTime,
-	pluralize,
-	secretKindLabels,
-	stateNotice,
-} from './key-display.ts';
+import {Text} from '../../components/Text.tsx';
+import type {SecretKind} from '../../../core/secret-values.ts';
+import {deleteEncryptedContent, previewDeleteContent, type DeleteContentPreview} from '../../../core/delete-content.ts';
+import {errorSummary, type Progress} from '../../../errors.ts';
+import {pendingRotation, type ChangeProgress} from '../../../core/key-change.ts';
+import BackupKeyDialog from './BackupKeyDialog.tsx';
+import Button from '../../components/Button.tsx';
+import ConfirmDialog from '../../components/ConfirmDialog.tsx';
+import Dialog from '../../components/Dialog.tsx';
+import ProgressBar from '../../components/ProgressBar.tsx';
+import RestoreKeyDialog from './RestoreKeyDialog.tsx';
+import {useSession} from '../../contexts/session-context.ts';
+import {useFocusRing} from '../../hooks/use-focus-ring.ts';
+import {useOperation} from '../../hooks/use-operation.ts';
+import type {PageProps, PageResult} from '../../page-types.ts';
+import {theme} from '../../theme.ts';
+import {displayText} from '../../../core/terminal-text.ts';
+import {formatCount, formatTime} from '../../../core/display-format.ts';
+import type {StatusReport} from '../../../core/status.ts';
+import {pluralize, secretKindLabels, stateNotice} from '../display.ts';
+import {describeSecretOwner, encryptedValueCount} from './key-display.ts';
+import {useKeyChange, type KeyChangeOutcome} from './use-key-change.ts';
 
 type Mode =
 	| {name: 'idle'}
@@ -76,11 +72,36 @@ function deleteMessage(preview: DeleteContentPreview): string[] {
 /** The Change button while a key change is pending: it resumes it, at once (the change was confirmed when it started). */
 const resumeAction = {label: 'Resume', help: 'Resume the pending key change where it stopped.'} as const;
 
+const finishedElsewhere = 'The key change was finished meanwhile (by another server); nothing to resume';
+
 /** The Results line of a stopped key change, from the counts the core committed (the error's details, not its words). */
-export function stoppedChangeMessage(error: RscmError): string {
-	const progress = error.details?.progress;
+export function stoppedChangeMessage(progress: Progress | undefined): string {
 	const counts = progress === undefined ? '' : ` after ${formatCount(progress.done)} of ${formatCount(progress.total)} values`;
 	return `Key change stopped${counts}; press Resume to finish it`;
+}
+
+/** What the Results pane says about a key change started from the page. */
+export function changeResult(outcome: KeyChangeOutcome): PageResult {
+	switch (outcome.ended) {
+		case 'changed': {
+			const {result} = outcome;
+			const resumed = result.resumed ? ' (resumed)' : '';
+			return {ok: true, message: `Key changed to ${result.fingerprint} (version ${result.toVersion})${resumed}: ${formatCount(result.reencrypted)} values re-encrypted`};
+		}
+
+		case 'finished-elsewhere': {
+			return {ok: true, message: finishedElsewhere};
+		}
+
+		case 'stopped': {
+			// The core's numbers, not the last progress event: they are what the catalog committed.
+			return {ok: false, message: stoppedChangeMessage(outcome.progress)};
+		}
+
+		case 'failed': {
+			return {ok: false, message: errorSummary(outcome.error)};
+		}
+	}
 }
 
 /**
@@ -93,9 +114,7 @@ export function stoppedChangeMessage(error: RscmError): string {
 export default function EncryptionKeysPage({focused, width, height, report, exitSignal, onExitRequest, open}: PageProps) {
 	const {session, status, refresh} = useSession();
 	const [mode, setMode] = useState<Mode>({name: 'idle'});
-	const [progress, setProgress] = useState<ChangeProgress | undefined>();
-	const [stopping, setStopping] = useState(false);
-	const changeController = useRef<AbortController | undefined>(undefined);
+	const keyChange = useKeyChange({session, exitSignal, onExitRequest});
 	const {run, running} = useOperation(report, refresh);
 
 	const joined = status?.status === 'joined';
@@ -107,7 +126,6 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 	const ring = useFocusRing({ids, isActive: focused && mode.name === 'idle' && !running, initialId: resumable ? 'change' : undefined});
 	const idle = () => setMode({name: 'idle'});
 
-	useEffect(() => () => changeController.current?.abort(), []);
 	// A change that became pending while the page was open (stopped with Esc, or by another server): Resume gets the
 	// focus, so the key that resumes it is Enter.
 	const {focus} = ring;
@@ -116,53 +134,13 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 	}, [resumable, focus]);
 
 	const startChange = async (resumeOnly = false) => {
-		// Quitting already (Ctrl+C while the check before a resume ran): start nothing the exit would not wait for.
-		if (exitSignal.aborted) return;
+		const change = keyChange.start({pending: rotation, resumeOnly});
+		if (change === undefined) return;
 		setMode({name: 'changing'});
-		setStopping(false);
-		setProgress(rotation && {fromVersion: rotation.fromVersion, toVersion: rotation.toVersion, done: rotation.done, total: rotation.total});
-		const local = new AbortController();
-		changeController.current = local;
-		// Quitting aborts exitSignal: the rotation stops after the batch it is in, and the shell waits for that commit.
-		const running = changeKey(session, {signal: AbortSignal.any([local.signal, exitSignal]), onProgress: setProgress, resumeOnly});
-		// The shell prints what the exit stopped once the terminal is restored, as `rscm key change` does, and a
-		// Ctrl+C that stopped the change exits 130.
-		const unregister = onExitRequest(async () =>
-			running.then(
-				() => undefined,
-				(error: unknown) => toRscmError(error),
-			),
-		);
-		try {
-			const result = await running;
-			const resumed = result.resumed ? ' (resumed)' : '';
-			report({
-				ok: true,
-				message: `Key changed to ${result.fingerprint} (version ${result.toVersion})${resumed}: ${formatCount(result.reencrypted)} values re-encrypted`,
-			});
-			setMode({name: 'offer-backup', fingerprint: result.fingerprint, version: result.toVersion});
-		} catch (caught) {
-			const failure = toRscmError(caught);
-			if (isRscmError(failure, 'NOTHING_TO_RESUME')) {
-				report({ok: true, message: 'The key change was finished meanwhile (by another server); nothing to resume'});
-			} else if (isRscmError(failure, 'CANCELLED')) {
-				// The core's numbers, not the last progress event: they are what the catalog committed.
-				report({ok: false, message: stoppedChangeMessage(failure)});
-			} else {
-				report({ok: false, message: errorSummary(failure)});
-			}
-
-			setMode({name: 'idle'});
-		} finally {
-			unregister();
-			changeController.current = undefined;
-			await refresh();
-		}
-	};
-
-	const stopChange = () => {
-		setStopping(true);
-		changeController.current?.abort();
+		const outcome = await change;
+		report(changeResult(outcome));
+		setMode(outcome.ended === 'changed' ? {name: 'offer-backup', fingerprint: outcome.result.fingerprint, version: outcome.result.toVersion} : {name: 'idle'});
+		await refresh();
 	};
 
 	const openDelete = async () => {
@@ -188,7 +166,7 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 		const pending = await run(async () => pendingRotation(session), () => undefined);
 		if (!pending?.ok) return;
 		if (pending.value === undefined) {
-			report({ok: true, message: 'The key change was finished meanwhile (by another server); nothing to resume'});
+			report({ok: true, message: finishedElsewhere});
 			await refresh();
 			return;
 		}
@@ -260,7 +238,7 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 
 		case 'changing': {
 			return (
-				<ChangeProgressDialog width={width} progress={progress} stopping={stopping} onStop={stopChange} />
+				<ChangeProgressDialog width={width} progress={keyChange.progress} stopping={keyChange.stopping} onStop={keyChange.stop} />
 			);
 		}
 
@@ -327,11 +305,41 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 	// At 80×24 the page has 14 lines: the four actions take 8, so what is said above them stays within 5 (the key, its
 	// backup, a state that needs the admin in two, a pending change in one) and the spacing comes back with room.
 	const roomy = height >= 18;
+	return (
+		<Box flexDirection="column" width={width}>
+			<KeyState status={status} />
+			<Box flexDirection="column" marginTop={1} gap={roomy ? 1 : 0}>
+				{(Object.keys(actions) as ActionId[]).map(id => (
+					<Box key={id} flexDirection="row">
+						<Box width={buttonColumn} flexShrink={0}>
+							<Button
+								label={id === 'change' && resumable ? resumeAction.label : actions[id].label}
+								ring={ring}
+								id={id}
+								disabled={!enabled[id] || running}
+								onPress={press[id]}
+							/>
+						</Box>
+						<Box flexGrow={1}>
+							<Text wrap="wrap" {...(enabled[id] ? {} : theme.text('muted'))}>
+								{id === 'change' && resumable ? resumeAction.help : actions[id].help}
+							</Text>
+						</Box>
+					</Box>
+				))}
+			</Box>
+		</Box>
+	);
+}
+
+/** What is said above the actions: the key and its backup, a state that needs the admin, a pending change. */
+function KeyState({status}: {status: StatusReport | undefined}) {
 	const primary = status?.primaryKey;
 	const outdated = status?.outdatedBackup;
 	const notice = stateNotice(status);
+	const rotation = status?.rotation;
 	return (
-		<Box flexDirection="column" width={width}>
+		<>
 			{primary === undefined ? null : (
 				<>
 					<Text wrap="truncate-end">
@@ -360,27 +368,7 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 					{`Key change pending: ${formatCount(rotation.done)} of ${formatCount(rotation.total)} re-encrypted`}
 				</Text>
 			)}
-			<Box flexDirection="column" marginTop={1} gap={roomy ? 1 : 0}>
-				{(Object.keys(actions) as ActionId[]).map(id => (
-					<Box key={id} flexDirection="row">
-						<Box width={buttonColumn} flexShrink={0}>
-							<Button
-								label={id === 'change' && resumable ? resumeAction.label : actions[id].label}
-								ring={ring}
-								id={id}
-								disabled={!enabled[id] || running}
-								onPress={press[id]}
-							/>
-						</Box>
-						<Box flexGrow={1}>
-							<Text wrap="wrap" {...(enabled[id] ? {} : theme.text('muted'))}>
-								{id === 'change' && resumable ? resumeAction.help : actions[id].help}
-							</Text>
-						</Box>
-					</Box>
-				))}
-			</Box>
-		</Box>
+		</>
 	);
 }
 

@@ -1,19 +1,18 @@
-import {useCallback, useEffect, useState} from 'react';
 import {Box} from 'ink';
-import {Text} from '../components/Text.tsx';
-import {applyEmailSettings, type EmailForm} from '../../core/settings-forms.ts';
-import {getSharedSettings, type EmailSettings} from '../../core/shared-settings.ts';
-import Button from '../components/Button.tsx';
-import Checkbox from '../components/Checkbox.tsx';
-import RadioGroup, {radioOptionIds} from '../components/RadioGroup.tsx';
-import SavedPasswordNote from '../components/SavedPasswordNote.tsx';
-import TextField from '../components/TextField.tsx';
-import {useSession} from '../contexts/session-context.ts';
-import {useFieldError} from '../hooks/use-field-error.ts';
-import {useFocusRing} from '../hooks/use-focus-ring.ts';
-import {useOperation} from '../hooks/use-operation.ts';
-import type {PageProps} from '../page-types.ts';
-import {theme} from '../theme.ts';
+import {Text} from '../../components/Text.tsx';
+import {applyEmailSettings, type EmailForm} from '../../../core/settings-forms.ts';
+import type {Session} from '../../../core/session.ts';
+import {getSharedSettings, type EmailSettings} from '../../../core/shared-settings.ts';
+import Button from '../../components/Button.tsx';
+import Checkbox from '../../components/Checkbox.tsx';
+import RadioGroup, {radioOptionIds} from '../../components/RadioGroup.tsx';
+import SavedPasswordNote from '../../components/SavedPasswordNote.tsx';
+import TextField from '../../components/TextField.tsx';
+import {useSession} from '../../contexts/session-context.ts';
+import {useFocusRing} from '../../hooks/use-focus-ring.ts';
+import {useSettingsForm} from '../../hooks/use-settings-form.ts';
+import type {PageProps} from '../../page-types.ts';
+import {theme} from '../../theme.ts';
 
 const authenticationOptions = [
 	{value: 'none', label: 'No authentication'},
@@ -35,6 +34,10 @@ const emptyForm: EmailForm = {
 	password: '',
 };
 
+async function readEmailSettings(session: Session): Promise<EmailSettings> {
+	return (await getSharedSettings(session)).email;
+}
+
 function toForm(settings: EmailSettings): EmailForm {
 	const {password: _state, ...clear} = settings;
 	return {...clear, password: ''};
@@ -46,31 +49,8 @@ function toForm(settings: EmailSettings): EmailForm {
  * password is encrypted under the symmetric key.
  */
 export default function EmailSettingsPage({focused, visible, report}: PageProps) {
-	const {session, revision, refresh} = useSession();
-	const [form, setForm] = useState<EmailForm>(emptyForm);
-	const [saved, setSaved] = useState<EmailSettings | undefined>(undefined);
-	const [loadError, setLoadError] = useState<string | undefined>(undefined);
-	const errors = useFieldError();
-	const {run, running} = useOperation(report, refresh);
-
-	const load = useCallback(async () => {
-		try {
-			const settings = (await getSharedSettings(session)).email;
-			setSaved(settings);
-			setForm(toForm(settings));
-			setLoadError(undefined);
-		} catch (error) {
-			setLoadError((error as Error).message);
-		}
-	}, [session]);
-
-	// Loaded once per catalog (and after a catalog switch); a later refresh must not wipe what the admin is typing.
-	const [loadedFor, setLoadedFor] = useState<unknown>(undefined);
-	useEffect(() => {
-		if (!visible || loadedFor === session) return;
-		setLoadedFor(session);
-		void load();
-	}, [visible, loadedFor, session, load, revision]);
+	const {session} = useSession();
+	const {form, setForm, saved, loadError, errors, apply, applying} = useSettingsForm({visible, report, read: readEmailSettings, toForm, initial: emptyForm});
 
 	const basic = form.authentication === 'basic';
 	const ids = [
@@ -87,10 +67,8 @@ export default function EmailSettingsPage({focused, visible, report}: PageProps)
 		errors.clear(field);
 	};
 
-	const apply = async () => {
-		const outcome = await run(async () => applyEmailSettings(session, form), () => `E-mail settings applied (sender ${form.senderAddress.trim()})`);
-		errors.take(outcome);
-		if (outcome?.ok) await load();
+	const applyForm = async () => {
+		await apply(async () => applyEmailSettings(session, form), () => `E-mail settings applied (sender ${form.senderAddress.trim()})`);
 	};
 
 	const field = (id: TextFieldId, label: string, options: {mask?: boolean} = {}) => (
@@ -138,7 +116,7 @@ export default function EmailSettingsPage({focused, visible, report}: PageProps)
 				</>
 			) : null}
 			<Box marginTop={1}>
-				<Button label={running ? 'Applying…' : 'Apply'} ring={ring} id="apply" onPress={() => void apply()} />
+				<Button label={applying ? 'Applying…' : 'Apply'} ring={ring} id="apply" onPress={() => void applyForm()} />
 			</Box>
 		</Box>
 	);

@@ -1,19 +1,18 @@
-import {useCallback, useEffect, useState} from 'react';
+import {useCallback} from 'react';
 import {Box} from 'ink';
-import {Text} from './Text.tsx';
-import type {SecretState} from '../../core/secret-values.ts';
-import {applyExecutionAccount, applyFileShareAccount, type AccountForm as AccountFormInput} from '../../core/settings-forms.ts';
-import {getSharedSettings, type AccountSettings} from '../../core/shared-settings.ts';
-import {useSession} from '../contexts/session-context.ts';
-import {useFieldError} from '../hooks/use-field-error.ts';
-import {useFocusRing} from '../hooks/use-focus-ring.ts';
-import {useOperation} from '../hooks/use-operation.ts';
-import type {PageProps} from '../page-types.ts';
-import {theme} from '../theme.ts';
-import Button from './Button.tsx';
-import Checkbox from './Checkbox.tsx';
-import SavedPasswordNote from './SavedPasswordNote.tsx';
-import TextField from './TextField.tsx';
+import {Text} from '../../components/Text.tsx';
+import {applyExecutionAccount, applyFileShareAccount, type AccountForm as AccountFormInput} from '../../../core/settings-forms.ts';
+import type {Session} from '../../../core/session.ts';
+import {getSharedSettings, type AccountSettings} from '../../../core/shared-settings.ts';
+import {useSession} from '../../contexts/session-context.ts';
+import {useFocusRing} from '../../hooks/use-focus-ring.ts';
+import {useSettingsForm} from '../../hooks/use-settings-form.ts';
+import type {PageProps} from '../../page-types.ts';
+import {theme} from '../../theme.ts';
+import Button from '../../components/Button.tsx';
+import Checkbox from '../../components/Checkbox.tsx';
+import SavedPasswordNote from '../../components/SavedPasswordNote.tsx';
+import TextField from '../../components/TextField.tsx';
 
 export type AccountKind = 'execution' | 'fileShare';
 
@@ -46,32 +45,17 @@ const fieldIndent = labelWidth + 2;
  * the account and its password. The saved password is never shown; an empty field keeps it.
  */
 export default function AccountForm({kind, focused, visible, report}: AccountFormProps) {
-	const {session, refresh} = useSession();
+	const {session} = useSession();
 	const text = texts[kind];
 	const withConfirm = kind === 'execution';
-	const [form, setForm] = useState<AccountFormInput>({enabled: false, account: '', password: '', confirmPassword: ''});
-	const [savedPassword, setSavedPassword] = useState<SecretState | undefined>(undefined);
-	const [loadError, setLoadError] = useState<string | undefined>(undefined);
-	const errors = useFieldError();
-	const {run, running} = useOperation(report, refresh);
-
-	const load = useCallback(async () => {
-		try {
-			const settings: AccountSettings = (await getSharedSettings(session))[kind];
-			setForm({enabled: settings.enabled, account: settings.account, password: '', confirmPassword: ''});
-			setSavedPassword(settings.password);
-			setLoadError(undefined);
-		} catch (error) {
-			setLoadError((error as Error).message);
-		}
-	}, [session, kind]);
-
-	const [loadedFor, setLoadedFor] = useState<unknown>(undefined);
-	useEffect(() => {
-		if (!visible || loadedFor === session) return;
-		setLoadedFor(session);
-		void load();
-	}, [visible, loadedFor, session, load]);
+	const read = useCallback(async (from: Session): Promise<AccountSettings> => (await getSharedSettings(from))[kind], [kind]);
+	const {form, setForm, saved, loadError, errors, apply, applying} = useSettingsForm<AccountSettings, AccountFormInput>({
+		visible,
+		report,
+		read,
+		toForm: settings => ({enabled: settings.enabled, account: settings.account, password: '', confirmPassword: ''}),
+		initial: {enabled: false, account: '', password: '', confirmPassword: ''},
+	});
 
 	const ids = ['enabled', ...(form.enabled ? ['account', 'password', ...(withConfirm ? ['confirmPassword'] : [])] : []), 'apply'];
 	const ring = useFocusRing({ids, isActive: focused});
@@ -82,14 +66,12 @@ export default function AccountForm({kind, focused, visible, report}: AccountFor
 		if (field === 'password') errors.clear('confirmPassword');
 	};
 
-	const apply = async () => {
+	const applyForm = async () => {
 		const submit = {...form, confirmPassword: withConfirm ? form.confirmPassword : undefined};
-		const outcome = await run(
+		await apply(
 			async () => (kind === 'execution' ? applyExecutionAccount(session, submit) : applyFileShareAccount(session, submit)),
 			() => (form.enabled ? `${text.applied}: ${form.account.trim()}` : text.cleared),
 		);
-		errors.take(outcome);
-		if (outcome?.ok) await load();
 	};
 
 	const field = (id: FieldId, label: string, mask: boolean) => (
@@ -125,11 +107,11 @@ export default function AccountForm({kind, focused, visible, report}: AccountFor
 					{field('account', 'Account:', false)}
 					{field('password', 'Password:', true)}
 					{withConfirm ? field('confirmPassword', 'Confirm Password:', true) : null}
-					<SavedPasswordNote state={savedPassword} indent={fieldIndent} />
+					<SavedPasswordNote state={saved?.password} indent={fieldIndent} />
 				</>
 			) : null}
 			<Box marginTop={1}>
-				<Button label={running ? 'Applying…' : 'Apply'} ring={ring} id="apply" onPress={() => void apply()} />
+				<Button label={applying ? 'Applying…' : 'Apply'} ring={ring} id="apply" onPress={() => void applyForm()} />
 			</Box>
 		</Box>
 	);

@@ -1,16 +1,16 @@
 import {useState} from 'react';
 import {Box} from 'ink';
-import {Text} from '../components/Text.tsx';
-import {formatTime} from '../../core/display-format.ts';
-import {initialize} from '../../core/initialize.ts';
-import Button from '../components/Button.tsx';
-import ChangeDatabaseWizard, {joinInstructions} from '../components/ChangeDatabaseWizard.tsx';
-import CopyCatalogDialog from '../components/CopyCatalogDialog.tsx';
-import {useSession} from '../contexts/session-context.ts';
-import {useFocusRing} from '../hooks/use-focus-ring.ts';
-import {useOperation} from '../hooks/use-operation.ts';
-import type {PageProps} from '../page-types.ts';
-import {theme} from '../theme.ts';
+import {Text} from '../../components/Text.tsx';
+import {formatTime} from '../../../core/display-format.ts';
+import {initialize} from '../../../core/initialize.ts';
+import Button from '../../components/Button.tsx';
+import ChangeDatabaseWizard, {joinInstructions} from './ChangeDatabaseWizard.tsx';
+import CopyCatalogDialog from './CopyCatalogDialog.tsx';
+import {useSession} from '../../contexts/session-context.ts';
+import {useFocusRing} from '../../hooks/use-focus-ring.ts';
+import {useOperation} from '../../hooks/use-operation.ts';
+import type {PageProps} from '../../page-types.ts';
+import {theme} from '../../theme.ts';
 
 const kindLabels: Record<string, string> = {sqlite: 'SQLite', postgres: 'PostgreSQL'};
 

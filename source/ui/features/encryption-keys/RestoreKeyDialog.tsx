@@ -1,18 +1,18 @@
 import {useState} from 'react';
 import {Box} from 'ink';
-import {Text} from './Text.tsx';
-import {restoreKey, type RestoreResult} from '../../core/key-backup.ts';
-import {useSession} from '../contexts/session-context.ts';
-import {useFieldError, type FieldErrorState} from '../hooks/use-field-error.ts';
-import {useFocusRing} from '../hooks/use-focus-ring.ts';
-import {useFormSubmit} from '../hooks/use-form-submit.ts';
-import type {PageResult} from '../page-types.ts';
-import {theme} from '../theme.ts';
-import Button from './Button.tsx';
-import Dialog from './Dialog.tsx';
-import FieldErrorLine from './FieldErrorLine.tsx';
-import Spinner from './Spinner.tsx';
-import TextField from './TextField.tsx';
+import {Text} from '../../components/Text.tsx';
+import {restoreKey, type RestoreResult} from '../../../core/key-backup.ts';
+import {useSession} from '../../contexts/session-context.ts';
+import {useFieldError, type FieldErrorState} from '../../hooks/use-field-error.ts';
+import {useFocusRing} from '../../hooks/use-focus-ring.ts';
+import {useFormSubmit} from '../../hooks/use-form-submit.ts';
+import type {PageResult} from '../../page-types.ts';
+import {theme} from '../../theme.ts';
+import Button from '../../components/Button.tsx';
+import Dialog from '../../components/Dialog.tsx';
+import FieldErrorLine from '../../components/FieldErrorLine.tsx';
+import Spinner from '../../components/Spinner.tsx';
+import TextField from '../../components/TextField.tsx';
 
 export type RestoreKeyDialogProps = {
 	width: number;

@@ -1,6 +1,6 @@
 import {useEffect, useMemo, useRef, useState} from 'react';
 import {Box} from 'ink';
-import {Text} from './Text.tsx';
+import {Text} from '../../components/Text.tsx';
 import {
 	applyUrlSettings,
 	getUrlSettings,
@@ -13,18 +13,18 @@ import {
 	type UrlSettingsField,
 	type UrlSettingsInput,
 	type UrlTarget,
-} from '../../core/url-settings.ts';
-import {isRscmError} from '../../errors.ts';
-import {useSession} from '../contexts/session-context.ts';
-import {useFieldError} from '../hooks/use-field-error.ts';
-import {useFocusRing} from '../hooks/use-focus-ring.ts';
-import {useOperation} from '../hooks/use-operation.ts';
-import type {PageProps} from '../page-types.ts';
-import {theme} from '../theme.ts';
-import Button from './Button.tsx';
-import FieldError from './FieldError.tsx';
-import RadioGroup, {radioOptionIds} from './RadioGroup.tsx';
-import TextField from './TextField.tsx';
+} from '../../../core/url-settings.ts';
+import {isRscmError} from '../../../errors.ts';
+import {useSession} from '../../contexts/session-context.ts';
+import {useFieldError} from '../../hooks/use-field-error.ts';
+import {useFocusRing} from '../../hooks/use-focus-ring.ts';
+import {useOperation} from '../../hooks/use-operation.ts';
+import type {PageProps} from '../../page-types.ts';
+import {theme} from '../../theme.ts';
+import Button from '../../components/Button.tsx';
+import FieldError from '../../components/FieldError.tsx';
+import RadioGroup, {radioOptionIds} from '../../components/RadioGroup.tsx';
+import TextField from '../../components/TextField.tsx';
 
 export type UrlSettingsFormProps = PageProps & {target: UrlTarget};
 

@@ -1,6 +1,6 @@
-import {Text} from './Text.tsx';
-import type {CatalogConnectionTest} from '../../core/catalog-connection.ts';
-import {theme} from '../theme.ts';
+import {Text} from '../../components/Text.tsx';
+import type {CatalogConnectionTest} from '../../../core/catalog-connection.ts';
+import {theme} from '../../theme.ts';
 
 /** What Test Connection found: the server and whether a catalog is already there (SSRS shows the same). */
 export function describeConnectionTest(test: CatalogConnectionTest): string {
