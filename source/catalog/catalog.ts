@@ -1,13 +1,13 @@
 /**
  * The catalog (report server database) as the core sees it: an asynchronous storage interface with no backend type
- * in it, so the SQLite and PostgreSQL backends are interchangeable and pass one contract suite
- * (test/catalog/contract.ts).
+ * in it, so the SQLite, PostgreSQL and MariaDB backends are interchangeable and pass one contract suite
+ * (test/catalog/contract.ts). They share one SQL implementation (sql-catalog.ts) over a dialect each (dialects/).
  *
  * The catalog stores bytes and clear fields only. It never sees a plain key or a decrypted value: encryption,
  * wrapping and all key logic live in source/core.
  */
 
-export type CatalogKind = 'sqlite' | 'postgres';
+export type CatalogKind = 'sqlite' | 'postgres' | 'mariadb';
 
 export type CatalogInfo = {
 	kind: CatalogKind;

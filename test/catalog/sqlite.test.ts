@@ -7,7 +7,7 @@ import {isPostgresLocation, openCatalog} from '../../source/catalog/open-catalog
 import {sqliteMigrations} from '../../source/catalog/migrations/sqlite.ts';
 import {postgresMigrations} from '../../source/catalog/migrations/postgres.ts';
 import {assertMigrationsNumbered} from '../../source/catalog/schema.ts';
-import {SqliteCatalog} from '../../source/catalog/sqlite.ts';
+import {SqliteCatalog} from '../../source/catalog/dialects/sqlite.ts';
 import {openSession} from '../../source/core/session.ts';
 import {catalogContract} from './contract.ts';
 
