@@ -285,6 +285,12 @@ export type Catalog = {
 	readonly kind: CatalogKind;
 	/** Safe to print. */
 	readonly location: string;
+	/**
+	 * Whether a writer that waits for the write lock is queued by the database (PostgreSQL's advisory lock, InnoDB's
+	 * row lock) and gets it as soon as the holder commits. false for SQLite, whose waiting writers poll: a long run
+	 * of back-to-back writes must pause now and then to let one in (source/core/key-change.ts).
+	 */
+	readonly queuesWriters: boolean;
 
 	/** undefined when the location holds no catalog yet (no file, or no rscm schema). */
 	probe(): Promise<CatalogInfo | undefined>;

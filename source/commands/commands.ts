@@ -1,3 +1,4 @@
+import {catalogCopyTargets, catalogLocationKinds} from '../catalog/catalog-kinds.ts';
 import {copyCatalog} from '../core/catalog-copy.ts';
 import {changeKey} from '../core/key-change.ts';
 import {backupKey, restoreKey, verifyBackup} from '../core/key-backup.ts';
@@ -569,9 +570,9 @@ export const commands: CommandSpec[] = [
 	},
 	{
 		words: ['catalog', 'copy'],
-		summary: 'Copy this catalog to a new SQLite file or PostgreSQL schema, and verify the copy',
+		summary: `Copy this catalog to ${catalogCopyTargets()}, and verify the copy`,
 		options: {
-			to: {type: 'string', value: 'LOCATION', description: 'The new catalog: a SQLite file path or postgres://… URL; it must hold no catalog.'},
+			to: {type: 'string', value: 'LOCATION', description: `The new catalog: ${catalogLocationKinds()}; it must hold no catalog.`},
 			...jsonOption,
 		},
 		examples: [
@@ -581,7 +582,7 @@ export const commands: CommandSpec[] = [
 		run: async context =>
 			withSession(context, async session => {
 				const to = stringValue(context, 'to');
-				if (!to) throw new RscmError('USAGE', '--to LOCATION is required.', {hint: 'Give a new SQLite file path or a postgres://… URL.'});
+				if (!to) throw new RscmError('USAGE', '--to LOCATION is required.', {hint: `Give ${catalogLocationKinds()}.`});
 				const progress = context.io.stderr.isTTY && !context.json;
 				const result = await copyCatalog(session, to, {
 					signal: context.io.signal,

@@ -1,7 +1,6 @@
-import path from 'node:path';
 import type {CatalogKind} from '../catalog/catalog.ts';
-import {isPostgresLocation, openCatalog} from '../catalog/open-catalog.ts';
-import {expandHome} from '../instance/paths.ts';
+import {catalogKindOf, catalogLocationKinds} from '../catalog/catalog-kinds.ts';
+import {openCatalog} from '../catalog/open-catalog.ts';
 import {RscmError} from '../errors.ts';
 import {initialize, type InitializeResult, type InitializeOptions} from './initialize.ts';
 import {liveVersions} from './keyring.ts';
@@ -44,23 +43,11 @@ function invalidLocation(message: string, hint?: string): RscmError {
  */
 export function normalizeCatalogLocation(location: string): string {
 	const text = location.trim();
-	if (text === '') throw invalidLocation('Give a SQLite file path or a postgres:// URL.');
-	if (isPostgresLocation(text)) {
-		let url: URL;
-		try {
-			url = new URL(text);
-		} catch {
-			throw invalidLocation('The PostgreSQL URL is not valid.', 'Use postgres://user@host:5432/database?schema=rscm.');
-		}
-
-		if (url.password !== '' || url.searchParams.has('password')) {
-			throw invalidLocation('Leave the password out of the URL: rscm saves the location in its settings.', 'Put it in ~/.pgpass or PGPASSWORD.');
-		}
-
-		return text;
-	}
-
-	return path.resolve(expandHome(text));
+	if (text === '') throw invalidLocation(`Give ${catalogLocationKinds()}.`);
+	const kind = catalogKindOf(text);
+	const password = kind.passwordInLocation(text);
+	if (password) throw invalidLocation(password.message, password.hint);
+	return kind.normalize(text);
 }
 
 /** Connects to a location and says what is there. Creates nothing. */

@@ -1,14 +1,13 @@
 import {createHash, type Hash} from 'node:crypto';
 import type {Catalog, CatalogCounts, CatalogTx, KeyringSealRow, SecretRow} from '../catalog/catalog.ts';
-import {isPostgresLocation, openCatalog} from '../catalog/open-catalog.ts';
+import {normalizeCatalogLocation} from '../catalog/catalog-kinds.ts';
+import {openCatalog} from '../catalog/open-catalog.ts';
 import {isConnectionFailure, markConnectionFailure} from '../catalog/schema.ts';
-import {expandHome} from '../instance/paths.ts';
 import {appendAuditEntry, auditFailure} from './audit.ts';
 import {RscmError, isRscmError} from '../errors.ts';
 import {keyHolder, unlockKeyring, withKeyring, type KeyHolder} from './keyring.ts';
 import {readSecret} from './secret-values.ts';
 import type {Session} from './session.ts';
-import path from 'node:path';
 
 export type CopyPhase = 'copying' | 'verifying';
 
@@ -70,7 +69,7 @@ export async function copyCatalog(
 ): Promise<CopyCatalogResult> {
 	const sourceCatalog = isSession(source) ? source.catalog : source;
 	const verifier = isSession(source) ? await sessionVerifier(source) : options.verifyWith;
-	const target = typeof to === 'string' ? await openCatalog(normalizeLocation(to)) : to;
+	const target = typeof to === 'string' ? await openCatalog(normalizeCatalogLocation(to)) : to;
 	const batchSize = Math.max(1, options.batchSize ?? defaultBatchSize);
 	try {
 		const sourceInfo = await sourceCatalog.probe();
@@ -160,11 +159,6 @@ async function sessionVerifier(session: Session): Promise<KeyHolder> {
 	}
 
 	return keyHolder(session);
-}
-
-/** A SQLite path is resolved (and `~` expanded) so messages and the same-file check see the real file. */
-function normalizeLocation(location: string): string {
-	return isPostgresLocation(location) ? location : path.resolve(expandHome(location));
 }
 
 function sameLocation(a: Catalog, b: Catalog): boolean {

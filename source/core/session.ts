@@ -3,7 +3,8 @@ import {mkdir, stat} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type {Catalog} from '../catalog/catalog.ts';
-import {isPostgresLocation, knownSchemaVersion, openCatalog} from '../catalog/open-catalog.ts';
+import {normalizeCatalogLocation} from '../catalog/catalog-kinds.ts';
+import {knownSchemaVersion, openCatalog} from '../catalog/open-catalog.ts';
 import {
 	discardNextIdentity,
 	promoteNextIdentity,
@@ -64,8 +65,7 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
 		await mkdir(path.dirname(location), {recursive: true, mode: 0o700});
 	}
 
-	if (!isPostgresLocation(location)) location = path.resolve(expandHome(location));
-	const catalog = await openCatalog(location);
+	const catalog = await openCatalog(normalizeCatalogLocation(location));
 	await upgradeSchema(catalog);
 	return {catalog, catalogSource, instanceDirectory, settings, close: async () => catalog.close()};
 }

@@ -1,4 +1,5 @@
 import {AsyncLocalStorage} from 'node:async_hooks';
+import process from 'node:process';
 import mariadb, {type Pool, type PoolConnection} from 'mariadb';
 import {RscmError} from '../../errors.ts';
 import type {Catalog, CatalogInfo, CatalogTx, CreateCatalogOptions} from '../catalog.ts';
@@ -51,7 +52,9 @@ function parseLocation(location: string): ParsedLocation {
 		throw new RscmError('INVALID_INPUT', 'The MariaDB catalog location names no database.', {hint: locationHint});
 	}
 
-	const password = url.password ? safeDecode(url.password) : undefined;
+	// The location is saved in the settings without a password (catalog-kinds.ts); MYSQL_PWD holds it, as for the
+	// mariadb client.
+	const password = url.password ? safeDecode(url.password) : process.env['MYSQL_PWD'] || undefined;
 	const printable = new URL(url.toString());
 	printable.password = '';
 	const host = safeDecode(url.hostname) || 'localhost';
@@ -94,6 +97,7 @@ function safeDecode(value: string): string {
  */
 export class MariadbCatalog implements Catalog {
 	readonly kind = 'mariadb' as const;
+	readonly queuesWriters = true;
 	readonly location: string;
 	readonly #parsed: ParsedLocation;
 	readonly #pool: Pool;

@@ -146,6 +146,7 @@ function advisoryKey(schema: string): bigint {
  */
 export class PostgresCatalog implements Catalog {
 	readonly kind = 'postgres' as const;
+	readonly queuesWriters = true;
 	readonly location: string;
 	readonly #parsed: ParsedLocation;
 	readonly #pool: pg.Pool;

@@ -55,6 +55,7 @@ class TaskQueue {
  */
 export class SqliteCatalog implements Catalog {
 	readonly kind = 'sqlite' as const;
+	readonly queuesWriters = false;
 	readonly location: string;
 	readonly #file: string;
 	readonly #busyTimeout: number;

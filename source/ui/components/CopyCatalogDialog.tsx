@@ -1,4 +1,5 @@
 import {useEffect, useRef, useState} from 'react';
+import {catalogCopyTargets} from '../../catalog/catalog-kinds.ts';
 import {Box} from 'ink';
 import {Text} from './Text.tsx';
 import {assertActionFits, normalizeCatalogLocation, testCatalogConnection, type CatalogConnectionTest} from '../../core/catalog-connection.ts';
@@ -146,7 +147,7 @@ function CopyBody({width, report, onClose, exitSignal, onExitRequest}: CopyCatal
 	return (
 		<Box flexDirection="column">
 			<Text wrap="wrap" {...theme.text('muted')}>
-				Copy this catalog (id, keys, instances, content, audit) to a new SQLite file or PostgreSQL schema.
+				Copy this catalog (id, keys, instances, content, audit) to {catalogCopyTargets()}.
 			</Text>
 			<TextField
 				label="Copy to:"
