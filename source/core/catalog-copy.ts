@@ -1,6 +1,6 @@
 import {createHash, type Hash} from 'node:crypto';
 import type {Catalog, CatalogCounts, CatalogTx, KeyringSealRow, SecretRow} from '../catalog/catalog.ts';
-import {normalizeCatalogLocation} from '../catalog/catalog-kinds.ts';
+import {catalogCopyTargets, normalizeCatalogLocation} from '../catalog/catalog-kinds.ts';
 import {openCatalog} from '../catalog/open-catalog.ts';
 import {isConnectionFailure, markConnectionFailure} from '../catalog/schema.ts';
 import {appendAuditEntry, auditFailure} from './audit.ts';
@@ -81,7 +81,7 @@ export async function copyCatalog(
 
 		if (sameLocation(sourceCatalog, target)) {
 			throw new RscmError('CATALOG_EXISTS', `The target ${target.location} is the catalog being copied.`, {
-				hint: 'Give --to a new SQLite file or a PostgreSQL URL with a schema that holds no catalog.',
+				hint: `Give --to ${catalogCopyTargets()} that holds no catalog.`,
 			});
 		}
 
@@ -139,8 +139,8 @@ async function committedCopy<T>(target: Catalog, steps: () => Promise<T>): Promi
 			new RscmError('CATALOG_UNAVAILABLE', `${(error as RscmError).message} The copy was written to ${target.location} but not verified.`, {
 				cause: error,
 				hint:
-					'Point no server at it. Once the server answers, drop it (DROP SCHEMA name CASCADE in PostgreSQL, or delete ' +
-					'the SQLite file) and run the copy again.',
+					'Point no server at it. Once the server answers, drop it (DROP SCHEMA name CASCADE in PostgreSQL, DROP ' +
+					'DATABASE name in MariaDB, or delete the SQLite file) and run the copy again.',
 			}),
 		);
 	}
@@ -167,7 +167,7 @@ function sameLocation(a: Catalog, b: Catalog): boolean {
 
 function catalogExists(location: string): RscmError {
 	return new RscmError('CATALOG_EXISTS', `The target ${location} already holds an rscm catalog.`, {
-		hint: 'Copy into a new SQLite file, or a PostgreSQL schema that holds no catalog (?schema=NAME); copy never merges or overwrites.',
+		hint: `Copy into ${catalogCopyTargets()} that holds no catalog; copy never merges or overwrites.`,
 	});
 }
 

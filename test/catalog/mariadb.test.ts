@@ -2,6 +2,7 @@ import test from 'ava';
 import {MariadbCatalog} from '../../source/catalog/dialects/mariadb.ts';
 import {mariadbMigrations} from '../../source/catalog/migrations/mariadb.ts';
 import {openCatalog} from '../../source/catalog/open-catalog.ts';
+import {isConnectionFailure} from '../../source/catalog/schema.ts';
 import {
 	createDatabase,
 	databaseUrl,
@@ -165,6 +166,38 @@ maybe('names that differ only in trailing spaces or letter case are two names', 
 		});
 		t.deepEqual((await catalog.read(async tx => tx.listDataSources())).map(row => row.name), ['Sales', 'Sales ', 'sales']);
 	} finally {
+		await catalog.close();
+		await dropDatabase(database);
+	}
+});
+
+maybe('a connection killed inside a write is CATALOG_UNAVAILABLE, a connection failure; nothing is saved and the next write works', async t => {
+	const database = uniqueDatabase();
+	await createDatabase(database);
+	const catalog = new MariadbCatalog(databaseUrl(database));
+	const admin = await mariadbAdmin();
+	try {
+		await catalog.create();
+		const error = await t.throwsAsync(
+			catalog.write(async tx => {
+				await tx.upsertDataSource('Lost');
+				// Every connection of the catalog's database: this transaction's, and any idle pooled one.
+				const sessions = (await admin.query('SELECT id FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID()', [
+					database,
+				])) as Array<{id: number}>;
+				t.true(sessions.length > 0);
+				for (const {id} of sessions) await admin.query(`KILL CONNECTION ${Number(id)}`);
+				await tx.upsertDataSource('After the kill');
+			}),
+		);
+		t.is((error as {code?: string}).code, 'CATALOG_UNAVAILABLE');
+		t.true(isConnectionFailure(error));
+		t.regex(error!.message, /nothing of it was saved/);
+		t.deepEqual(await catalog.read(async tx => tx.listDataSources()), []);
+		await catalog.write(async tx => tx.upsertDataSource('Later'));
+		t.deepEqual((await catalog.read(async tx => tx.listDataSources())).map(row => row.name), ['Later']);
+	} finally {
+		await admin.end();
 		await catalog.close();
 		await dropDatabase(database);
 	}

@@ -10,6 +10,7 @@ import {
 	checkSchemaVersion,
 	latestVersion,
 	likeContaining,
+	isConnectionFailure,
 	markConnectionFailure,
 	type Migration,
 } from '../schema.ts';
@@ -242,7 +243,14 @@ export class MariadbCatalog implements Catalog {
 				if (Number(check.meta) === 0) throw catalogNotFound(this.location);
 				const result = await this.#inTransaction.run(true, async () => work(tx));
 				tx.end();
-				await raw.commit();
+				try {
+					await raw.commit();
+				} catch (error) {
+					// A read's work saw one consistent snapshot, and a read-only COMMIT has nothing to save: its result stands.
+					if (mode === 'read' && isConnectionError(error)) return result;
+					throw this.#mapError(error, mode, 'commit');
+				}
+
 				return result;
 			} catch (error) {
 				tx.end();
@@ -259,7 +267,7 @@ export class MariadbCatalog implements Catalog {
 		try {
 			raw = await this.#pool.getConnection();
 		} catch (error) {
-			throw this.#mapError(error, mode, true);
+			throw this.#mapError(error, mode, 'connect');
 		}
 
 		// A connection that fails while checked out emits 'error'; without a listener that would end the process.
@@ -294,7 +302,7 @@ export class MariadbCatalog implements Catalog {
 		try {
 			return await task(connection, raw);
 		} catch (error) {
-			if (isConnectionError(error)) broken = true;
+			if (isConnectionError(error) || isConnectionFailure(error)) broken = true;
 			throw this.#mapError(error, mode);
 		} finally {
 			raw.removeListener('error', onError);
@@ -331,7 +339,8 @@ export class MariadbCatalog implements Catalog {
 	}
 
 	/** Turns a driver error into the RscmError an administrator can act on. Errors of the caller's work pass unchanged. */
-	#mapError(error: unknown, mode: Mode, connecting = false): unknown {
+	/** `phase`: not yet connected, inside the transaction, or at its COMMIT (where a drop leaves the outcome unknown). */
+	#mapError(error: unknown, mode: Mode, phase: 'connect' | 'work' | 'commit' = 'work'): unknown {
 		if (error instanceof RscmError || !(error instanceof Error)) return error;
 		const {errno, sqlState, code} = error as {errno?: number; sqlState?: string | null; code?: string};
 		const {target} = this.#parsed;
@@ -352,7 +361,14 @@ export class MariadbCatalog implements Catalog {
 		}
 
 		if (isConnectionError(error)) {
-			const what = connecting ? `Cannot connect to MariaDB, ${target}` : `The connection to the MariaDB catalog at ${this.location} dropped`;
+			const outcome =
+				mode === 'read'
+					? ''
+					: phase === 'commit'
+						? ' while the change was being committed: it may or may not have been saved'
+						: ' before the change was committed: nothing of it was saved';
+			const what =
+				phase === 'connect' ? `Cannot connect to MariaDB, ${target}` : `The connection to the MariaDB catalog at ${this.location} dropped${outcome}`;
 			return markConnectionFailure(
 				new RscmError('CATALOG_UNAVAILABLE', `${what}: ${detail}`, {
 					...cause,
