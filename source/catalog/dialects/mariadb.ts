@@ -12,6 +12,8 @@ import {
 	likeContaining,
 	isConnectionFailure,
 	markConnectionFailure,
+	rerunHint,
+	safeDecode,
 	type Migration,
 } from '../schema.ts';
 import {migrateSchema, readMeta, SqlTx, type Row, type SchemaDialect, type SqlConnection, type SqlDialect} from '../sql-catalog.ts';
@@ -72,14 +74,6 @@ function parseLocation(location: string): ParsedLocation {
 }
 
 const locationHint = 'Use mariadb://user@host:3306/database (or mysql://…); the database must exist.';
-
-function safeDecode(value: string): string {
-	try {
-		return decodeURIComponent(value);
-	} catch {
-		return value;
-	}
-}
 
 /**
  * The shared catalog of a scale-out deployment, in one MariaDB (or MySQL) database.
@@ -419,11 +413,6 @@ export class MariadbCatalog implements Catalog {
 }
 
 const schemaCheckSql = 'SELECT (SELECT max(version) FROM schema_migrations) AS version, (SELECT count(*) FROM meta) AS meta';
-
-/** What the hint of every connection failure ends with. */
-const rerunHint =
-	'Run the command again once the server answers: a key change resumes where it stopped, and every other change is ' +
-	'saved whole or not at all.';
 
 const connectionErrorCodes = new Set([
 	'ECONNREFUSED',

@@ -14,6 +14,8 @@ import {
 	latestVersion,
 	likeContaining,
 	markConnectionFailure,
+	rerunHint,
+	safeDecode,
 	type Migration,
 } from '../schema.ts';
 import {
@@ -94,14 +96,6 @@ function parseLocation(location: string): ParsedLocation {
 		target: `database "${database}" on ${host}:${port}`,
 		secrets,
 	};
-}
-
-function safeDecode(value: string): string {
-	try {
-		return decodeURIComponent(value);
-	} catch {
-		return value;
-	}
 }
 
 /**
@@ -548,11 +542,6 @@ export class PostgresCatalog implements Catalog {
 
 /** How far a transaction got on its connection: what decides whether it may run again after the connection drops. */
 type Phase = 'begin' | 'work' | 'commit';
-
-/** What the hint of every connection failure ends with. */
-const rerunHint =
-	'Run the command again once the server answers: a key change resumes where it stopped, and every other change is ' +
-	'saved whole or not at all.';
 
 /** Lets a task end its transaction safely and mark errors that must reach the caller unchanged. */
 type ConnectionControl = {
