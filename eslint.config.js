@@ -49,7 +49,7 @@ export default tseslint.config(
 	...layer('source/process/**', ['core', 'catalog', 'instance', 'files', 'ui', 'commands']),
 	...layer('source/files/**', ['core', 'catalog', 'instance', 'process', 'ui', 'commands']),
 	...layer('source/instance/**', ['core', 'catalog', 'process', 'ui', 'commands']),
-	...layer('source/catalog/**', ['core', 'instance', 'files', 'process', 'ui', 'commands']),
+	...layer('source/catalog/**', ['core', 'instance', 'process', 'ui', 'commands']),
 	...layer('source/core/**', ['process', 'ui', 'commands']),
 	...layer('source/commands/**', ['catalog', 'instance', 'ui']),
 	// The UI also draws text only through its own Text, which makes control characters visible (SECURITY.md).

@@ -78,7 +78,7 @@ export const bundleOptions = {
 	jsx: 'automatic',
 	chunkNames: 'chunks/[name]-[hash]',
 	// Native addons cannot be bundled; react-devtools-core is an optional development import of Ink.
-	external: ['better-sqlite3', 'pg', 'pg-native', 'react-devtools-core'],
+	external: ['better-sqlite3', 'pg', 'pg-native', 'mariadb', 'react-devtools-core'],
 	define: {'process.env.NODE_ENV': '"production"'},
 	banner: {
 		// Bundled CommonJS dependencies call require(); give the ESM bundle one.

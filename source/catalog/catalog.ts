@@ -1,13 +1,13 @@
 /**
  * The catalog (report server database) as the core sees it: an asynchronous storage interface with no backend type
- * in it, so the SQLite and PostgreSQL backends are interchangeable and pass one contract suite
- * (test/catalog/contract.ts).
+ * in it, so the SQLite, PostgreSQL and MariaDB backends are interchangeable and pass one contract suite
+ * (test/catalog/contract.ts). They share one SQL implementation (sql-catalog.ts) over a dialect each (dialects/).
  *
  * The catalog stores bytes and clear fields only. It never sees a plain key or a decrypted value: encryption,
  * wrapping and all key logic live in source/core.
  */
 
-export type CatalogKind = 'sqlite' | 'postgres';
+export type CatalogKind = 'sqlite' | 'postgres' | 'mariadb';
 
 export type CatalogInfo = {
 	kind: CatalogKind;
@@ -285,6 +285,12 @@ export type Catalog = {
 	readonly kind: CatalogKind;
 	/** Safe to print. */
 	readonly location: string;
+	/**
+	 * Whether a writer that waits for the write lock is queued by the database (PostgreSQL's advisory lock, InnoDB's
+	 * row lock) and gets it as soon as the holder commits. false for SQLite, whose waiting writers poll: a long run
+	 * of back-to-back writes must pause now and then to let one in (source/core/key-change.ts).
+	 */
+	readonly queuesWriters: boolean;
 
 	/** undefined when the location holds no catalog yet (no file, or no rscm schema). */
 	probe(): Promise<CatalogInfo | undefined>;

@@ -2,7 +2,7 @@ import {RscmError} from '../errors.ts';
 import type {InstanceRow, KeyVersionRow, SecretKind} from './catalog.ts';
 
 /**
- * What the SQLite and PostgreSQL backends must agree on so that they pass one contract suite: the shape of a
+ * What every backend must agree on so that they all pass one contract suite: the shape of a
  * migration, the schema-version rules and the errors they raise, and how column values are normalized.
  */
 
@@ -76,6 +76,20 @@ export function markConnectionFailure(error: RscmError): RscmError {
  */
 export function isConnectionFailure(error: unknown): boolean {
 	return error instanceof RscmError && connectionFailures.has(error);
+}
+
+/** What the hint of every connection failure of a database server ends with. */
+export const rerunHint =
+	'Run the command again once the server answers: a key change resumes where it stopped, and every other change is ' +
+	'saved whole or not at all.';
+
+/** A URL component decoded, or as it is when it is not valid percent-encoding. */
+export function safeDecode(value: string): string {
+	try {
+		return decodeURIComponent(value);
+	} catch {
+		return value;
+	}
 }
 
 /** Timestamps are stored and returned as ISO 8601 in UTC, so both backends return the same string. */

@@ -1,3 +1,4 @@
+import {catalogCopyTargets, catalogLocationKinds} from '../core/catalog-kinds.ts';
 import {copyCatalog} from '../core/catalog-copy.ts';
 import {changeKey} from '../core/key-change.ts';
 import {backupKey, restoreKey, verifyBackup} from '../core/key-backup.ts';
@@ -6,7 +7,7 @@ import {importDataSources, listDataSources, removeDataSource, setDataSource, sho
 import {RscmError} from '../errors.ts';
 import {formatCount, formatTime} from '../core/display-format.ts';
 import {formatSize, inputLimits} from '../core/input-limits.ts';
-import {normalizeCatalogLocation} from '../core/catalog-connection.ts';
+import {catalogLocationToSave} from '../core/catalog-connection.ts';
 import {initialize} from '../core/initialize.ts';
 import {addInstance, findInstance, isLastJoinedInstance, listInstances, removeInstance} from '../core/instances.ts';
 import {estimatePasswordStrength} from '../core/password-strength.ts';
@@ -115,7 +116,7 @@ function lastBackup(primary: {version: number; backedUpAt?: string | undefined},
 /** The location as the instance's settings keep it, or undefined for one that must not be saved. */
 function savedLocation(location: string): string | undefined {
 	try {
-		return normalizeCatalogLocation(location);
+		return catalogLocationToSave(location);
 	} catch {
 		return undefined;
 	}
@@ -569,9 +570,9 @@ export const commands: CommandSpec[] = [
 	},
 	{
 		words: ['catalog', 'copy'],
-		summary: 'Copy this catalog to a new SQLite file or PostgreSQL schema, and verify the copy',
+		summary: `Copy this catalog to ${catalogCopyTargets()}, and verify the copy`,
 		options: {
-			to: {type: 'string', value: 'LOCATION', description: 'The new catalog: a SQLite file path or postgres://… URL; it must hold no catalog.'},
+			to: {type: 'string', value: 'LOCATION', description: `The new catalog: ${catalogLocationKinds()}; it must hold no catalog.`},
 			...jsonOption,
 		},
 		examples: [
@@ -581,7 +582,7 @@ export const commands: CommandSpec[] = [
 		run: async context =>
 			withSession(context, async session => {
 				const to = stringValue(context, 'to');
-				if (!to) throw new RscmError('USAGE', '--to LOCATION is required.', {hint: 'Give a new SQLite file path or a postgres://… URL.'});
+				if (!to) throw new RscmError('USAGE', '--to LOCATION is required.', {hint: `Give ${catalogLocationKinds()}.`});
 				const progress = context.io.stderr.isTTY && !context.json;
 				const result = await copyCatalog(session, to, {
 					signal: context.io.signal,

@@ -1,10 +1,11 @@
 // What the entry needs to choose between the Configuration Manager and a command, kept apart from the command table
 // (source/commands/commands.ts and everything the commands import): `rscm` alone must reach its first frame without
 // loading any of it.
+import {catalogLocationKinds} from '../core/catalog-kinds.ts';
 import type {OptionSpec} from './commands.ts';
 
 export const globalOptions: Record<string, OptionSpec> = {
-	catalog: {type: 'string', value: 'LOCATION', description: 'Catalog: a SQLite file path or postgres://… URL (env RSCM_CATALOG).'},
+	catalog: {type: 'string', value: 'LOCATION', description: `Catalog: ${catalogLocationKinds()} (env RSCM_CATALOG).`},
 	'instance-dir': {type: 'string', value: 'DIR', description: 'Instance directory: identity and local settings (env RSCM_INSTANCE_DIR).'},
 	json: {type: 'boolean', description: 'Print the result or the error as one JSON document on stdout.'},
 	ascii: {type: 'boolean', description: 'Configuration Manager: draw in plain ASCII (the default where the locale is not UTF-8 or TERM is linux/vt100/dumb).'},

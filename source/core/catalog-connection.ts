@@ -1,7 +1,6 @@
-import path from 'node:path';
 import type {CatalogKind} from '../catalog/catalog.ts';
-import {isPostgresLocation, openCatalog} from '../catalog/open-catalog.ts';
-import {expandHome} from '../instance/paths.ts';
+import {catalogKindOf, catalogLocationKinds} from '../catalog/catalog-kinds.ts';
+import {openCatalog} from '../catalog/open-catalog.ts';
 import {RscmError} from '../errors.ts';
 import {initialize, type InitializeResult, type InitializeOptions} from './initialize.ts';
 import {liveVersions} from './keyring.ts';
@@ -42,30 +41,18 @@ function invalidLocation(message: string, hint?: string): RscmError {
  * ~/.pgpass and PGPASSWORD hold it), and the location the wizard saves is written to the settings file, so a URL
  * carrying a password is refused here rather than silently kept.
  */
-export function normalizeCatalogLocation(location: string): string {
+export function catalogLocationToSave(location: string): string {
 	const text = location.trim();
-	if (text === '') throw invalidLocation('Give a SQLite file path or a postgres:// URL.');
-	if (isPostgresLocation(text)) {
-		let url: URL;
-		try {
-			url = new URL(text);
-		} catch {
-			throw invalidLocation('The PostgreSQL URL is not valid.', 'Use postgres://user@host:5432/database?schema=rscm.');
-		}
-
-		if (url.password !== '' || url.searchParams.has('password')) {
-			throw invalidLocation('Leave the password out of the URL: rscm saves the location in its settings.', 'Put it in ~/.pgpass or PGPASSWORD.');
-		}
-
-		return text;
-	}
-
-	return path.resolve(expandHome(text));
+	if (text === '') throw invalidLocation(`Give ${catalogLocationKinds()}.`);
+	const kind = catalogKindOf(text);
+	const password = kind.passwordInLocation(text);
+	if (password) throw invalidLocation(password.message, password.hint);
+	return kind.normalize(text);
 }
 
 /** Connects to a location and says what is there. Creates nothing. */
 export async function testCatalogConnection(location: string): Promise<CatalogConnectionTest> {
-	const catalog = await openCatalog(normalizeCatalogLocation(location));
+	const catalog = await openCatalog(catalogLocationToSave(location));
 	try {
 		const serverVersion = await catalog.serverVersion();
 		const info = await catalog.probe();
@@ -122,7 +109,7 @@ export type ConnectCatalogResult = InitializeResult & {location: string};
  * again; the caller switches its own session to the location afterwards.
  */
 export async function connectCatalog(options: ConnectCatalogOptions): Promise<ConnectCatalogResult> {
-	const location = normalizeCatalogLocation(options.location);
+	const location = catalogLocationToSave(options.location);
 	assertActionFits(options.action, await testCatalogConnection(location));
 	const session = await openSession({catalog: location, instanceDirectory: options.instanceDirectory, env: {}});
 	try {

@@ -1,14 +1,13 @@
 import {createHash, type Hash} from 'node:crypto';
 import type {Catalog, CatalogCounts, CatalogTx, KeyringSealRow, SecretRow} from '../catalog/catalog.ts';
-import {isPostgresLocation, openCatalog} from '../catalog/open-catalog.ts';
+import {catalogCopyTargets, normalizeCatalogLocation} from '../catalog/catalog-kinds.ts';
+import {openCatalog} from '../catalog/open-catalog.ts';
 import {isConnectionFailure, markConnectionFailure} from '../catalog/schema.ts';
-import {expandHome} from '../instance/paths.ts';
 import {appendAuditEntry, auditFailure} from './audit.ts';
 import {RscmError, isRscmError, type Progress} from '../errors.ts';
 import {keyHolder, unlockKeyring, withKeyring, type KeyHolder} from './keyring.ts';
 import {readSecret} from './secret-values.ts';
 import type {Session} from './session.ts';
-import path from 'node:path';
 
 export type CopyPhase = 'copying' | 'verifying';
 
@@ -68,7 +67,7 @@ export async function copyCatalog(
 ): Promise<CopyCatalogResult> {
 	const sourceCatalog = isSession(source) ? source.catalog : source;
 	const verifier = isSession(source) ? await sessionVerifier(source) : options.verifyWith;
-	const target = typeof to === 'string' ? await openCatalog(normalizeLocation(to)) : to;
+	const target = typeof to === 'string' ? await openCatalog(normalizeCatalogLocation(to)) : to;
 	const batchSize = Math.max(1, options.batchSize ?? defaultBatchSize);
 	try {
 		const sourceInfo = await sourceCatalog.probe();
@@ -80,7 +79,7 @@ export async function copyCatalog(
 
 		if (sameLocation(sourceCatalog, target)) {
 			throw new RscmError('CATALOG_EXISTS', `The target ${target.location} is the catalog being copied.`, {
-				hint: 'Give --to a new SQLite file or a PostgreSQL URL with a schema that holds no catalog.',
+				hint: `Give --to ${catalogCopyTargets()} that holds no catalog.`,
 			});
 		}
 
@@ -138,8 +137,8 @@ async function committedCopy<T>(target: Catalog, steps: () => Promise<T>): Promi
 			new RscmError('CATALOG_UNAVAILABLE', `${(error as RscmError).message} The copy was written to ${target.location} but not verified.`, {
 				cause: error,
 				hint:
-					'Point no server at it. Once the server answers, drop it (DROP SCHEMA name CASCADE in PostgreSQL, or delete ' +
-					'the SQLite file) and run the copy again.',
+					'Point no server at it. Once the server answers, drop it (DROP SCHEMA name CASCADE in PostgreSQL, DROP ' +
+					'DATABASE name in MariaDB, or delete the SQLite file) and run the copy again.',
 			}),
 		);
 	}
@@ -160,18 +159,13 @@ async function sessionVerifier(session: Session): Promise<KeyHolder> {
 	return keyHolder(session);
 }
 
-/** A SQLite path is resolved (and `~` expanded) so messages and the same-file check see the real file. */
-function normalizeLocation(location: string): string {
-	return isPostgresLocation(location) ? location : path.resolve(expandHome(location));
-}
-
 function sameLocation(a: Catalog, b: Catalog): boolean {
 	return a.kind === b.kind && a.location === b.location;
 }
 
 function catalogExists(location: string): RscmError {
 	return new RscmError('CATALOG_EXISTS', `The target ${location} already holds an rscm catalog.`, {
-		hint: 'Copy into a new SQLite file, or a PostgreSQL schema that holds no catalog (?schema=NAME); copy never merges or overwrites.',
+		hint: `Copy into ${catalogCopyTargets()} that holds no catalog; copy never merges or overwrites.`,
 	});
 }
 

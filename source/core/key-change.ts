@@ -56,8 +56,8 @@ const defaultBatchSize = 2000;
 /**
  * SQLite writers poll for the lock with a backoff of at most 50 ms (SqliteCatalog#withRetry), so a 55 ms pause lets
  * a waiting writer in; once every 2 s (instead of 60 ms every second) that costs under 3% of the rotation instead of
- * 6%, and a waiting writer still gets in within about two seconds. PostgreSQL queues writers on its advisory lock,
- * so it needs no pause.
+ * 6%, and a waiting writer still gets in within about two seconds. A catalog that queues writers (Catalog.queuesWriters:
+ * PostgreSQL's advisory lock, MariaDB's row lock) needs no pause.
  */
 const fairnessInterval = 2000;
 const fairnessPause = 55;
@@ -172,7 +172,7 @@ export async function changeKey(session: Session, options: ChangeKeyOptions = {}
 			// The SQLite driver is synchronous: without a turn of the event loop between batches, nothing else in this
 			// process (the UI's keys and frames, timers, file reads) would run until the whole rotation ended.
 			await setImmediatePromise();
-			if (session.catalog.kind === 'sqlite' && Date.now() - busySince >= fairnessInterval) {
+			if (!session.catalog.queuesWriters && Date.now() - busySince >= fairnessInterval) {
 				// SQLite has no queue for writers: one that waits polls for the lock, and back-to-back batches would
 				// leave it no gap to take it. A pause longer than its longest poll interval, once a second, lets other
 				// writers in (an admin saving a data source during a rotation) for a few percent of the rotation's time.

@@ -3,11 +3,13 @@ import {mkdir} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type {Catalog} from '../catalog/catalog.ts';
-import {isPostgresLocation, knownSchemaVersion, openCatalog} from '../catalog/open-catalog.ts';
+import {normalizeCatalogLocation} from '../catalog/catalog-kinds.ts';
+import {knownSchemaVersion, openCatalog} from '../catalog/open-catalog.ts';
 import type {Identity} from '../instance/identity-file.ts';
 import {InstanceState, type IdentityCrypto} from '../instance/instance-state.ts';
 import type {LocalSettingsStore} from '../instance/local-settings.ts';
-import {defaultCatalogLocation, defaultInstanceDirectory, expandHome} from '../instance/paths.ts';
+import {expandHome} from '../files/home-path.ts';
+import {defaultCatalogLocation, defaultInstanceDirectory} from '../instance/paths.ts';
 import {RscmError} from '../errors.ts';
 import {fingerprintPublicKey} from './fingerprint.ts';
 import {generateIdentity, publicKeyFromPrivate} from './key-wrap.ts';
@@ -62,8 +64,7 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
 		await mkdir(path.dirname(location), {recursive: true, mode: 0o700});
 	}
 
-	if (!isPostgresLocation(location)) location = path.resolve(expandHome(location));
-	const catalog = await openCatalog(location);
+	const catalog = await openCatalog(normalizeCatalogLocation(location));
 	await upgradeSchema(catalog);
 	return {catalog, catalogSource, instance, instanceDirectory, settings, close: async () => catalog.close()};
 }

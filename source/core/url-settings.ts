@@ -3,7 +3,7 @@ import {access, stat} from 'node:fs/promises';
 import {createServer, isIP} from 'node:net';
 import path from 'node:path';
 import {defaultWebPortalUrl, defaultWebServiceUrl, type UrlSettings} from '../instance/local-settings.ts';
-import {expandHome} from '../instance/paths.ts';
+import {expandHome} from '../files/home-path.ts';
 import {RscmError} from '../errors.ts';
 import {machineName, type Session} from './session.ts';
 

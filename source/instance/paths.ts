@@ -18,6 +18,3 @@ export function defaultCatalogLocation(env: NodeJS.ProcessEnv = process.env): st
 	return path.join(defaultDataDirectory(env), 'catalog.db');
 }
 
-export function expandHome(location: string): string {
-	return location === '~' || location.startsWith('~/') ? path.join(os.homedir(), location.slice(1)) : location;
-}

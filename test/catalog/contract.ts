@@ -173,7 +173,7 @@ export function catalogContract(
 			t.true(created.schemaVersion >= 1);
 			t.is(new Date(created.createdAt).toISOString(), created.createdAt);
 			t.true(Math.abs(Date.parse(created.createdAt) - Date.now()) < 60_000);
-			t.regex(created.serverVersion, /^(SQLite|PostgreSQL) \d+\.\d+/);
+			t.regex(created.serverVersion, /^(SQLite|PostgreSQL|MariaDB|MySQL) \d+\.\d+/);
 			t.deepEqual(await catalog.probe(), created);
 		},
 		{created: false},

@@ -1,7 +1,7 @@
 import type {ExecutionContext} from 'ava';
 import type pg from 'pg';
 import {isConnectionFailure} from '../../source/catalog/schema.ts';
-import {PostgresCatalog} from '../../source/catalog/postgres.ts';
+import {PostgresCatalog} from '../../source/catalog/dialects/postgres.ts';
 import {adminClient, dropSchema, postgresServer, postgresTest, uniqueSchema} from '../helpers/postgres-server.ts';
 
 /**

@@ -1,7 +1,7 @@
 import test from 'ava';
 import {postgresMigrations} from '../../source/catalog/migrations/postgres.ts';
 import {openCatalog} from '../../source/catalog/open-catalog.ts';
-import {PostgresCatalog} from '../../source/catalog/postgres.ts';
+import {PostgresCatalog} from '../../source/catalog/dialects/postgres.ts';
 import {adminClient, dropSchema, postgresServer as server, postgresSuite, uniqueSchema} from '../helpers/postgres-server.ts';
 import {catalogContract} from './contract.ts';
 

@@ -3,11 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import Database from 'better-sqlite3';
-import {isPostgresLocation, openCatalog} from '../../source/catalog/open-catalog.ts';
+import {catalogKindOf} from '../../source/catalog/catalog-kinds.ts';
+import {openCatalog} from '../../source/catalog/open-catalog.ts';
 import {sqliteMigrations} from '../../source/catalog/migrations/sqlite.ts';
+import {mariadbMigrations} from '../../source/catalog/migrations/mariadb.ts';
 import {postgresMigrations} from '../../source/catalog/migrations/postgres.ts';
 import {assertMigrationsNumbered} from '../../source/catalog/schema.ts';
-import {SqliteCatalog} from '../../source/catalog/sqlite.ts';
+import {SqliteCatalog} from '../../source/catalog/dialects/sqlite.ts';
 import {openSession} from '../../source/core/session.ts';
 import {catalogContract} from './contract.ts';
 
@@ -299,11 +301,15 @@ test('a lock held by another connection beyond the busy timeout is BUSY; the wai
 });
 
 test('openCatalog picks the backend from the location and expands ~', async t => {
-	t.true(isPostgresLocation('postgres://db.example.com/rs'));
-	t.true(isPostgresLocation('postgresql://db.example.com/rs'));
-	t.true(isPostgresLocation('PostgreSQL://db.example.com/rs'));
-	t.false(isPostgresLocation('/var/lib/rscm/catalog.db'));
-	t.false(isPostgresLocation('postgres.db'));
+	const kindOf = (location: string) => catalogKindOf(location).kind;
+	t.is(kindOf('postgres://db.example.com/rs'), 'postgres');
+	t.is(kindOf('postgresql://db.example.com/rs'), 'postgres');
+	t.is(kindOf('PostgreSQL://db.example.com/rs'), 'postgres');
+	t.is(kindOf('mariadb://db.example.com/rs'), 'mariadb');
+	t.is(kindOf('mysql://db.example.com/rs'), 'mariadb');
+	t.is(kindOf('/var/lib/rscm/catalog.db'), 'sqlite');
+	t.is(kindOf('postgres.db'), 'sqlite');
+	t.is(kindOf('mariadb.db'), 'sqlite');
 
 	const home = await openCatalog('~/rscm-test-catalog.db');
 	t.is(home.kind, 'sqlite');
@@ -317,9 +323,11 @@ test('openCatalog picks the backend from the location and expands ~', async t =>
 	await memory.close();
 });
 
-test('migrations of both backends are numbered 1, 2, 3 … and in step', t => {
+test('migrations of every backend are numbered 1, 2, 3 … and in step', t => {
 	t.notThrows(() => assertMigrationsNumbered(sqliteMigrations));
 	t.notThrows(() => assertMigrationsNumbered(postgresMigrations));
+	t.notThrows(() => assertMigrationsNumbered(mariadbMigrations));
 	t.is(sqliteMigrations.length, postgresMigrations.length);
+	t.is(sqliteMigrations.length, mariadbMigrations.length);
 	t.throws(() => new SqliteCatalog(':memory:', {migrations: [{version: 2, sql: ''}]}));
 });

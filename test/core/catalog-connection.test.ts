@@ -5,7 +5,7 @@ import test from 'ava';
 import {
 	assertActionFits,
 	connectCatalog,
-	normalizeCatalogLocation,
+	catalogLocationToSave,
 	testCatalogConnection,
 } from '../../source/core/catalog-connection.ts';
 import {initialize} from '../../source/core/initialize.ts';
@@ -49,13 +49,13 @@ test('an existing SQLite catalog: its id, instances and that it has a key', asyn
 });
 
 test('locations: relative paths resolve, a URL with a password is refused at the field', t => {
-	t.is(normalizeCatalogLocation(' cat.db '), path.resolve('cat.db'));
-	t.like(t.throws(() => normalizeCatalogLocation('')), {code: 'INVALID_INPUT', field: 'location'});
-	t.like(t.throws(() => normalizeCatalogLocation('postgres://u:hunter2@db/rs')), {code: 'INVALID_INPUT', field: 'location'});
-	t.like(t.throws(() => normalizeCatalogLocation('postgres://u@db/rs?password=hunter2')), {code: 'INVALID_INPUT', field: 'location'});
-	const error = t.throws(() => normalizeCatalogLocation('postgres://u:hunter2@db/rs'));
+	t.is(catalogLocationToSave(' cat.db '), path.resolve('cat.db'));
+	t.like(t.throws(() => catalogLocationToSave('')), {code: 'INVALID_INPUT', field: 'location'});
+	t.like(t.throws(() => catalogLocationToSave('postgres://u:hunter2@db/rs')), {code: 'INVALID_INPUT', field: 'location'});
+	t.like(t.throws(() => catalogLocationToSave('postgres://u@db/rs?password=hunter2')), {code: 'INVALID_INPUT', field: 'location'});
+	const error = t.throws(() => catalogLocationToSave('postgres://u:hunter2@db/rs'));
 	t.false(error!.message.includes('hunter2'));
-	t.is(normalizeCatalogLocation('postgres://db/rs?schema=x'), 'postgres://db/rs?schema=x');
+	t.is(catalogLocationToSave('postgres://db/rs?schema=x'), 'postgres://db/rs?schema=x');
 });
 
 test('a missing directory is an error, not a silent create', async t => {

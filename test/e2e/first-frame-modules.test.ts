@@ -59,7 +59,8 @@ test('the first frame loads Ink, the shell and the Status page, and none of the 
 		'source/commands/commands.ts', // the command table
 		'node_modules/conf/', // settings writes, with ajv and semver
 		'node_modules/ajv/',
-		'source/catalog/postgres.ts', // the PostgreSQL backend (pg itself is external)
+		'source/catalog/dialects/postgres.ts', // the PostgreSQL backend (pg itself is external)
+		'source/catalog/dialects/mariadb.ts', // the MariaDB backend (mariadb itself is external)
 		'source/core/password-policy.ts', // the policy
 		'source/core/password-strength.ts', // the strength estimate
 		'node_modules/@zxcvbn-ts/', // its library and dictionaries, megabytes of word lists

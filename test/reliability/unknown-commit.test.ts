@@ -48,6 +48,7 @@ function failingWrite(catalog: Catalog, which: number, outcome: Outcome): Catalo
 	return {
 		kind: catalog.kind,
 		location: catalog.location,
+		queuesWriters: catalog.queuesWriters,
 		probe: async () => catalog.probe(),
 		serverVersion: async () => catalog.serverVersion(),
 		sharedWriteAccess: async () => catalog.sharedWriteAccess(),

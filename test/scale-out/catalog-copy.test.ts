@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type {ExecutionContext} from 'ava';
+import test, {type ExecutionContext, type TestFn} from 'ava';
 import type {Catalog} from '../../source/catalog/catalog.ts';
 import {openCatalog} from '../../source/catalog/open-catalog.ts';
 import {copyCatalog, type CopyProgress} from '../../source/core/catalog-copy.ts';
@@ -27,10 +27,23 @@ import {
 	type Deployment,
 } from '../helpers/catalog-fixtures.ts';
 import {assertBuilt, parseJson, runCli, type JsonError} from '../helpers/run-cli.ts';
-import {postgresLocation, postgresTest} from '../helpers/postgres-server.ts';
+import {mariadbLocation, mariadbSuite} from '../helpers/mariadb-server.ts';
+import {postgresLocation, postgresSuite} from '../helpers/postgres-server.ts';
 
-const test = await postgresTest('Catalog copy');
 const dataSourceCount = 300;
+
+/** The database servers a catalog is copied to and from, as PostgreSQL was first; each test makes its own location. */
+type Server = {label: string; kind: 'postgres' | 'mariadb'; test: TestFn; locate(t: ExecutionContext): Promise<string>};
+const postgres: Server = {
+	label: 'PostgreSQL',
+	kind: 'postgres',
+	test: (await postgresSuite('Catalog copy to PostgreSQL')).maybe,
+	locate: async t => postgresLocation(t),
+};
+const mariadb: Server = {label: 'MariaDB', kind: 'mariadb', test: (await mariadbSuite('Catalog copy to MariaDB')).maybe, locate: mariadbLocation};
+const servers = [postgres, mariadb];
+/** Tests that need both servers. */
+const bothServers = postgres.test === test && mariadb.test === test ? test : (test.skip as unknown as TestFn);
 
 /**
  * A SQLite deployment with something of every kind in it: instances joined and waiting, backed-up key versions,
@@ -119,78 +132,80 @@ async function dump(catalog: Catalog) {
 	});
 }
 
-test('SQLite → PostgreSQL → SQLite keeps the catalog id, keyring, instances, every value, a pending key change and the audit log', async t => {
-	const {deployment, a} = await richSource(t);
-	const before = await dump(a.catalog);
-	t.truthy(before.rotation);
-	t.is(before.keyVersions.filter(row => row.state !== 'retired').length, 2);
-	t.true(before.secrets.some(row => row.keyVersion === 1) && before.secrets.some(row => row.keyVersion === 2));
+for (const server of servers) {
+	server.test(`SQLite → ${server.label} → SQLite keeps the catalog id, keyring, instances, every value, a pending key change and the audit log`, async t => {
+		const {deployment, a} = await richSource(t);
+		const before = await dump(a.catalog);
+		t.truthy(before.rotation);
+		t.is(before.keyVersions.filter(row => row.state !== 'retired').length, 2);
+		t.true(before.secrets.some(row => row.keyVersion === 1) && before.secrets.some(row => row.keyVersion === 2));
 
-	const postgres = postgresLocation(t);
-	const phases = new Set<CopyProgress['phase']>();
-	let maxDone = 0;
-	const toPostgres = await copyCatalog(a, postgres, {
-		batchSize: 64,
-		onProgress: progress => {
-			phases.add(progress.phase);
-			maxDone = Math.max(maxDone, progress.done);
-		},
+		const location = await server.locate(t);
+		const phases = new Set<CopyProgress['phase']>();
+		let maxDone = 0;
+		const toServer = await copyCatalog(a, location, {
+			batchSize: 64,
+			onProgress: progress => {
+				phases.add(progress.phase);
+				maxDone = Math.max(maxDone, progress.done);
+			},
+		});
+		t.like(toServer, {catalogId: before.catalogId, from: {kind: 'sqlite'}, to: {kind: server.kind}, pendingRotation: true, needsReentry: 1});
+		t.regex(toServer.to.serverVersion, new RegExp(`^${server.label} \\d+`));
+		t.is(toServer.counts.secrets, before.secrets.length);
+		t.is(toServer.decrypted, before.secrets.length - 1);
+		t.deepEqual(toServer.counts, {
+			instances: 3,
+			keyVersions: 2,
+			wrappedKeys: 4,
+			secrets: dataSourceCount * 3 + 4,
+			dataSources: dataSourceCount + 1,
+			subscriptions: 1,
+			settings: before.settings ? Object.keys(before.settings).length : 0,
+			auditEntries: before.audit.length,
+			rotation: 1,
+			keyringSeal: before.keyringSeal ? 1 : 0,
+		});
+		t.deepEqual([...phases], ['copying', 'verifying']);
+		t.is(maxDone, before.secrets.length);
+
+		// The same instance directory works against the copy: joined, every value readable, settings intact.
+		const aOnServer = await openTestSession(t, location, deployment.instanceDirectory('a'));
+		t.deepEqual(await dump(aOnServer.catalog), before);
+		const status = await getStatus(aOnServer);
+		t.like(status, {status: 'joined', catalog: {kind: server.kind, catalogId: before.catalogId, exists: true}});
+		t.truthy(status.rotation);
+		t.deepEqual(await readAllSecrets(aOnServer), {readable: before.secrets.length - 1, needsReentry: 1});
+		t.like((await getSharedSettings(aOnServer)).email, {smtpServer: 'smtp.example.com', password: 'set'});
+		t.deepEqual(await showDataSource(aOnServer, dataSourceName(7)), {name: dataSourceName(7), ...dataSourceValues(7), needsReentry: []});
+		const audit = await aOnServer.catalog.read(async tx => tx.listAudit(1));
+		t.like(audit[0], {operation: 'catalog-copy', outcome: 'success'});
+		t.regex(audit[0]!.detail, /^from .*catalog\.db/);
+
+		// And back to a new SQLite file, from the server's copy.
+		const back = path.join(deployment.root, 'back.db');
+		const toSqlite = await copyCatalog(aOnServer, back, {batchSize: 1000});
+		t.like(toSqlite, {catalogId: before.catalogId, to: {kind: 'sqlite', location: back}, decrypted: before.secrets.length - 1});
+		const aBack = await openTestSession(t, back, deployment.instanceDirectory('a'));
+		t.deepEqual(await dump(aBack.catalog), before);
+		t.is((await getStatus(aBack)).status, 'joined');
+
+		// The copy is a catalog in its own right: the pending key change resumes and finishes there, C reads the result,
+		// and the source is untouched.
+		const c = await openTestSession(t, location, deployment.instanceDirectory('c'));
+		const resumed = await changeKey(aOnServer);
+		t.true(resumed.resumed);
+		t.deepEqual(await readAllSecrets(c), {readable: before.secrets.length - 1, needsReentry: 1});
+		t.is((await showDataSource(c, dataSourceName(123))).password, dataSourceValues(123).password);
+		t.deepEqual((await dump(a.catalog)).secrets, before.secrets);
+		// New values written in the copy get new ids, after the copied ones.
+		await setDataSource(aOnServer, 'After copy', {password: 'new'});
+		const newest = await aOnServer.catalog.read(async tx => tx.getSecret({kind: 'datasource', owner: 'After copy', field: 'password'}));
+		t.true(newest!.id > Math.max(...before.secrets.map(row => row.id)));
 	});
-	t.like(toPostgres, {catalogId: before.catalogId, from: {kind: 'sqlite'}, to: {kind: 'postgres'}, pendingRotation: true, needsReentry: 1});
-	t.regex(toPostgres.to.serverVersion, /^PostgreSQL \d+/);
-	t.is(toPostgres.counts.secrets, before.secrets.length);
-	t.is(toPostgres.decrypted, before.secrets.length - 1);
-	t.deepEqual(toPostgres.counts, {
-		instances: 3,
-		keyVersions: 2,
-		wrappedKeys: 4,
-		secrets: dataSourceCount * 3 + 4,
-		dataSources: dataSourceCount + 1,
-		subscriptions: 1,
-		settings: before.settings ? Object.keys(before.settings).length : 0,
-		auditEntries: before.audit.length,
-		rotation: 1,
-		keyringSeal: before.keyringSeal ? 1 : 0,
-	});
-	t.deepEqual([...phases], ['copying', 'verifying']);
-	t.is(maxDone, before.secrets.length);
+}
 
-	// The same instance directory works against the copy: joined, every value readable, settings intact.
-	const aOnPostgres = await openTestSession(t, postgres, deployment.instanceDirectory('a'));
-	t.deepEqual(await dump(aOnPostgres.catalog), before);
-	const status = await getStatus(aOnPostgres);
-	t.like(status, {status: 'joined', catalog: {kind: 'postgres', catalogId: before.catalogId, exists: true}});
-	t.truthy(status.rotation);
-	t.deepEqual(await readAllSecrets(aOnPostgres), {readable: before.secrets.length - 1, needsReentry: 1});
-	t.like((await getSharedSettings(aOnPostgres)).email, {smtpServer: 'smtp.example.com', password: 'set'});
-	t.deepEqual(await showDataSource(aOnPostgres, dataSourceName(7)), {name: dataSourceName(7), ...dataSourceValues(7), needsReentry: []});
-	const audit = await aOnPostgres.catalog.read(async tx => tx.listAudit(1));
-	t.like(audit[0], {operation: 'catalog-copy', outcome: 'success'});
-	t.regex(audit[0]!.detail, /^from .*catalog\.db/);
-
-	// And back to a new SQLite file, from the PostgreSQL copy.
-	const back = path.join(deployment.root, 'back.db');
-	const toSqlite = await copyCatalog(aOnPostgres, back, {batchSize: 1000});
-	t.like(toSqlite, {catalogId: before.catalogId, to: {kind: 'sqlite', location: back}, decrypted: before.secrets.length - 1});
-	const aBack = await openTestSession(t, back, deployment.instanceDirectory('a'));
-	t.deepEqual(await dump(aBack.catalog), before);
-	t.is((await getStatus(aBack)).status, 'joined');
-
-	// The copy is a catalog in its own right: the pending key change resumes and finishes there, C reads the result,
-	// and the source is untouched.
-	const c = await openTestSession(t, postgres, deployment.instanceDirectory('c'));
-	const resumed = await changeKey(aOnPostgres);
-	t.true(resumed.resumed);
-	t.deepEqual(await readAllSecrets(c), {readable: before.secrets.length - 1, needsReentry: 1});
-	t.is((await showDataSource(c, dataSourceName(123))).password, dataSourceValues(123).password);
-	t.deepEqual((await dump(a.catalog)).secrets, before.secrets);
-	// New values written in the copy get new ids, after the copied ones.
-	await setDataSource(aOnPostgres, 'After copy', {password: 'new'});
-	const newest = await aOnPostgres.catalog.read(async tx => tx.getSecret({kind: 'datasource', owner: 'After copy', field: 'password'}));
-	t.true(newest!.id > Math.max(...before.secrets.map(row => row.id)));
-});
-
-test('the keyring seal is copied byte for byte, SQLite → PostgreSQL → SQLite, and a catalog without one stays without', async t => {
+bothServers('the keyring seal is copied byte for byte, SQLite → PostgreSQL → MariaDB → SQLite, and a catalog without one stays without', async t => {
 	const root = await tempDirectory(t);
 	const source = await openCatalog(path.join(root, 'catalog.db'));
 	t.teardown(async () => source.close());
@@ -204,15 +219,21 @@ test('the keyring seal is copied byte for byte, SQLite → PostgreSQL → SQLite
 	const before = await dump(source);
 	t.deepEqual(before.keyringSeal, {sequence: 41, body: Buffer.from(seal.body).toString('hex'), signature: 'a5'.repeat(64)});
 
-	const postgres = postgresLocation(t);
-	const toPostgres = await copyCatalog(source, postgres);
+	const postgresCopy = await postgres.locate(t);
+	const toPostgres = await copyCatalog(source, postgresCopy);
 	t.like(toPostgres, {decrypted: undefined, counts: {keyringSeal: 1, dataSources: 1}});
-	const onPostgres = await openCatalog(postgres);
+	const onPostgres = await openCatalog(postgresCopy);
 	t.teardown(async () => onPostgres.close());
 	t.deepEqual(await dump(onPostgres), before);
 
+	const mariadbCopy = await mariadb.locate(t);
+	t.like(await copyCatalog(onPostgres, mariadbCopy), {counts: {keyringSeal: 1, dataSources: 1}});
+	const onMariadb = await openCatalog(mariadbCopy);
+	t.teardown(async () => onMariadb.close());
+	t.deepEqual(await dump(onMariadb), before);
+
 	const back = path.join(root, 'back.db');
-	t.like(await copyCatalog(onPostgres, back), {counts: {keyringSeal: 1}});
+	t.like(await copyCatalog(onMariadb, back), {counts: {keyringSeal: 1}});
 	const onSqlite = await openCatalog(back);
 	t.teardown(async () => onSqlite.close());
 	t.deepEqual(await dump(onSqlite), before);
@@ -226,110 +247,116 @@ test('the keyring seal is copied byte for byte, SQLite → PostgreSQL → SQLite
 	t.is(await copy.read(async tx => tx.getKeyringSeal()), undefined);
 });
 
-test('copy refuses a target that holds a catalog, the source itself, and an instance that cannot verify', async t => {
-	const deployment = await newDeployment(t);
-	const a = await deployment.open('a');
-	await initialize(a, {name: 'A', machine: 'HOST-A'});
-	await setDataSource(a, 'Sales', {password: 'pw'});
-	const b = await deployment.open('b');
-	await initialize(b, {name: 'B', machine: 'HOST-B'});
+for (const server of servers) {
+	server.test(`copy refuses a target that holds a catalog, the source itself, and an instance that cannot verify (${server.label})`, async t => {
+		const deployment = await newDeployment(t);
+		const a = await deployment.open('a');
+		await initialize(a, {name: 'A', machine: 'HOST-A'});
+		await setDataSource(a, 'Sales', {password: 'pw'});
+		const b = await deployment.open('b');
+		await initialize(b, {name: 'B', machine: 'HOST-B'});
 
-	const postgres = postgresLocation(t);
-	await copyCatalog(a, postgres);
-	const again = await rejectsWithCode(t, copyCatalog(a, postgres), 'CATALOG_EXISTS');
-	t.regex(again.message, /already holds an rscm catalog/);
-	t.truthy(again.hint);
+		const serverCopy = await server.locate(t);
+		await copyCatalog(a, serverCopy);
+		const again = await rejectsWithCode(t, copyCatalog(a, serverCopy), 'CATALOG_EXISTS');
+		t.regex(again.message, /already holds an rscm catalog/);
+		t.truthy(again.hint);
 
-	// Another catalog's file, and the source file itself.
-	const other = await openTestSession(t, path.join(deployment.root, 'other.db'), deployment.instanceDirectory('x'));
-	await initialize(other);
-	await rejectsWithCode(t, copyCatalog(a, other.catalog.location), 'CATALOG_EXISTS');
-	await rejectsWithCode(t, copyCatalog(a, deployment.catalogPath), 'CATALOG_EXISTS');
+		// Another catalog's file, and the source file itself.
+		const other = await openTestSession(t, path.join(deployment.root, 'other.db'), deployment.instanceDirectory('x'));
+		await initialize(other);
+		await rejectsWithCode(t, copyCatalog(a, other.catalog.location), 'CATALOG_EXISTS');
+		await rejectsWithCode(t, copyCatalog(a, deployment.catalogPath), 'CATALOG_EXISTS');
 
-	// A waiting instance holds no key to prove the copy with: refused before anything is written.
-	const fresh = path.join(deployment.root, 'fresh.db');
-	await rejectsWithCode(t, copyCatalog(b, fresh), 'WAITING_TO_JOIN');
-	const probe = await openCatalog(fresh);
-	t.is(await probe.probe(), undefined);
-	await probe.close();
+		// A waiting instance holds no key to prove the copy with: refused before anything is written.
+		const fresh = path.join(deployment.root, 'fresh.db');
+		await rejectsWithCode(t, copyCatalog(b, fresh), 'WAITING_TO_JOIN');
+		const probe = await openCatalog(fresh);
+		t.is(await probe.probe(), undefined);
+		await probe.close();
 
-	// No catalog to copy.
-	const empty = await openTestSession(t, path.join(deployment.root, 'none.db'), deployment.instanceDirectory('a'));
-	await rejectsWithCode(t, copyCatalog(empty, path.join(deployment.root, 'none-copy.db')), 'CATALOG_NOT_FOUND');
-});
+		// No catalog to copy.
+		const empty = await openTestSession(t, path.join(deployment.root, 'none.db'), deployment.instanceDirectory('a'));
+		await rejectsWithCode(t, copyCatalog(empty, path.join(deployment.root, 'none-copy.db')), 'CATALOG_NOT_FOUND');
+	});
+}
 
-test('a copy stopped half-way leaves the target empty, and a new copy into it succeeds', async t => {
-	const deployment = await newDeployment(t);
-	const a = await deployment.open('a');
-	await initialize(a, {name: 'A', machine: 'HOST-A'});
-	await loadDataSources(a, 200);
-	const postgres = postgresLocation(t);
-	const controller = new AbortController();
-	const stopped = await t.throwsAsync(
-		copyCatalog(a, postgres, {
-			batchSize: 50,
-			signal: controller.signal,
-			onProgress: progress => {
-				if (progress.done >= 100) controller.abort();
-			},
-		}),
-	);
-	t.true(isRscmError(stopped, 'CANCELLED'), String(stopped));
-	const target = await openCatalog(postgres);
-	try {
-		const counts = await target.read(async tx => tx.countRows());
-		t.true(Object.values(counts).every(count => count === 0), JSON.stringify(counts));
-	} finally {
-		await target.close();
-	}
+for (const server of servers) {
+	server.test(`a copy stopped half-way leaves the target empty, and a new copy into it succeeds (${server.label})`, async t => {
+		const deployment = await newDeployment(t);
+		const a = await deployment.open('a');
+		await initialize(a, {name: 'A', machine: 'HOST-A'});
+		await loadDataSources(a, 200);
+		const serverCopy = await server.locate(t);
+		const controller = new AbortController();
+		const stopped = await t.throwsAsync(
+			copyCatalog(a, serverCopy, {
+				batchSize: 50,
+				signal: controller.signal,
+				onProgress: progress => {
+					if (progress.done >= 100) controller.abort();
+				},
+			}),
+		);
+		t.true(isRscmError(stopped, 'CANCELLED'), String(stopped));
+		const target = await openCatalog(serverCopy);
+		try {
+			const counts = await target.read(async tx => tx.countRows());
+			t.true(Object.values(counts).every(count => count === 0), JSON.stringify(counts));
+		} finally {
+			await target.close();
+		}
 
-	const result = await copyCatalog(a, postgres, {batchSize: 50});
-	t.is(result.decrypted, 600);
-	// The failure was recorded in the source's audit log, without a secret.
-	const failures = await a.catalog.read(async tx => (await tx.listAudit(10)).filter(entry => entry.outcome === 'failure'));
-	t.like(failures[0], {operation: 'catalog-copy', detail: 'CANCELLED'});
-});
+		const result = await copyCatalog(a, serverCopy, {batchSize: 50});
+		t.is(result.decrypted, 600);
+		// The failure was recorded in the source's audit log, without a secret.
+		const failures = await a.catalog.read(async tx => (await tx.listAudit(10)).filter(entry => entry.outcome === 'failure'));
+		t.like(failures[0], {operation: 'catalog-copy', detail: 'CANCELLED'});
+	});
+}
 
-test('rscm catalog copy, both ways, with the built CLI: same values, same catalog id, the instance joined on each copy', async t => {
-	assertBuilt();
-	const root = await tempDirectory(t);
-	const sqlite = path.join(root, 'catalog.db');
-	const postgres = postgresLocation(t);
-	const back = path.join(root, 'back.db');
-	const dir = path.join(root, 'a');
-	const cli = async (catalog: string, ...args: string[]) =>
-		runCli(['--catalog', catalog, '--instance-dir', dir, ...args], {stdin: args.includes('import') ? lines : undefined});
-	const names = Array.from({length: 40}, (_, index) => dataSourceName(index));
-	const lines = names.map((name, index) => JSON.stringify({name, ...dataSourceValues(index)})).join('\n') + '\n';
+for (const server of servers) {
+	server.test(`rscm catalog copy, both ways, with the built CLI (${server.label}): same values, same catalog id, the instance joined on each copy`, async t => {
+		assertBuilt();
+		const root = await tempDirectory(t);
+		const sqlite = path.join(root, 'catalog.db');
+		const serverCopy = await server.locate(t);
+		const back = path.join(root, 'back.db');
+		const dir = path.join(root, 'a');
+		const cli = async (catalog: string, ...args: string[]) =>
+			runCli(['--catalog', catalog, '--instance-dir', dir, ...args], {stdin: args.includes('import') ? lines : undefined});
+		const names = Array.from({length: 40}, (_, index) => dataSourceName(index));
+		const lines = names.map((name, index) => JSON.stringify({name, ...dataSourceValues(index)})).join('\n') + '\n';
 
-	t.is((await cli(sqlite, 'init', '--name', 'SSRS')).code, 0);
-	t.is((await cli(sqlite, 'datasource', 'import')).code, 0);
-	const copied = await cli(sqlite, 'catalog', 'copy', '--to', postgres, '--json');
-	t.is(copied.code, 0, copied.stderr);
-	const toPostgres = parseJson<{catalogId: string; decrypted: number; counts: {secrets: number; dataSources: number}}>(copied);
-	t.like(toPostgres, {decrypted: 120, counts: {secrets: 120, dataSources: 40}});
-	const copiedBack = await cli(postgres, 'catalog', 'copy', '--to', back);
-	t.is(copiedBack.code, 0, copiedBack.stderr);
-	t.regex(copiedBack.stdout, /Copied catalog .* to sqlite .*back\.db/);
-	t.regex(copiedBack.stdout, /Verified: 120 values decrypt/);
+		t.is((await cli(sqlite, 'init', '--name', 'SSRS')).code, 0);
+		t.is((await cli(sqlite, 'datasource', 'import')).code, 0);
+		const copied = await cli(sqlite, 'catalog', 'copy', '--to', serverCopy, '--json');
+		t.is(copied.code, 0, copied.stderr);
+		const toServer = parseJson<{catalogId: string; decrypted: number; counts: {secrets: number; dataSources: number}}>(copied);
+		t.like(toServer, {decrypted: 120, counts: {secrets: 120, dataSources: 40}});
+		const copiedBack = await cli(serverCopy, 'catalog', 'copy', '--to', back);
+		t.is(copiedBack.code, 0, copiedBack.stderr);
+		t.regex(copiedBack.stdout, /Copied catalog .* to sqlite .*back\.db/);
+		t.regex(copiedBack.stdout, /Verified: 120 values decrypt/);
 
-	for (const catalog of [sqlite, postgres, back]) {
-		const status = parseJson<{status: string; catalog: {catalogId: string}}>(await cli(catalog, 'status', '--json'));
-		t.like(status, {status: 'joined', catalog: {catalogId: toPostgres.catalogId}}, catalog);
-	}
+		for (const catalog of [sqlite, serverCopy, back]) {
+			const status = parseJson<{status: string; catalog: {catalogId: string}}>(await cli(catalog, 'status', '--json'));
+			t.like(status, {status: 'joined', catalog: {catalogId: toServer.catalogId}}, catalog);
+		}
 
-	for (const name of [names[0]!, names[17]!, names[39]!]) {
-		const shown = await Promise.all([sqlite, postgres, back].map(async catalog => (await cli(catalog, 'datasource', 'show', name, '--reveal', '--json')).stdout));
-		t.is(shown[1], shown[0]);
-		t.is(shown[2], shown[0]);
-		t.like(JSON.parse(shown[0]!), {name});
-	}
+		for (const name of [names[0]!, names[17]!, names[39]!]) {
+			const shown = await Promise.all([sqlite, serverCopy, back].map(async catalog => (await cli(catalog, 'datasource', 'show', name, '--reveal', '--json')).stdout));
+			t.is(shown[1], shown[0]);
+			t.is(shown[2], shown[0]);
+			t.like(JSON.parse(shown[0]!), {name});
+		}
 
-	// A target that holds a catalog: exit 1, CATALOG_EXISTS; --to is required (usage, exit 2).
-	const refused = await cli(sqlite, 'catalog', 'copy', '--to', postgres, '--json');
-	t.is(refused.code, 1);
-	t.is(parseJson<JsonError>(refused).error.code, 'CATALOG_EXISTS');
-	const usage = await cli(sqlite, 'catalog', 'copy', '--json');
-	t.is(usage.code, 2);
-	t.is(parseJson<JsonError>(usage).error.code, 'USAGE');
-});
+		// A target that holds a catalog: exit 1, CATALOG_EXISTS; --to is required (usage, exit 2).
+		const refused = await cli(sqlite, 'catalog', 'copy', '--to', serverCopy, '--json');
+		t.is(refused.code, 1);
+		t.is(parseJson<JsonError>(refused).error.code, 'CATALOG_EXISTS');
+		const usage = await cli(sqlite, 'catalog', 'copy', '--json');
+		t.is(usage.code, 2);
+		t.is(parseJson<JsonError>(usage).error.code, 'USAGE');
+	});
+}

@@ -1,4 +1,5 @@
 import {useState} from 'react';
+import {catalogLocationForms} from '../../../core/catalog-kinds.ts';
 import {Box} from 'ink';
 import {Text} from '../../components/Text.tsx';
 import {
@@ -153,7 +154,7 @@ function WizardBody({report, onClose}: {report: (result: PageResult) => void; on
 			<Box flexDirection="column">
 				<Text {...theme.text('muted')}>{stepTitles.location}</Text>
 				<Text {...theme.text('muted')} wrap="truncate-end">
-					A SQLite file path, or postgres://host/db?schema=…
+					{catalogLocationForms()}
 				</Text>
 				<TextField
 					label="Location:"

@@ -1,7 +1,8 @@
 import {useEffect, useRef, useState} from 'react';
+import {catalogCopyTargets} from '../../../core/catalog-kinds.ts';
 import {Box} from 'ink';
 import {Text} from '../../components/Text.tsx';
-import {assertActionFits, normalizeCatalogLocation, testCatalogConnection, type CatalogConnectionTest} from '../../../core/catalog-connection.ts';
+import {assertActionFits, catalogLocationToSave, testCatalogConnection, type CatalogConnectionTest} from '../../../core/catalog-connection.ts';
 import {copyCatalog, type CopyCatalogResult, type CopyProgress} from '../../../core/catalog-copy.ts';
 import {errorSummary, toRscmError} from '../../../errors.ts';
 import {useSession} from '../../contexts/session-context.ts';
@@ -71,7 +72,7 @@ function CopyBody({width, report, onClose, exitSignal, onExitRequest}: CopyCatal
 		const found = await testTarget();
 		if (found === undefined) return;
 		setStep('progress');
-		const target = normalizeCatalogLocation(location);
+		const target = catalogLocationToSave(location);
 		let finished: () => void = () => undefined;
 		const done = new Promise<void>(resolve => {
 			finished = resolve;
@@ -99,7 +100,7 @@ function CopyBody({width, report, onClose, exitSignal, onExitRequest}: CopyCatal
 	const useCopy = async () => {
 		if (!result) return;
 		const outcome = await run(
-			async () => switchCatalog(normalizeCatalogLocation(location)),
+			async () => switchCatalog(catalogLocationToSave(location)),
 			() => `This instance now uses ${result.to.location}`,
 		);
 		if (outcome?.ok) onClose();
@@ -146,7 +147,7 @@ function CopyBody({width, report, onClose, exitSignal, onExitRequest}: CopyCatal
 	return (
 		<Box flexDirection="column">
 			<Text wrap="wrap" {...theme.text('muted')}>
-				Copy this catalog (id, keys, instances, content, audit) to a new SQLite file or PostgreSQL schema.
+				Copy this catalog (id, keys, instances, content, audit) to {catalogCopyTargets()}.
 			</Text>
 			<TextField
 				label="Copy to:"

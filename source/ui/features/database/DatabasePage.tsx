@@ -1,4 +1,5 @@
 import {useState} from 'react';
+import {catalogKindLabel} from '../../../core/catalog-kinds.ts';
 import {Box} from 'ink';
 import {Text} from '../../components/Text.tsx';
 import {formatTime} from '../../../core/display-format.ts';
@@ -11,8 +12,6 @@ import {useFocusRing} from '../../hooks/use-focus-ring.ts';
 import {useOperation} from '../../hooks/use-operation.ts';
 import type {PageProps} from '../../page-types.ts';
 import {theme} from '../../theme.ts';
-
-const kindLabels: Record<string, string> = {sqlite: 'SQLite', postgres: 'PostgreSQL'};
 
 // Labels kept short so a catalog id (36 characters) fits the 49 columns of the page at 80×24.
 const labelWidth = 12;
@@ -79,7 +78,7 @@ export default function DatabasePage({focused, width, report, exitSignal, onExit
 			)}
 			{catalog === undefined ? null : catalog.exists ? (
 				<>
-					<Row label="Kind:" value={kindLabels[catalog.kind] ?? catalog.kind} />
+					<Row label="Kind:" value={catalogKindLabel(catalog.kind)} />
 					<Row wrap label="Location:" value={catalog.location} />
 					<Row label="Server:" value={catalog.serverVersion} />
 					<Row label="Schema:" value={`version ${catalog.schemaVersion}`} />
@@ -88,7 +87,7 @@ export default function DatabasePage({focused, width, report, exitSignal, onExit
 				</>
 			) : (
 				<>
-					<Row label="Kind:" value={kindLabels[catalog.kind] ?? catalog.kind} />
+					<Row label="Kind:" value={catalogKindLabel(catalog.kind)} />
 					<Row wrap label="Location:" value={catalog.location} />
 				</>
 			)}

@@ -1,4 +1,5 @@
 import type React from 'react';
+import {catalogKindLabel} from '../../../core/catalog-kinds.ts';
 import {useEffect, useRef} from 'react';
 import {Box} from 'ink';
 import Button from '../../components/Button.tsx';
@@ -41,8 +42,6 @@ function Row({label, children, role, wrap = 'truncate-end'}: {label: string; chi
 
 /** Under a pending key change: how to resume it (Encryption Keys opens with the focus on Resume). */
 export const resumeHint = 'Resume: 8 Encryption Keys → Resume';
-
-const catalogKindLabels: Record<string, string> = {sqlite: 'SQLite', postgres: 'PostgreSQL'};
 
 function scaleOutSummary(instances: StatusReport['instances']): string {
 	if (instances.total <= 1) return instances.total === 1 ? 'Single instance' : 'No instances';
@@ -103,7 +102,7 @@ export default function StatusPage({focused, visible, width, height, open}: Page
 			<Row label="Instance">{displayText(`${status.machine}\\${status.instanceName}`)}</Row>
 			<Row label="Install ID">{status.installationId ?? '—'}</Row>
 			<Row label="Catalog" wrap="truncate-middle">
-				{catalogKindLabels[catalog.kind] ?? catalog.kind} · {catalog.location}
+				{catalogKindLabel(catalog.kind)} · {catalog.location}
 			</Row>
 			<Row label="Catalog ID">{catalog.exists ? catalog.catalogId : 'not created yet'}</Row>
 			<Row label="Key status" role={statusRoles[status.status]}>
