@@ -8,7 +8,7 @@ import {decodeBackup, encodeBackup, parseBackupHeader} from '../../source/core/b
 import {readBackupFile, writeBackupFile} from '../../source/core/backup/backup-file.ts';
 import {backupSizeCap} from '../../source/core/backup/format.ts';
 import type {BackupContents} from '../../source/core/backup/payload.ts';
-import {isRscmError, type ErrorCode} from '../../source/errors.ts';
+import {isRscmError, type ErrorCode, type RscmError} from '../../source/errors.ts';
 import {fileError} from '../../source/files/file-error.ts';
 import {fingerprintKey} from '../../source/core/fingerprint.ts';
 import {needing} from '../helpers/precondition.ts';
@@ -439,6 +439,15 @@ test('a directory, a missing file and a path through a file map to their codes, 
 	await writeFile(file, 'x');
 	await rejectsWith(t, readBackupFile(path.join(file, 'child.snk')), 'DIRECTORY_NOT_FOUND');
 	await rejectsWith(t, writeBackupFile(path.join(file, 'child.snk'), await fixture, false), 'DIRECTORY_NOT_FOUND');
+});
+
+test('a backup that cannot be read says what to give instead', async t => {
+	const directory = path.join(temporaryDirectory, 'hinted-directory.snk');
+	await mkdir(directory);
+	const isDirectory = await t.throwsAsync(readBackupFile(directory));
+	t.is((isDirectory as RscmError).hint, 'Give the path of the .snk file itself.');
+	const missing = await t.throwsAsync(readBackupFile(path.join(temporaryDirectory, 'no-such.snk')));
+	t.is((missing as RscmError).hint, 'Check the path of the backup file.');
 });
 
 test('reading and writing a backup share one mapping of file-system errors (files/file-error.ts)', t => {
