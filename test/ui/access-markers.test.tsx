@@ -1,6 +1,5 @@
 import type React from 'react';
 import test from 'ava';
-import {render} from 'ink-testing-library';
 import {Box} from 'ink';
 import {CharsetContext} from '../../source/ui/contexts/charset-context.ts';
 import Button, {buttonText} from '../../source/ui/components/Button.tsx';
@@ -12,6 +11,7 @@ import ResultsPane from '../../source/ui/components/ResultsPane.tsx';
 import Spinner, {asciiSpinnerFrames} from '../../source/ui/components/Spinner.tsx';
 import TextField from '../../source/ui/components/TextField.tsx';
 import {frame, settleUntil} from '../helpers/ink.ts';
+import {renderUi} from '../helpers/render-ui.tsx';
 
 // ink-testing-library's stdout is no terminal, so chalk sends no style at all, as under TERM=dumb: what these frames
 // show is what such a terminal shows.
@@ -19,7 +19,7 @@ import {frame, settleUntil} from '../helpers/ink.ts';
 const anyStyle = /\u001B\[/;
 
 function lastLine(element: React.ReactElement): string {
-	const rendered = render(element);
+	const rendered = renderUi(element);
 	const output = frame(rendered);
 	rendered.unmount();
 	return output;
@@ -89,7 +89,7 @@ test('in ASCII every widget draws plain ASCII; the focused panel keeps a border 
 	);
 	t.is(results, '+- Results ----------------------------+\n| v Backed up - to /srv/Z?rich.snk     |\n| x Wrong password.                    |\n+--------------------------------------+');
 	t.is(ascii(<Checkbox focused checked label="Specify" onChange={() => undefined} />), '>[x] Specify');
-	const spinner = render(
+	const spinner = renderUi(
 		<CharsetContext.Provider value="ascii">
 			<Spinner label="Connecting" intervalMs={5} />
 		</CharsetContext.Provider>,

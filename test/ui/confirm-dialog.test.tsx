@@ -1,25 +1,19 @@
 import test from 'ava';
-import {render} from 'ink-testing-library';
 import ConfirmDialog from '../../source/ui/components/ConfirmDialog.tsx';
-import KeyDispatchProvider from '../../source/ui/components/KeyDispatchProvider.tsx';
-import ModalProvider from '../../source/ui/components/ModalProvider.tsx';
 import {frame, press} from '../helpers/ink.ts';
+import {renderUi} from '../helpers/render-ui.tsx';
 
 function setup(props: {requireText?: string; initialFocus?: 'confirm' | 'cancel'} = {}) {
 	const events: string[] = [];
-	const rendered = render(
-		<KeyDispatchProvider>
-			<ModalProvider>
-				<ConfirmDialog
-					title="Change Encryption Key"
-					message={['Create a new key?', 'Content is re-encrypted.']}
-					width={50}
-					onConfirm={() => events.push('confirm')}
-					onCancel={() => events.push('cancel')}
-					{...props}
-				/>
-			</ModalProvider>
-		</KeyDispatchProvider>,
+	const rendered = renderUi(
+		<ConfirmDialog
+			title="Change Encryption Key"
+			message={['Create a new key?', 'Content is re-encrypted.']}
+			width={50}
+			onConfirm={() => events.push('confirm')}
+			onCancel={() => events.push('cancel')}
+			{...props}
+		/>,
 	);
 	return {events, rendered};
 }

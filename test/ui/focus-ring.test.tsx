@@ -1,14 +1,13 @@
 import {useState} from 'react';
 import test from 'ava';
 import {Box, Text} from 'ink';
-import {render} from 'ink-testing-library';
 import Button from '../../source/ui/components/Button.tsx';
-import KeyDispatchProvider from '../../source/ui/components/KeyDispatchProvider.tsx';
 import Checkbox from '../../source/ui/components/Checkbox.tsx';
 import RadioGroup, {radioOptionIds} from '../../source/ui/components/RadioGroup.tsx';
 import TextField from '../../source/ui/components/TextField.tsx';
 import {useFocusRing} from '../../source/ui/hooks/use-focus-ring.ts';
 import {frame, listening, press, settleUntil} from '../helpers/ink.ts';
+import {renderUi} from '../helpers/render-ui.tsx';
 
 const options = [
 	{value: 'none', label: 'No authentication'},
@@ -39,7 +38,7 @@ function focusOf(output: string): string | undefined {
 }
 
 test('Tab and ↓ go forward, Shift+Tab and ↑ back, wrapping round', async t => {
-	const rendered = render(<Form pressed={[]} />);
+	const rendered = renderUi(<Form pressed={[]} />);
 	t.is(focusOf(frame(rendered)), 'name');
 	await press(rendered, 'tab');
 	t.is(focusOf(frame(rendered)), 'check');
@@ -56,7 +55,7 @@ test('Tab and ↓ go forward, Shift+Tab and ↑ back, wrapping round', async t =
 
 test('typing goes to the focused field, Space toggles, Enter presses the focused button', async t => {
 	const pressed: string[] = [];
-	const rendered = render(<Form pressed={pressed} />);
+	const rendered = renderUi(<Form pressed={pressed} />);
 	await press(rendered, 'a', ' ', 'b');
 	await press(rendered, 'tab', 'space');
 	t.true(frame(rendered).includes('›[x] Specify'));
@@ -71,11 +70,7 @@ test('typing goes to the focused field, Space toggles, Enter presses the focused
 
 test('keys that arrive in one read are each handled with the focus the previous one left', async t => {
 	const pressed: string[] = [];
-	const rendered = render(
-		<KeyDispatchProvider>
-			<Form pressed={pressed} />
-		</KeyDispatchProvider>,
-	);
+	const rendered = renderUi(<Form pressed={pressed} />);
 	// Tab ×4 then Enter, all in one chunk: lands on OK and presses it.
 	await listening(rendered);
 	rendered.stdin.write('xy\t\t\t\t\r');
@@ -86,7 +81,7 @@ test('keys that arrive in one read are each handled with the focus the previous 
 
 test('an inactive ring neither moves nor presses', async t => {
 	const pressed: string[] = [];
-	const rendered = render(<Form pressed={pressed} active={false} />);
+	const rendered = renderUi(<Form pressed={pressed} active={false} />);
 	await press(rendered, 'tab', 'enter', 'x');
 	t.is(focusOf(frame(rendered)), 'name');
 	t.deepEqual(pressed, []);
@@ -96,16 +91,16 @@ test('an inactive ring neither moves nor presses', async t => {
 
 test('standalone Button, Checkbox and RadioGroup handle their own keys when focused', async t => {
 	const events: string[] = [];
-	const button = render(<Button label="Apply" focused onPress={() => events.push('press')} />);
+	const button = renderUi(<Button label="Apply" focused onPress={() => events.push('press')} />);
 	await press(button, 'enter');
 	button.unmount();
-	const disabled = render(<Button label="Apply" focused disabled onPress={() => events.push('disabled')} />);
+	const disabled = renderUi(<Button label="Apply" focused disabled onPress={() => events.push('disabled')} />);
 	await press(disabled, 'enter');
 	disabled.unmount();
-	const checkbox = render(<Checkbox label="Use" checked={false} focused onChange={value => events.push(`check:${value}`)} />);
+	const checkbox = renderUi(<Checkbox label="Use" checked={false} focused onChange={value => events.push(`check:${value}`)} />);
 	await press(checkbox, 'space');
 	checkbox.unmount();
-	const radio = render(<RadioGroup options={options} value="none" focusedValue="basic" onChange={value => events.push(`radio:${value}`)} />);
+	const radio = renderUi(<RadioGroup options={options} value="none" focusedValue="basic" onChange={value => events.push(`radio:${value}`)} />);
 	await press(radio, 'space');
 	radio.unmount();
 	t.deepEqual(events, ['press', 'check:true', 'radio:basic']);

@@ -2,12 +2,11 @@ import test from 'ava';
 import type React from 'react';
 import {useState} from 'react';
 import {Text} from 'ink';
-import {render} from 'ink-testing-library';
-import KeyDispatchProvider from '../../source/ui/components/KeyDispatchProvider.tsx';
 import {useKeyInput} from '../../source/ui/hooks/use-key-input.ts';
 import {lazyPage} from '../../source/ui/lazy-page.tsx';
 import type {PageProps} from '../../source/ui/page-types.ts';
 import {frame, press, settle, settleUntil} from '../helpers/ink.ts';
+import {renderUi} from '../helpers/render-ui.tsx';
 
 const props: PageProps = {
 	focused: true,
@@ -52,11 +51,12 @@ function gatedPage() {
 
 /** The page under the app's key dispatcher, beside a Listener standing for the shell. */
 function renderInShell(Page: React.ComponentType<PageProps>, holdLimitMs?: number) {
-	return render(
-		<KeyDispatchProvider holdLimitMs={holdLimitMs}>
+	return renderUi(
+		<>
 			<Listener />
 			<Page {...props} />
-		</KeyDispatchProvider>,
+		</>,
+		{holdLimitMs},
 	);
 }
 
@@ -74,7 +74,7 @@ test('a lazy page shows Loading… until its code is there, then the page', asyn
 test('a preloaded page renders at once, without Loading…', async t => {
 	const Page = lazyPage(async () => ({default: TypingPage}));
 	await Page.preload();
-	const rendered = render(<Page {...props} />);
+	const rendered = renderUi(<Page {...props} />);
 	t.true(frame(rendered).includes('typed: []'));
 	rendered.unmount();
 });

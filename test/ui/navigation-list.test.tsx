@@ -1,12 +1,12 @@
 import {useState} from 'react';
 import test from 'ava';
-import {render} from 'ink-testing-library';
 import NavigationList, {navigationListWidth} from '../../source/ui/components/NavigationList.tsx';
 import {bindings} from '../../source/ui/key/bindings.ts';
 import {pageJump, pageNumberForDigit} from '../../source/ui/key/page-jump.ts';
 import {navigationWidth} from '../../source/ui/layout.ts';
 import {designPages} from '../../source/ui/page-types.ts';
 import {frame, press} from '../helpers/ink.ts';
+import {renderUi} from '../helpers/render-ui.tsx';
 
 function Harness({focused = true, onEnter = () => {}}: {focused?: boolean; onEnter?: (id: string) => void}) {
 	const [selected, setSelected] = useState('status');
@@ -20,7 +20,7 @@ function selectedLine(output: string): string | undefined {
 }
 
 test('lists the ten pages in SSRS order, numbered, the selection marked, then Data Sources without a number', t => {
-	const rendered = render(<Harness />);
+	const rendered = renderUi(<Harness />);
 	const lines = frame(rendered).split('\n');
 	t.is(lines.length, 11);
 	t.is(lines[0]!.trimEnd(), '› 1 Report Server Status');
@@ -31,7 +31,7 @@ test('lists the ten pages in SSRS order, numbered, the selection marked, then Da
 });
 
 test('the eleventh page is reached with ↓ past the tenth; the digits still jump to pages 1-10 only', async t => {
-	const rendered = render(<Harness />);
+	const rendered = renderUi(<Harness />);
 	await press(rendered, '0', 'down');
 	t.is(selectedLine(frame(rendered))?.trimEnd(), '›   Data Sources');
 	await press(rendered, 'down');
@@ -74,7 +74,7 @@ test('the jump keys follow the registry: a digit for each of the first ten pages
 });
 
 test('↑/↓ and k/j move the selection, stopping at the ends', async t => {
-	const rendered = render(<Harness />);
+	const rendered = renderUi(<Harness />);
 	await press(rendered, 'down', 'j');
 	t.is(selectedLine(frame(rendered))?.trimEnd(), '› 3 Web Service URL');
 	await press(rendered, 'k', 'up', 'up');
@@ -83,7 +83,7 @@ test('↑/↓ and k/j move the selection, stopping at the ends', async t => {
 });
 
 test('digits jump to a page; 0 is the tenth', async t => {
-	const rendered = render(<Harness />);
+	const rendered = renderUi(<Harness />);
 	await press(rendered, '8');
 	t.is(selectedLine(frame(rendered))?.trimEnd(), '› 8 Encryption Keys');
 	await press(rendered, '0');
@@ -95,14 +95,14 @@ test('digits jump to a page; 0 is the tenth', async t => {
 
 test('Enter, → and Tab enter the selected page', async t => {
 	const entered: string[] = [];
-	const rendered = render(<Harness onEnter={id => entered.push(id)} />);
+	const rendered = renderUi(<Harness onEnter={id => entered.push(id)} />);
 	await press(rendered, 'enter', 'down', 'right', 'tab');
 	t.deepEqual(entered, ['status', 'service-account', 'service-account']);
 	rendered.unmount();
 });
 
 test('without focus it ignores keys', async t => {
-	const rendered = render(<Harness focused={false} />);
+	const rendered = renderUi(<Harness focused={false} />);
 	await press(rendered, 'down', '5');
 	t.is(selectedLine(frame(rendered))?.trimEnd(), '› 1 Report Server Status');
 	rendered.unmount();
@@ -114,7 +114,7 @@ test('a short list area scrolls to keep the selection visible', async t => {
 		return <NavigationList pages={designPages} selectedId={selected} focused width={25} height={4} onSelect={setSelected} onEnter={() => {}} />;
 	}
 
-	const rendered = render(<Short />);
+	const rendered = renderUi(<Short />);
 	t.is(frame(rendered).split('\n').length, 4);
 	await press(rendered, '9');
 	t.true(frame(rendered).includes('› 9 Subscription Settings'));

@@ -1,11 +1,8 @@
 import process from 'node:process';
 import test from 'ava';
-import {render} from 'ink-testing-library';
 import Checklist from '../../source/ui/components/Checklist.tsx';
 import ConfirmDialog from '../../source/ui/components/ConfirmDialog.tsx';
-import KeyDispatchProvider from '../../source/ui/components/KeyDispatchProvider.tsx';
 import KeyHints from '../../source/ui/components/KeyHints.tsx';
-import ModalProvider from '../../source/ui/components/ModalProvider.tsx';
 import ProgressBar from '../../source/ui/components/ProgressBar.tsx';
 import ResultsPane from '../../source/ui/components/ResultsPane.tsx';
 import Spinner from '../../source/ui/components/Spinner.tsx';
@@ -16,6 +13,7 @@ import {deleteEncryptedContent} from '../../source/core/delete-content.ts';
 import {joinedInstance, strongPassword} from '../helpers/catalog-fixtures.ts';
 import {frame, press, settle, settleUntil} from '../helpers/ink.ts';
 import {renderPage} from '../helpers/page-harness.tsx';
+import {renderUi} from '../helpers/render-ui.tsx';
 
 // Ink reads this when a render starts (ink-testing-library passes no option of its own). Each test file runs in a
 // process of its own, so only the renders of this file read the screen-reader way, as `rscm --screen-reader` does.
@@ -30,20 +28,16 @@ function lines(output: string): string[] {
 }
 
 test('widgets read as role, state and label', async t => {
-	const dialog = render(
-		<KeyDispatchProvider>
-			<ModalProvider>
-				<ConfirmDialog
-					title="Delete Encrypted Content"
-					message="All encrypted content is deleted."
-					requireText="DELETE"
-					confirmLabel="Delete"
-					width={50}
-					onConfirm={() => undefined}
-					onCancel={() => undefined}
-				/>
-			</ModalProvider>
-		</KeyDispatchProvider>,
+	const dialog = renderUi(
+		<ConfirmDialog
+			title="Delete Encrypted Content"
+			message="All encrypted content is deleted."
+			requireText="DELETE"
+			confirmLabel="Delete"
+			width={50}
+			onConfirm={() => undefined}
+			onCancel={() => undefined}
+		/>,
 	);
 	await press(dialog, 'D', 'E');
 	const reading = lines(frame(dialog));
@@ -57,12 +51,12 @@ test('widgets read as role, state and label', async t => {
 	dialog.unmount();
 
 	const secret = 'Sup3r$ecret';
-	const field = render(<TextField focused mask label="Password:" value={secret} onChange={() => undefined} />);
+	const field = renderUi(<TextField focused mask label="Password:" value={secret} onChange={() => undefined} />);
 	t.is(frame(field), `textbox: (focused, masked) Password: ${secret.length} characters`);
 	t.true(field.frames.every(output => !output.includes(secret) && !output.includes('ecret')));
 	field.unmount();
 
-	const checklist = render(
+	const checklist = renderUi(
 		<Checklist
 			items={[
 				{id: 'length', label: 'At least 8 characters', ok: true},
@@ -73,16 +67,16 @@ test('widgets read as role, state and label', async t => {
 	t.is(frame(checklist), '(met) At least 8 characters\n(not met) A digit');
 	checklist.unmount();
 
-	const progress = render(<ProgressBar label="Re-encrypting" done={1200} total={3000} width={60} />);
+	const progress = renderUi(<ProgressBar label="Re-encrypting" done={1200} total={3000} width={60} />);
 	t.is(frame(progress), 'progressbar: Re-encrypting 40%, 1,200/3,000');
 	progress.unmount();
 
-	const spinner = render(<Spinner label="Connecting" intervalMs={5} />);
+	const spinner = renderUi(<Spinner label="Connecting" intervalMs={5} />);
 	for (let turn = 0; turn < 5; turn++) await settle();
 	t.true(spinner.frames.every(output => output === 'Busy: Connecting'), spinner.frames.join(' | '));
 	spinner.unmount();
 
-	const results = render(
+	const results = renderUi(
 		<ResultsPane
 			width={60}
 			height={4}
@@ -95,7 +89,7 @@ test('widgets read as role, state and label', async t => {
 	t.deepEqual(lines(frame(results)).filter(Boolean), ['Results, newest last', 'Done: Backed up the key', 'Failed: Wrong password']);
 	results.unmount();
 
-	const hints = render(<KeyHints scope="list" width={80} />);
+	const hints = renderUi(<KeyHints scope="list" width={80} />);
 	t.is(frame(hints), 'Keys: Up/Down move, 1-0 jump, Enter open, q quit, ? help');
 	hints.unmount();
 });

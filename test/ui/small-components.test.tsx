@@ -1,17 +1,17 @@
 import test from 'ava';
-import {render} from 'ink-testing-library';
 import Checklist from '../../source/ui/components/Checklist.tsx';
 import KeyHints from '../../source/ui/components/KeyHints.tsx';
 import ProgressBar, {progressFraction} from '../../source/ui/components/ProgressBar.tsx';
 import Spinner, {spinnerFrames} from '../../source/ui/components/Spinner.tsx';
 import {frame, settle, settleUntil} from '../helpers/ink.ts';
+import {renderUi} from '../helpers/render-ui.tsx';
 
 test('Checklist shows ✔ for met and ✖ for unmet rules, and follows changes', t => {
 	const rules = [
 		{id: 'length', label: 'At least 8 characters', ok: false},
 		{id: 'upper', label: 'An uppercase letter', ok: true},
 	];
-	const rendered = render(<Checklist items={rules} />);
+	const rendered = renderUi(<Checklist items={rules} />);
 	t.is(frame(rendered), '✖ At least 8 characters\n✔ An uppercase letter');
 	rendered.rerender(<Checklist items={rules.map(rule => ({...rule, ok: true}))} />);
 	t.is(frame(rendered), '✔ At least 8 characters\n✔ An uppercase letter');
@@ -19,7 +19,7 @@ test('Checklist shows ✔ for met and ✖ for unmet rules, and follows changes',
 });
 
 test('ProgressBar shows counts and percentage and fits its width', t => {
-	const rendered = render(<ProgressBar label="Re-encrypting" done={1234} total={5000} width={60} />);
+	const rendered = renderUi(<ProgressBar label="Re-encrypting" done={1234} total={5000} width={60} />);
 	const output = frame(rendered);
 	t.regex(output, /^Re-encrypting \[█+░+\] 1,234\/5,000 24%$/);
 	t.is(output.length, 60);
@@ -37,7 +37,7 @@ test('Spinner keeps ticking while its promise runs, then disappears', async t =>
 	const work = new Promise<void>(resolve => {
 		finish = resolve;
 	});
-	const rendered = render(<Spinner label="Deriving key" promise={work} intervalMs={10} />);
+	const rendered = renderUi(<Spinner label="Deriving key" promise={work} intervalMs={10} />);
 	// Until three frames were seen, however slow the machine is: the test proves ticking, not a speed.
 	const seen = () => new Set(rendered.frames.map(output => output.slice(0, 1)).filter(char => spinnerFrames.includes(char)));
 	await settleUntil(() => seen().size >= 3, 10_000);
@@ -50,13 +50,13 @@ test('Spinner keeps ticking while its promise runs, then disappears', async t =>
 });
 
 test('KeyHints drops whole hints that do not fit, and shows a status instead when given', t => {
-	const wide = render(<KeyHints scope="list" width={80} />);
+	const wide = renderUi(<KeyHints scope="list" width={80} />);
 	t.is(frame(wide), '↑↓ move  1-0 jump  Enter open  q quit  ? help');
 	wide.unmount();
-	const narrow = render(<KeyHints scope="list" width={20} />);
+	const narrow = renderUi(<KeyHints scope="list" width={20} />);
 	t.is(frame(narrow), '↑↓ move  1-0 jump');
 	narrow.unmount();
-	const status = render(<KeyHints scope="page" width={80} status="Stopping" />);
+	const status = renderUi(<KeyHints scope="page" width={80} status="Stopping" />);
 	t.is(frame(status), 'Stopping');
 	status.unmount();
 });

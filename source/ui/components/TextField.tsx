@@ -1,5 +1,4 @@
 import type React from 'react';
-import {useRef, useState} from 'react';
 import {Box, type Key} from 'ink';
 import {Text} from './Text.tsx';
 import type {FocusRing} from '../hooks/use-focus-ring.ts';
@@ -9,6 +8,7 @@ import {readerLabel, readerState} from '../reader.ts';
 import {theme} from '../theme.ts';
 import {useKeyInput} from '../hooks/use-key-input.ts';
 import FieldError from './FieldError.tsx';
+import {useInkTextEntry} from './InkTextEntry.tsx';
 
 export type TextFieldProps = {
 	label: string;
@@ -34,10 +34,6 @@ export type TextFieldProps = {
 	onSubmit?: (value: string) => void;
 };
 
-// Pasted text can carry newlines or escape sequences; a one-line field keeps printable characters only.
-// eslint-disable-next-line no-control-regex
-const nonPrintable = /[\u0000-\u001F\u007F-\u009F]/g;
-
 /** Characters as the user sees them (code points), so a mask shows one `*` per typed character. */
 function characters(value: string): string[] {
 	return [...value];
@@ -57,9 +53,10 @@ export function fieldReading(label: string, value: string, {mask = false, placeh
 }
 
 /**
- * A labelled one-line text field with its own cursor. Not built on ink-text-input: that component styles its
- * placeholder with a literal grey colour, which would break NO_COLOR, and it lets Esc and Ctrl combinations through
- * as text.
+ * A labelled one-line text field. The editing is ink-text-input's, fed by rscm's key dispatcher (see
+ * InkTextEntry.tsx); the drawing is the field's own: a window of the field's width that follows the cursor, `…` where
+ * the value is cut, and the placeholder in the theme's colours (ink-text-input's is a literal grey, against NO_COLOR,
+ * so it is given none).
  */
 export default function TextField({
 	label,
@@ -76,49 +73,19 @@ export default function TextField({
 	onSubmit,
 }: TextFieldProps) {
 	const chars = characters(value);
-	const [cursorState, setCursorState] = useState(chars.length);
-	const cursor = Math.min(cursorState, chars.length);
-	// Several key events can arrive in one read (fast typing over SSH) and run before React re-subscribes the
-	// handler, so the handler works on this ref, not on the render's closure. The value prop stays the truth:
-	// a change from outside (or a refused change) resets the ref.
-	const latest = useRef({value, cursor});
-	if (latest.current.value !== value) latest.current = {value, cursor};
+	const entry = useInkTextEntry({value, onChange, onSubmit, mask});
 	const handleKey = (input: string, key: Key) => {
+		// Focus moves and leaving the dialog are the ring's and the shell's.
 		if (key.upArrow || key.downArrow || key.tab || key.escape || key.pageUp || key.pageDown) return;
-		const current = latest.current;
-		const currentChars = characters(current.value);
-		if (key.return || input === '\n' || input === '\r\n') {
-			onSubmit?.(current.value);
-			return;
-		}
-
-		const update = (nextChars: string[], nextCursor: number) => {
-			const nextValue = nextChars.join('');
-			latest.current = {value: nextValue, cursor: nextCursor};
-			setCursorState(nextCursor);
-			if (nextValue !== current.value) onChange(nextValue);
-		};
-
-		const at = current.cursor;
-		if (key.leftArrow) update(currentChars, Math.max(0, at - 1));
-		else if (key.rightArrow) update(currentChars, Math.min(currentChars.length, at + 1));
-		else if (key.home) update(currentChars, 0);
-		else if (key.end) update(currentChars, currentChars.length);
-		else if (key.backspace || key.delete) {
-			// Ink reports the usual Backspace byte (DEL, 0x7f) as `delete`; both erase before the cursor.
-			if (at === 0) return;
-			update([...currentChars.slice(0, at - 1), ...currentChars.slice(at)], at - 1);
-		} else if (!key.ctrl && !key.meta) {
-			const typed = characters(input.replace(nonPrintable, ''));
-			if (typed.length === 0) return;
-			update([...currentChars.slice(0, at), ...typed, ...currentChars.slice(at)], at + typed.length);
-		}
+		entry.handleKey(input, key);
 	};
 
 	const {focused, standalone} = useFocusable({ring, id, focused: focusedProp, handlers: {input: handleKey}});
 	useClaimTextEntry(focused);
 	useKeyInput(handleKey, {isActive: standalone && focused});
 
+	// ink-text-input counts the cursor in UTF-16 units; the window counts characters.
+	const cursor = characters(value.slice(0, entry.cursor)).length;
 	const shown = mask ? chars.map(() => '*') : chars;
 	// Keep the cursor inside the box: scroll so the window ends just after it.
 	const room = Math.max(1, fieldWidth - 2);
@@ -172,6 +139,7 @@ export default function TextField({
 				</Box>
 			</Box>
 			<FieldError message={error} indent={2} />
+			{entry.engine}
 		</Box>
 	);
 }

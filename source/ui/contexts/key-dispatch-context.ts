@@ -16,8 +16,8 @@ export type KeyDispatcher = {
 	add: (listener: KeyListener) => () => void;
 	/**
 	 * Keeps the keys that arrive from now on queued until `until` settles: a page whose code is still loading has
-	 * no listeners yet, and the keys typed ahead of it (Enter, then a password) are meant for it. Ctrl+C is not
-	 * held.
+	 * no listeners yet, and the keys typed ahead of it (Enter, then a password) are meant for it; a text field holds
+	 * the next key until ink-text-input has taken the one it is editing (see InkTextEntry.tsx). Ctrl+C is not held.
 	 */
 	hold: (until: Promise<unknown>) => void;
 };
