@@ -22,6 +22,12 @@ export type PasswordStrengthEstimator = (password: string) => PasswordStrength;
 
 const strengthLabels: readonly PasswordStrengthLabel[] = ['very weak', 'weak', 'fair', 'strong', 'very strong'];
 
+/**
+ * How much of a password the estimate reads: zxcvbn's matching grows faster than the length, so a pasted 100,000
+ * characters must not reach it whole. Beyond 256 characters a password is strong whatever follows.
+ */
+export const strengthInputLimit = 256;
+
 let loading: Promise<PasswordStrengthEstimator> | undefined;
 let loaded: PasswordStrengthEstimator | undefined;
 
@@ -35,6 +41,7 @@ async function createEstimator(): Promise<PasswordStrengthEstimator> {
 		dictionary: {...common.dictionary, ...english.dictionary},
 		graphs: common.adjacencyGraphs,
 		translations: english.translations,
+		maxLength: strengthInputLimit,
 	});
 	return password => {
 		// The same form the KDF and the policy see: NFC and NFD spellings of one password get one estimate.
