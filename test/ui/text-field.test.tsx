@@ -47,6 +47,36 @@ test('a masked field shows one * per character and never renders the secret', as
 	rendered.unmount();
 });
 
+test('a value the form fills in after the field was drawn shows from its start, and typing goes where the cursor is', async t => {
+	let value = '';
+	function Loaded() {
+		const [current, setCurrent] = useState('');
+		// As a settings page does: the stored value arrives after the first frame.
+		useEffect(() => {
+			setCurrent('smtp.contoso.example:587');
+		}, []);
+		return (
+			<TextField
+				label="SMTP Server:"
+				value={current}
+				onChange={next => {
+					setCurrent(next);
+					value = next;
+				}}
+				focused
+			/>
+		);
+	}
+
+	const rendered = renderUi(<Loaded />);
+	await settleUntil(() => frame(rendered).includes('smtp.contoso.example'), patience);
+	t.true(frame(rendered).includes('[smtp.contoso.example:…]'), frame(rendered));
+	await press(rendered, 'X');
+	await settleUntil(() => value !== '', patience);
+	t.is(value, 'Xsmtp.contoso.example:587');
+	rendered.unmount();
+});
+
 test('typing, cursor moves, backspace and paste edit the value', async t => {
 	let value = '';
 	const rendered = renderUi(<Field onValue={next => (value = next)} />);

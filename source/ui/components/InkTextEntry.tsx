@@ -91,6 +91,11 @@ type Feed = {
 	listening: number;
 	/** Where ink-text-input's cursor is: it keeps its own to itself, and the field draws a window that follows it. */
 	cursor: number;
+	/**
+	 * Where the cursor stays after the form set the value itself: ink-text-input starts afresh at the end, and is
+	 * moved here when the next key comes (not before: a settings page loading its fields costs no keys' work).
+	 */
+	wanted: number | undefined;
 	/** Value and cursor before the last step: where the field goes back to if the form refuses that step's change. */
 	before: {value: string; cursor: number};
 	/** The value ink-text-input proposed through onChange with the last step, until that step's commit. */
@@ -128,7 +133,7 @@ export type InkTextEntry = {
  * control characters in a paste are dropped, Home and End work, the cursor never leaves the value (ink-text-input 6
  * lets Left at the start take it to -1, and the next character then replaces the last one) nor splits an emoji, and
  * a change the form refuses (a field guarded while its dialog works) leaves value and cursor in step. A value the form
- * sets itself starts ink-text-input afresh on it, with the cursor at its end.
+ * sets itself starts ink-text-input afresh on it, the cursor kept where it was (as far as the new value reaches).
  */
 export function useInkTextEntry({
 	value,
@@ -161,6 +166,7 @@ export function useInkTextEntry({
 		sent: 0,
 		listening: 0,
 		cursor: value.length,
+		wanted: undefined,
 		before: {value, cursor: value.length},
 		proposed: undefined,
 		known: value,
@@ -169,8 +175,12 @@ export function useInkTextEntry({
 	});
 	const m = feed.current;
 	if (value !== m.known && value !== m.proposed) {
+		// The form set the value (a page loading its settings): the cursor stays where it was, as far as the value
+		// reaches, so a field filled after it was drawn shows its value from the start.
+		m.wanted = Math.min(m.wanted ?? m.cursor, value.length);
 		m.generation++;
 		m.cursor = value.length;
+		if (m.wanted === m.cursor) m.wanted = undefined;
 	}
 
 	m.known = value;
@@ -192,6 +202,14 @@ export function useInkTextEntry({
 					if (next === undefined) {
 						release();
 						return;
+					}
+
+					if (m.wanted !== undefined) {
+						// First ink-text-input's cursor to where the field shows it, then the key.
+						m.keys.unshift(next);
+						m.work = moveTo(m.wanted);
+						m.wanted = undefined;
+						continue;
 					}
 
 					m.work = workFor(next[0], next[1], current, m.cursor);
@@ -271,5 +289,5 @@ export function useInkTextEntry({
 			</StdinContext.Provider>
 		</Box>
 	);
-	return {cursor: Math.min(m.cursor, value.length), handleKey, engine};
+	return {cursor: Math.min(m.wanted ?? m.cursor, value.length), handleKey, engine};
 }
