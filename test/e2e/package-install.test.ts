@@ -58,15 +58,15 @@ test('npm pack of a clean clone installs globally: rscm and rskeymgmt on the PAT
 	// The JSON follows whatever the prepack script printed.
 	const [pack] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{filename: string; files: Array<{path: string}>}>;
 	const files = pack!.files.map(file => file.path);
-	for (const file of ['dist/cli.js', 'dist/rskeymgmt.js', 'dist/reencrypt-worker.js', 'dist/rscm.1', 'package.json', 'readme.md']) {
+	for (const file of ['dist/cli.js', 'dist/rskeymgmt.js', 'dist/reencrypt-worker.js', 'dist/rscm.1', 'package.json', 'readme.md', 'contrib/systemd/rscm-backup.timer', 'contrib/cron/rscm-backup']) {
 		t.true(files.includes(file), `${file} is not in the package: ${files.join(', ')}`);
 	}
 
 	t.true(files.some(file => file.startsWith('dist/chunks/')), 'the lazily loaded chunks are in the package');
 	t.deepEqual(
-		files.filter(file => !file.startsWith('dist/') && !['package.json', 'readme.md', 'LICENSE'].includes(file)),
+		files.filter(file => !file.startsWith('dist/') && !file.startsWith('contrib/') && !['package.json', 'readme.md', 'LICENSE'].includes(file)),
 		[],
-		'only the build and the package files are packed (no sources, tests or key backups)',
+		'only the build, the service files and the package files are packed (no sources, tests or key backups)',
 	);
 
 	const prefix = path.join(work, 'prefix');
@@ -110,6 +110,10 @@ test('npm pack of a clean clone installs globally: rscm and rskeymgmt on the PAT
 	const postgres = await run('rscm', ['--catalog', 'postgres://127.0.0.1:1/none?schema=rscm', 'status', '--json'], elsewhere);
 	t.notRegex(postgres.stdout + postgres.stderr, /Cannot find (module|package)|ERR_MODULE_NOT_FOUND/, output(postgres));
 	t.regex(postgres.stdout, /"code"/, output(postgres));
+	// And mariadb, the third: its refusal is the catalog's error too.
+	const mariadb = await run('rscm', ['--catalog', 'mariadb://127.0.0.1:1/none', 'status', '--json'], elsewhere);
+	t.notRegex(mariadb.stdout + mariadb.stderr, /Cannot find (module|package)|ERR_MODULE_NOT_FOUND/, output(mariadb));
+	t.regex(mariadb.stdout, /"code"/, output(mariadb));
 
 	const completion = await run('rscm', ['completion', 'bash'], elsewhere);
 	t.is(completion.code, 0, output(completion));
