@@ -5,6 +5,7 @@ import {Text} from '../../components/Text.tsx';
 import {formatTime} from '../../../core/display-format.ts';
 import {initialize} from '../../../core/initialize.ts';
 import Button from '../../components/Button.tsx';
+import LabelledRow from '../../components/LabelledRow.tsx';
 import ChangeDatabaseWizard, {joinInstructions} from './ChangeDatabaseWizard.tsx';
 import CopyCatalogDialog from './CopyCatalogDialog.tsx';
 import {useSession} from '../../contexts/session-context.ts';
@@ -19,14 +20,9 @@ const labelWidth = 12;
 /** One labelled value; `wrap` for a value that must be read whole (a location: its end names the file or schema). */
 function Row({label, value, wrap = false}: {label: string; value: string; wrap?: boolean}) {
 	return (
-		<Box flexDirection="row">
-			<Box width={labelWidth} flexShrink={0}>
-				<Text {...theme.text('muted')}>{label}</Text>
-			</Box>
-			<Box flexGrow={1} flexShrink={1}>
-				<Text wrap={wrap ? 'wrap' : 'truncate-end'}>{value}</Text>
-			</Box>
-		</Box>
+		<LabelledRow label={label} labelWidth={labelWidth} wrap={wrap ? 'wrap' : 'truncate-end'}>
+			{value}
+		</LabelledRow>
 	);
 }
 

@@ -3,6 +3,7 @@ import {catalogKindLabel} from '../../../core/catalog-kinds.ts';
 import {useEffect, useRef} from 'react';
 import {Box} from 'ink';
 import Button from '../../components/Button.tsx';
+import LabelledRow, {type LabelledRowProps} from '../../components/LabelledRow.tsx';
 import ScrollArea from '../../components/ScrollArea.tsx';
 import {Text} from '../../components/Text.tsx';
 import {instanceStatusLabels, type InstanceStatus, type StatusReport} from '../../../core/status.ts';
@@ -25,19 +26,8 @@ const statusRoles: Record<InstanceStatus, ColorRole> = {
 	unconfirmed: 'warning',
 };
 
-function Row({label, children, role, wrap = 'truncate-end'}: {label: string; children: React.ReactNode; role?: ColorRole; wrap?: 'truncate-end' | 'truncate-middle' | 'wrap'}) {
-	return (
-		<Box flexDirection="row">
-			<Box width={labelWidth} flexShrink={0}>
-				<Text {...theme.text('muted')}>{label}</Text>
-			</Box>
-			<Box flexGrow={1} flexShrink={1}>
-				<Text wrap={wrap} {...(role === undefined ? {} : theme.text(role))}>
-					{children}
-				</Text>
-			</Box>
-		</Box>
-	);
+function Row(props: Omit<LabelledRowProps, 'labelWidth'>) {
+	return <LabelledRow labelWidth={labelWidth} {...props} />;
 }
 
 /** Under a pending key change: how to resume it (Encryption Keys opens with the focus on Resume). */
