@@ -66,6 +66,12 @@ export type SecretAddress = {
 	field: string;
 };
 
+export type EncryptedValueSummary = {
+	byKind: Record<SecretKind, number>;
+	sample: SecretAddress[];
+	dataSources: number;
+};
+
 export type SecretRow = SecretAddress & {
 	/** Monotonic row id: rotation pages through values by id. */
 	id: number;
@@ -219,6 +225,11 @@ export type CatalogTx = {
 	): Promise<number>;
 	countSecrets(filter?: {keyVersion?: number}): Promise<number>;
 	countSecretsByKind(): Promise<SecretCounts>;
+	/**
+	 * What Delete Encrypted Content would erase, without loading it: the encrypted values by kind, the first
+	 * `sampleSize` of them in id order, and how many data sources hold one.
+	 */
+	encryptedValueSummary(sampleSize: number): Promise<EncryptedValueSummary>;
 	/** Delete encrypted content: every ciphertext cleared and flagged needs re-entry. Returns how many. */
 	clearAllSecrets(): Promise<number>;
 

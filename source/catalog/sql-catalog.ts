@@ -9,6 +9,7 @@ import type {
 	CreateCatalogOptions,
 	DataSourceQuery,
 	DataSourceRow,
+	EncryptedValueSummary,
 	InstanceRow,
 	KeyringSealRow,
 	KeyVersionRow,
@@ -442,6 +443,22 @@ export class SqlTx implements CatalogTx {
 		const counts = Object.fromEntries(secretKinds.map(kind => [kind, {total: 0, needsReentry: 0}])) as SecretCounts;
 		for (const row of rows) counts[row.kind as SecretKind] = {total: Number(row.total), needsReentry: Number(row.reentry)};
 		return counts;
+	}
+
+	async encryptedValueSummary(sampleSize: number): Promise<EncryptedValueSummary> {
+		// key_version is set exactly when a ciphertext is (a CHECK of the table): the rotation index answers these.
+		const byKind = Object.fromEntries(secretKinds.map(kind => [kind, 0])) as Record<SecretKind, number>;
+		for (const row of await this.#rows('SELECT kind, count(*) AS n FROM secrets WHERE key_version IS NOT NULL GROUP BY kind')) {
+			byKind[row.kind as SecretKind] = Number(row.n);
+		}
+
+		const sample = await this.#rows('SELECT kind, owner, field FROM secrets WHERE key_version IS NOT NULL ORDER BY id LIMIT ?', [sampleSize]);
+		const [owners] = await this.#rows("SELECT count(DISTINCT owner) AS n FROM secrets WHERE kind = 'datasource' AND key_version IS NOT NULL");
+		return {
+			byKind,
+			sample: sample.map(row => ({kind: row.kind as SecretKind, owner: String(row.owner), field: String(row.field)})),
+			dataSources: Number(owners!.n),
+		};
 	}
 
 	async clearAllSecrets(): Promise<number> {

@@ -404,9 +404,9 @@ export const commands: CommandSpec[] = [
 			withSession(context, async session => {
 				const preview = await previewDeleteContent(session);
 				// Said with --yes too: --yes confirms, it does not hide what is erased (the log of a script shows it).
-				say(context, `This erases ${formatCount(preview.values.length)} encrypted values; they will have to be entered again:`);
-				for (const value of preview.values.slice(0, 20)) say(context, `  ${value.kind} ${value.owner}: ${value.field}`);
-				if (preview.values.length > 20) say(context, `  … and ${formatCount(preview.values.length - 20)} more`);
+				say(context, `This erases ${formatCount(preview.total)} encrypted values; they will have to be entered again:`);
+				for (const value of preview.sample) say(context, `  ${value.kind} ${value.owner}: ${value.field}`);
+				if (preview.total > preview.sample.length) say(context, `  … and ${formatCount(preview.total - preview.sample.length)} more`);
 				if (preview.instancesReset.length > 0) say(context, `${formatCount(preview.instancesReset.length)} other instance(s) will fall back to Waiting to Join.`);
 
 				await confirm(context.io, 'Delete all encrypted content?', context.values['yes'] === true);

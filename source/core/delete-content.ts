@@ -1,26 +1,34 @@
-import type {SecretAddress} from '../catalog/catalog.ts';
+import type {SecretAddress, SecretKind} from '../catalog/catalog.ts';
 import {audit} from './audit.ts';
 import {createKeyVersion, keyHolder, liveVersions, nextVersionNumber, saveTrust, sealOrigin, signerFor, wrapForInstance} from './keyring.ts';
 import {installationIdOf, loadIdentity, type Session} from './session.ts';
 import {RscmError} from '../errors.ts';
 
 export type DeleteContentPreview = {
-	/** Every stored secret that will have to be entered again. */
-	values: SecretAddress[];
+	/** How many encrypted values will have to be entered again, in all and by kind. */
+	total: number;
+	byKind: Record<SecretKind, number>;
+	/** The first of them, to name in the confirmation (at most the sample size asked for). */
+	sample: SecretAddress[];
+	/** Data sources that hold one: the Data Sources page is where they are entered again. */
+	dataSources: number;
 	/** Other instances that will fall back to Waiting to Join. */
 	instancesReset: Array<{installationId: string; machine: string; instanceName: string}>;
 };
 
-export async function previewDeleteContent(session: Session): Promise<DeleteContentPreview> {
+/**
+ * What Delete Encrypted Content will erase, counted by the catalog: a catalog of a million values opens the
+ * confirmation as fast as an empty one, and holds no more than `sampleSize` names.
+ */
+export async function previewDeleteContent(session: Session, {sampleSize = 20}: {sampleSize?: number} = {}): Promise<DeleteContentPreview> {
 	const installationId = installationIdOf(session);
 	return session.catalog.read(async tx => {
-		const values = (await tx.listSecrets({}))
-			.filter(row => row.ciphertext !== undefined)
-			.map(({kind, owner, field}) => ({kind, owner, field}));
+		const {byKind, sample, dataSources} = await tx.encryptedValueSummary(sampleSize);
 		const instancesReset = (await tx.listInstances())
 			.filter(row => row.installationId !== installationId && row.joinedAt !== undefined)
 			.map(({installationId: id, machine, instanceName}) => ({installationId: id, machine, instanceName}));
-		return {values, instancesReset};
+		const total = Object.values(byKind).reduce((sum, count) => sum + count, 0);
+		return {total, byKind, sample, dataSources, instancesReset};
 	});
 }
 

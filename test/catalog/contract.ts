@@ -465,6 +465,27 @@ export function catalogContract(
 		t.is(await catalog.write(async tx => tx.clearAllSecrets()), 0);
 	});
 
+	contract('encryptedValueSummary counts what Delete would erase by kind, names a sample in id order, counts data sources', async (t, {catalog}) => {
+		t.deepEqual(await catalog.read(async tx => tx.encryptedValueSummary(3)), {byKind: {datasource: 0, subscription: 0, setting: 0}, sample: [], dataSources: 0});
+		await catalog.write(async tx => {
+			await tx.putSecret({kind: 'datasource', owner: 'B', field: 'password'}, bytes(1), 1);
+			await tx.putSecret({kind: 'setting', owner: 'execution', field: 'password'}, bytes(1), 2);
+			await tx.putSecret({kind: 'datasource', owner: 'A', field: 'password'}, bytes(1), 2);
+			await tx.putSecret({kind: 'datasource', owner: 'A', field: 'username'}, bytes(1), 2);
+			// Waiting for re-entry already: nothing to erase.
+			await tx.markSecretNeedsReentry({kind: 'datasource', owner: 'C', field: 'password'});
+		});
+		t.deepEqual(await catalog.read(async tx => tx.encryptedValueSummary(2)), {
+			byKind: {datasource: 3, subscription: 0, setting: 1},
+			sample: [
+				{kind: 'datasource', owner: 'B', field: 'password'},
+				{kind: 'setting', owner: 'execution', field: 'password'},
+			],
+			dataSources: 2,
+		});
+		t.is((await catalog.read(async tx => tx.encryptedValueSummary(10))).sample.length, 4);
+	});
+
 	contract('secretsBatch pages through one key version, every row exactly once', async (t, {catalog}) => {
 		const expected: number[] = [];
 		await catalog.write(async tx => {

@@ -35,7 +35,17 @@ test('delete encrypted content erases secrets, keeps clear fields, resets other 
 	await backupKey(session, {file, password: strongPassword});
 
 	const preview = await previewDeleteContent(session);
-	t.is(preview.values.length, 6);
+	t.is(preview.total, 6);
+	t.deepEqual(preview.byKind, {datasource: 4, subscription: 0, setting: 2});
+	t.is(preview.dataSources, 2);
+	t.deepEqual(preview.sample.slice(0, 2), [
+		{kind: 'datasource', owner: 'Sales', field: 'connectionString'},
+		{kind: 'datasource', owner: 'Sales', field: 'username'},
+	]);
+	// Named up to the sample size asked for, counted whole.
+	const small = await previewDeleteContent(session, {sampleSize: 1});
+	t.is(small.sample.length, 1);
+	t.is(small.total, 6);
 	t.deepEqual(preview.instancesReset.map(row => row.installationId), [otherInit.installationId]);
 
 	const result = await deleteEncryptedContent(session);

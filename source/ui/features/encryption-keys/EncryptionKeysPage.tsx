@@ -49,15 +49,14 @@ const namesShown = 3;
 
 function deleteMessage(preview: DeleteContentPreview): string[] {
 	const lines = ['Erases every encrypted value and creates a new key. This cannot be undone.'];
-	if (preview.values.length === 0) {
+	if (preview.total === 0) {
 		lines.push('No encrypted values are stored: nothing will need re-entry.');
 	} else {
-		const byKind = new Map<SecretKind, number>();
-		for (const value of preview.values) byKind.set(value.kind, (byKind.get(value.kind) ?? 0) + 1);
-		const counts = [...byKind].map(([kind, count]) => pluralize(count, secretKindLabels[kind]));
+		const kinds = Object.keys(secretKindLabels) as SecretKind[];
+		const counts = kinds.filter(kind => preview.byKind[kind] > 0).map(kind => pluralize(preview.byKind[kind], secretKindLabels[kind]));
 		lines.push(`To re-enter: ${counts.join(', ')}.`);
-		const names = preview.values.slice(0, namesShown).map(value => describeSecretOwner(value.kind, value.owner, value.field));
-		const more = preview.values.length - namesShown;
+		const names = preview.sample.slice(0, namesShown).map(value => describeSecretOwner(value.kind, value.owner, value.field));
+		const more = preview.total - names.length;
 		lines.push(`${names.join(', ')}${more > 0 ? ` and ${formatCount(more)} more` : ''}.`);
 	}
 
@@ -144,7 +143,7 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 	};
 
 	const openDelete = async () => {
-		const outcome = await run(async () => previewDeleteContent(session), () => undefined);
+		const outcome = await run(async () => previewDeleteContent(session, {sampleSize: namesShown}), () => undefined);
 		if (outcome?.ok) setMode({name: 'confirm-delete', preview: outcome.value});
 	};
 
@@ -157,8 +156,7 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 				(result.instancesReset > 0 ? `; ${result.instancesReset} other instance(s) now Waiting to Join` : ''),
 		);
 		// As SSRS sends the admin to re-enter credentials after Delete: the next step, one Enter away.
-		const dataSources = new Set(preview.values.filter(value => value.kind === 'datasource').map(value => value.owner)).size;
-		if (outcome?.ok && dataSources > 0) setMode({name: 'offer-reentry', dataSources});
+		if (outcome?.ok && preview.dataSources > 0) setMode({name: 'offer-reentry', dataSources: preview.dataSources});
 	};
 
 	/** Resume: one Enter, no dialog; only a change still pending is resumed, never a new one started unasked. */
