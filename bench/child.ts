@@ -3,6 +3,8 @@
 //
 //   node --import tsx bench/child.ts MODE ARGS…     prints one JSON line on stdout
 //
+// bench/run.ts runs it bundled as rscm ships (see bundleChild there); under tsx it runs the same code for a quick look.
+//
 // Modes: load, rotate, floor, reader, backup, idle. See bench/run.ts for how they are combined.
 import {createCipheriv, createDecipheriv, randomBytes, randomFillSync, scrypt} from 'node:crypto';
 import {readFileSync} from 'node:fs';
@@ -50,6 +52,17 @@ function peakRssMiB(): number {
 	}
 
 	return process.resourceUsage().maxRSS / 1024;
+}
+
+/** CPU milliseconds of this process's main thread (Linux: its task's utime + stime), or undefined elsewhere. */
+function mainThreadCpuMs(): number | undefined {
+	try {
+		const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+		// utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+		return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+	} catch {
+		return undefined;
+	}
 }
 
 function histogramMs(histogram: IntervalHistogram): {p50: number; p99: number; max: number} {
@@ -106,12 +119,16 @@ async function rotate(catalog: string, instanceDirectory: string): Promise<void>
 	const histogram = monitorEventLoopDelay({resolution: 1});
 	const rssBefore = peakRssMiB();
 	histogram.enable();
+	const cpuBefore = process.cpuUsage();
+	const mainBefore = mainThreadCpuMs();
 	const started = performance.now();
 	const result = await changeKey(session);
 	const ms = performance.now() - started;
+	const cpu = process.cpuUsage(cpuBefore);
+	const mainCpuMs = mainBefore === undefined ? undefined : mainThreadCpuMs()! - mainBefore;
 	histogram.disable();
 	await session.close();
-	print({ms, values: result.reencrypted, peakRssMiB: peakRssMiB(), rssBeforeMiB: rssBefore, eventLoopDelay: histogramMs(histogram)});
+	print({ms, values: result.reencrypted, timing: result.timing, cpuMs: (cpu.user + cpu.system) / 1000, mainCpuMs, peakRssMiB: peakRssMiB(), rssBeforeMiB: rssBefore, eventLoopDelay: histogramMs(histogram)});
 }
 
 /**
@@ -137,6 +154,7 @@ function floor(count: number): void {
 
 	let pool = Buffer.alloc(0);
 	let offset = 0;
+	const cpuBefore = process.cpuUsage();
 	const started = performance.now();
 	for (let index = 0; index < count; index++) {
 		const envelope = envelopes[index]!;
@@ -158,7 +176,8 @@ function floor(count: number): void {
 	}
 
 	const ms = performance.now() - started;
-	print({ms, values: count, peakRssMiB: peakRssMiB()});
+	const cpu = process.cpuUsage(cpuBefore);
+	print({ms, values: count, cpuMs: (cpu.user + cpu.system) / 1000, peakRssMiB: peakRssMiB()});
 }
 
 /** A report server reading every value in a loop until stdin closes; counts reads and failures. */

@@ -82,6 +82,12 @@ export type SecretRow = SecretAddress & {
 	updatedAt: string;
 };
 
+/**
+ * A value as a key change reads it: only what re-encrypting it needs (its address for the associated data, and the
+ * envelope), without the conversions of a full SecretRow, which per value cost more than the SQL read itself.
+ */
+export type EncryptedValue = SecretAddress & {id: number; ciphertext: Uint8Array};
+
 export type DataSourceRow = {
 	name: string;
 	createdAt: string;
@@ -212,7 +218,7 @@ export type CatalogTx = {
 	deleteSecrets(filter: {kind: SecretKind; owner: string; field?: string}): Promise<void>;
 	listSecrets(filter: {kind?: SecretKind; owner?: string}): Promise<SecretRow[]>;
 	/** Up to `limit` values encrypted under `keyVersion` with id > afterId, ordered by id (keyset paging). */
-	secretsBatch(keyVersion: number, afterId: number, limit: number): Promise<SecretRow[]>;
+	secretsBatch(keyVersion: number, afterId: number, limit: number): Promise<EncryptedValue[]>;
 	/**
 	 * Rotation's write: replaces the ciphertext of each listed row, but only where the row is still under
 	 * `fromVersion` (a row rewritten meanwhile by a user keeps its newer value). Returns how many rows it replaced.

@@ -9,6 +9,7 @@ import type {
 	CreateCatalogOptions,
 	DataSourceQuery,
 	DataSourceRow,
+	EncryptedValue,
 	EncryptedValueSummary,
 	InstanceRow,
 	KeyringSealRow,
@@ -405,9 +406,19 @@ export class SqlTx implements CatalogTx {
 		return rows.map(row => secretFromRow(row));
 	}
 
-	async secretsBatch(keyVersion: number, afterId: number, limit: number): Promise<SecretRow[]> {
-		const rows = await this.#rows(`${secretSelect} WHERE key_version = ? AND id > ? ORDER BY id LIMIT ?`, [keyVersion, afterId, limit]);
-		return rows.map(row => secretFromRow(row));
+	async secretsBatch(keyVersion: number, afterId: number, limit: number): Promise<EncryptedValue[]> {
+		const rows = await this.#rows('SELECT id, kind, owner, field, ciphertext FROM secrets WHERE key_version = ? AND id > ? ORDER BY id LIMIT ?', [
+			keyVersion,
+			afterId,
+			limit,
+		]);
+		return rows.map(row => ({
+			id: Number(row.id),
+			kind: row.kind as SecretKind,
+			owner: row.owner as string,
+			field: row.field as string,
+			ciphertext: row.ciphertext as Uint8Array,
+		}));
 	}
 
 	async replaceSecretCiphertexts(

@@ -43,7 +43,16 @@ export type ChangeKeyResult = {
 	fingerprint: string;
 	reencrypted: number;
 	resumed: boolean;
+	/** Where the time went, for `npm run bench` and `--verbose`; see ChangeTiming. */
+	timing: ChangeTiming;
 };
+
+/**
+ * Milliseconds of a key change by stage. reads and commits are the main thread's catalog work (wall time, each read
+ * or write transaction from start to end); crypto is the worker threads' busy time summed over threads (so with two
+ * it can exceed the elapsed time); waiting is the main thread idle on the workers.
+ */
+export type ChangeTiming = {reads: number; commits: number; crypto: number; waiting: number};
 
 /** How long a rotation's lease lasts without a heartbeat; every batch renews it. */
 const leaseMilliseconds = 30_000;
@@ -87,8 +96,9 @@ export async function changeKey(session: Session, options: ChangeKeyOptions = {}
 
 	// Set inside the first transaction; zeroed below however the rotation ends (even if that commit fails).
 	let keys: RotationKeys | undefined;
-	// Created on the first batch that has values, not before: a rotation that fails or finds nothing starts no thread.
-	const reencryption = new ReencryptionThread(() => keys!);
+	// Started on the first batch that has values, not before: a rotation that fails or finds nothing starts no thread.
+	const reencryption = new ReencryptionThreads(() => keys!, cryptoThreadCount());
+	const timing: ChangeTiming = {reads: 0, commits: 0, crypto: 0, waiting: 0};
 	let current: RotationRow;
 	let resumed: boolean;
 	try {
@@ -124,8 +134,8 @@ export async function changeKey(session: Session, options: ChangeKeyOptions = {}
 		options.onProgress?.(progressOf(current));
 		// The first batch waits for a turn of the event loop too: the transaction above already took a while.
 		await setImmediatePromise();
-		// The pipeline: batch N+1 is read (a short read transaction) and queued at the worker before batch N is
-		// committed, so the worker re-encrypts on the second core while the main thread writes.
+		// The pipeline: the next batches are read (short read transactions) and queued at the workers before batch N
+		// is committed, so the workers re-encrypt on the other cores while the main thread writes.
 		const queue: PreparedBatch[] = [];
 		let afterId = current.lastId;
 		let exhaustedAfter: number | undefined;
@@ -141,8 +151,10 @@ export async function changeKey(session: Session, options: ChangeKeyOptions = {}
 				});
 			}
 
-			while (queue.length < pipelineDepth && exhaustedAfter === undefined) {
+			while (queue.length < reencryption.count + 1 && exhaustedAfter === undefined) {
+				const readStarted = performance.now();
 				const batch = await retryDroppedConnection(async () => readBatch(session, reencryption, fromVersion, afterId, batchSize), options.signal);
+				timing.reads += performance.now() - readStarted;
 				if (batch.ids.length === 0) exhaustedAfter = afterId;
 				else {
 					queue.push(batch);
@@ -160,7 +172,10 @@ export async function changeKey(session: Session, options: ChangeKeyOptions = {}
 				continue;
 			}
 
+			const waitStarted = performance.now();
 			const envelopes = await ready.envelopes;
+			const commitStarted = performance.now();
+			timing.waiting += commitStarted - waitStarted;
 			// Deferred durability (SQLite WAL, synchronous=NORMAL): a batch lost to a power cut is redone on resume, since its
 			// values are still under the old version, which stays live; retiring it is a FULL commit, which makes every
 			// batch before it durable first. That saves an fsync per batch (about a tenth of the main thread's time).
@@ -168,6 +183,7 @@ export async function changeKey(session: Session, options: ChangeKeyOptions = {}
 				async () => session.catalog.write(async tx => commitBatch(tx, batchKeys, leaseOwner, ready, envelopes), {durability: 'deferred'}),
 				options.signal,
 			);
+			timing.commits += performance.now() - commitStarted;
 			options.onProgress?.(progressOf(current));
 			// The SQLite driver is synchronous: without a turn of the event loop between batches, nothing else in this
 			// process (the UI's keys and frames, timers, file reads) would run until the whole rotation ended.
@@ -184,8 +200,9 @@ export async function changeKey(session: Session, options: ChangeKeyOptions = {}
 		await releaseLeaseAfterFailure(session, leaseOwner, error);
 		throw error;
 	} finally {
-		// Finished, cancelled or failed: the worker zeroes its copy of the keys and exits.
+		// Finished, cancelled or failed: each worker zeroes its copy of the keys and exits.
 		await reencryption.close();
+		timing.crypto = reencryption.busyMilliseconds;
 		keys?.from.fill(0);
 		keys?.to.fill(0);
 	}
@@ -197,7 +214,7 @@ export async function changeKey(session: Session, options: ChangeKeyOptions = {}
 		await releaseLeaseAfterFailure(session, leaseOwner, error);
 		throw error;
 	});
-	return {fromVersion: current.fromVersion, toVersion: current.toVersion, fingerprint, reencrypted: current.done, resumed};
+	return {fromVersion: current.fromVersion, toVersion: current.toVersion, fingerprint, reencrypted: current.done, resumed, timing};
 }
 
 async function startRotation(
@@ -265,17 +282,21 @@ function rotationKeys(keyring: Keyring, rotation: RotationRow): RotationKeys {
 type PreparedBatch = {lastId: number; ids: number[]; ends: Uint32Array; envelopes: Promise<Uint8Array>};
 
 /**
- * Batches in flight: the one being committed and one queued at the worker. A third measured no faster on 2 cores
- * (1,000,000 values: 25.0 s vs 23.8 s) and raised the peak RSS to 196-206 MiB (177 MiB with two).
+ * Crypto threads: one per core the main thread's catalog work leaves, at least one. The main thread is busy only a
+ * fraction of the time (reads and commits are a few times cheaper than the crypto), so on two cores two workers
+ * share the cores with it; a third on two cores only adds a heap. Batches in flight: one per worker, plus the one
+ * being committed.
  */
-const pipelineDepth = 2;
+function cryptoThreadCount(): number {
+	return Math.max(1, Math.min(2, os.availableParallelism()));
+}
 
 /**
  * Reads the next batch under the old version in its own short read transaction and queues it at the worker.
  * Reading ahead is safe: rows after `afterId` are not touched by the batches committed meanwhile, and a row a user
  * rewrites after this read is under the new version by then, so commitBatch's replace skips it.
  */
-async function readBatch(session: Session, reencryption: ReencryptionThread, fromVersion: number, afterId: number, batchSize: number): Promise<PreparedBatch> {
+async function readBatch(session: Session, reencryption: ReencryptionThreads, fromVersion: number, afterId: number, batchSize: number): Promise<PreparedBatch> {
 	const rows = await session.catalog.read(async tx => tx.secretsBatch(fromVersion, afterId, batchSize));
 	const ids: number[] = [];
 	const ends = new Uint32Array(rows.length);
@@ -288,7 +309,7 @@ async function readBatch(session: Session, reencryption: ReencryptionThread, fro
 		kinds.push(row.kind);
 		owners.push(row.owner);
 		fields.push(row.field);
-		length += row.ciphertext!.byteLength;
+		length += row.ciphertext.byteLength;
 		ends[index] = length;
 	}
 
@@ -296,7 +317,7 @@ async function readBatch(session: Session, reencryption: ReencryptionThread, fro
 	// One buffer for the whole batch: transferring it to the worker costs nothing, cloning 2000 small ones does.
 	// `ends` is copied (8 KiB), not transferred: the commit needs it to cut the answer into envelopes.
 	const packed = new Uint8Array(length);
-	for (const [index, row] of rows.entries()) packed.set(row.ciphertext!, index === 0 ? 0 : ends[index - 1]);
+	for (const [index, row] of rows.entries()) packed.set(row.ciphertext, index === 0 ? 0 : ends[index - 1]);
 	const envelopes = reencryption.run({envelopes: packed, ends, kinds, owners, fields});
 	// A failure is seen when the batch's turn comes (or dropped with it on cancel); it must not count as unhandled.
 	envelopes.catch(() => undefined);
@@ -335,27 +356,33 @@ async function commitBatch(tx: CatalogTx, keys: RotationKeys, leaseOwner: string
 }
 
 /**
- * The worker thread that does a rotation's crypto (source/core/reencrypt-worker.ts), so that it runs on a second
- * core while the main thread reads and writes the catalog. Created on the first batch; the keys cross once, in a
- * buffer transferred to the worker (this thread keeps no copy of that buffer), and the worker zeroes them on close.
- * close() runs however the rotation ends, so no thread outlives it.
+ * The worker threads that do a rotation's crypto (source/core/reencrypt-worker.ts), so that it runs on the other
+ * cores while the main thread reads and writes the catalog. Started on the first batch; the keys cross once to each,
+ * in a buffer transferred to it (this thread keeps no copy of that buffer), and each zeroes them on close. Batches go
+ * round-robin: they are the same size, so each worker is as busy as the other. close() runs however the rotation
+ * ends, so no thread outlives it.
  */
-class ReencryptionThread {
+class ReencryptionThreads {
+	readonly count: number;
+	/** The workers' busy time summed, in milliseconds, as each measured it around its batches. */
+	busyMilliseconds = 0;
 	readonly #keys: () => RotationKeys;
-	#worker: Worker | undefined;
-	#exited: Promise<void> | undefined;
+	readonly #workers: Worker[] = [];
+	readonly #exited: Array<Promise<void>> = [];
 	#batch = 0;
 	readonly #waiting = new Map<number, {resolve: (envelopes: Uint8Array) => void; reject: (error: Error) => void}>();
 	#failure: Error | undefined;
 
-	constructor(keys: () => RotationKeys) {
+	constructor(keys: () => RotationKeys, count: number) {
 		this.#keys = keys;
+		this.count = count;
 	}
 
 	async run(batch: Omit<WorkerBatch, 'type' | 'batch'>): Promise<Uint8Array> {
-		const worker = this.#start();
+		if (this.#workers.length === 0) this.#start();
 		if (this.#failure) throw this.#failure;
 		const id = ++this.#batch;
+		const worker = this.#workers[id % this.#workers.length]!;
 		return new Promise((resolve, reject) => {
 			this.#waiting.set(id, {resolve, reject});
 			worker.postMessage({type: 'batch', batch: id, ...batch} satisfies WorkerBatch, [batch.envelopes.buffer]);
@@ -363,43 +390,46 @@ class ReencryptionThread {
 	}
 
 	async close(): Promise<void> {
-		const worker = this.#worker;
-		if (!worker) return;
-		this.#worker = undefined;
-		worker.postMessage({type: 'end'} satisfies WorkerRequest);
-		// The worker zeroes its keys and exits on 'end'; terminate() is the backstop if it does not within a second.
-		const timer = setTimeout(() => void worker.terminate(), 1000);
-		await this.#exited;
-		clearTimeout(timer);
+		const workers = this.#workers.splice(0);
+		for (const worker of workers) {
+			worker.postMessage({type: 'end'} satisfies WorkerRequest);
+			// The worker zeroes its keys and exits on 'end'; terminate() is the backstop if it does not within a second.
+			const timer = setTimeout(() => void worker.terminate(), 1000);
+			worker.once('exit', () => clearTimeout(timer));
+		}
+
+		await Promise.all(this.#exited);
 	}
 
-	#start(): Worker {
-		if (this.#worker) return this.#worker;
+	#start(): void {
 		const keys = this.#keys();
-		const worker = startWorker();
-		this.#exited = new Promise<void>(resolve => worker.once('exit', () => resolve()));
 		const fail = (error: Error) => {
 			this.#failure ??= error;
 			for (const waiting of this.#waiting.values()) waiting.reject(error);
 			this.#waiting.clear();
 		};
 
-		worker.on('message', (answer: WorkerAnswer) => {
-			const waiting = this.#waiting.get(answer.batch);
-			this.#waiting.delete(answer.batch);
-			if (answer.type === 'batch') waiting?.resolve(answer.envelopes);
-			else waiting?.reject(new RscmError(answer.code, answer.message, {hint: answer.hint}));
-		});
-		worker.on('error', error => fail(new RscmError('INTERNAL', `The key change's worker thread failed: ${error.message}`, {cause: error})));
-		worker.on('exit', () => fail(new RscmError('INTERNAL', "The key change's worker thread stopped.")));
-		// A fresh buffer of its own (a Buffer.from copy may sit in Node's shared pool): transferred, so it leaves this
-		// thread; the copies in `keys` are zeroed by changeKey when the rotation ends.
-		const both = new Uint8Array(64);
-		both.set(keys.from, 0);
-		both.set(keys.to, 32);
-		worker.postMessage({type: 'keys', catalogId: keys.catalogId, toVersion: keys.toVersion, keys: both} satisfies WorkerKeys, [both.buffer]);
-		this.#worker = worker;
-		return worker;
+		for (let index = 0; index < this.count; index++) {
+			const worker = startWorker();
+			this.#exited.push(new Promise<void>(resolve => worker.once('exit', () => resolve())));
+			worker.on('message', (answer: WorkerAnswer) => {
+				const waiting = this.#waiting.get(answer.batch);
+				this.#waiting.delete(answer.batch);
+				if (answer.type === 'batch') {
+					this.busyMilliseconds += answer.busyMilliseconds;
+					waiting?.resolve(answer.envelopes);
+				} else waiting?.reject(new RscmError(answer.code, answer.message, {hint: answer.hint}));
+			});
+			worker.on('error', error => fail(new RscmError('INTERNAL', `The key change's worker thread failed: ${error.message}`, {cause: error})));
+			worker.on('exit', () => fail(new RscmError('INTERNAL', "The key change's worker thread stopped.")));
+			// A fresh buffer of its own (a Buffer.from copy may sit in Node's shared pool): transferred, so it leaves this
+			// thread; the copies in `keys` are zeroed by changeKey when the rotation ends.
+			const both = new Uint8Array(64);
+			both.set(keys.from, 0);
+			both.set(keys.to, 32);
+			worker.postMessage({type: 'keys', catalogId: keys.catalogId, toVersion: keys.toVersion, keys: both} satisfies WorkerKeys, [both.buffer]);
+			this.#workers.push(worker);
+		}
 	}
 }
 

@@ -13,7 +13,7 @@ export type WorkerKeys = {type: 'keys'; catalogId: string; toVersion: number; ke
  */
 export type WorkerBatch = {type: 'batch'; batch: number; envelopes: Uint8Array<ArrayBuffer>; ends: Uint32Array<ArrayBuffer>; kinds: string[]; owners: string[]; fields: string[]};
 export type WorkerAnswer =
-	| {type: 'batch'; batch: number; envelopes: Uint8Array}
+	| {type: 'batch'; batch: number; envelopes: Uint8Array; busyMilliseconds: number}
 	| {type: 'error'; batch: number; code: ErrorCode; message: string; hint?: string | undefined};
 export type WorkerRequest = WorkerKeys | WorkerBatch | {type: 'end'};
 
@@ -38,6 +38,7 @@ if (port) {
 
 			case 'batch': {
 				try {
+					const started = performance.now();
 					const input = Buffer.from(request.envelopes.buffer, request.envelopes.byteOffset, request.envelopes.byteLength);
 					const output = new Uint8Array(input.length);
 					const location = {catalogId, kind: '', owner: '', field: ''};
@@ -51,7 +52,7 @@ if (port) {
 						start = end;
 					}
 
-					port.postMessage({type: 'batch', batch: request.batch, envelopes: output} satisfies WorkerAnswer, [output.buffer]);
+					port.postMessage({type: 'batch', batch: request.batch, envelopes: output, busyMilliseconds: performance.now() - started} satisfies WorkerAnswer, [output.buffer]);
 				} catch (error) {
 					const known = error instanceof RscmError;
 					port.postMessage({
