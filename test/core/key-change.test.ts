@@ -1,4 +1,5 @@
 import {spawn} from 'node:child_process';
+import {readdirSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {setTimeout as delay} from 'node:timers/promises';
@@ -102,6 +103,44 @@ test('change on 10,000 data sources: cancelled after a few batches, pending in s
 	const audit = await session.catalog.read(async tx => tx.listAudit(20));
 	t.true(audit.some(entry => entry.operation === 'change-resume'));
 	t.true(audit.some(entry => entry.operation === 'change'));
+});
+
+/** Threads of this process (Linux): the key change's crypto threads are among them while it runs. */
+function threadCount(): number | undefined {
+	try {
+		return readdirSync(`/proc/${process.pid}/task`).length;
+	} catch {
+		return undefined;
+	}
+}
+
+test.serial('a damaged value in a later batch stops the change with DECRYPT_FAILED: the batches before it are kept, no crypto thread outlives it, and the change resumes once the value is entered again', async t => {
+	const {deployment, session} = await joinedInstance(t);
+	await loadDataSources(session, 2000);
+	// Serial, so that no other test's key change starts or stops threads meanwhile.
+	const threadsBefore = threadCount();
+	// Value 5,000 of 6,000 is in the third batch of 2,000: the batches go to the crypto threads in turn, so on two
+	// cores it is not the first thread's. Its envelope's last byte (the tag) is flipped behind the core's back.
+	const db = new Database(deployment.catalogPath);
+	const damaged = db.prepare('SELECT id, owner, field, ciphertext FROM secrets ORDER BY id LIMIT 1 OFFSET 4999').get() as {id: number; owner: string; field: string; ciphertext: Buffer};
+	damaged.ciphertext[damaged.ciphertext.length - 1]! ^= 1;
+	db.prepare('UPDATE secrets SET ciphertext = ? WHERE id = ?').run(damaged.ciphertext, damaged.id);
+	db.close();
+
+	const error = await rejectsWithCode(t, changeKey(session, {batchSize: 2000}), 'DECRYPT_FAILED');
+	t.true(error.message.includes(`${damaged.owner}/${damaged.field}`), error.message);
+	if (threadsBefore !== undefined) t.is(threadCount(), threadsBefore, 'every crypto thread exited');
+	const pending = await pendingRotation(session);
+	t.is(pending?.done, 4000);
+	t.is(pending?.leaseOwner, undefined);
+	t.deepEqual(catalogFacts(deployment.catalogPath).secrets.byVersion, {1: 2000, 2: 4000});
+
+	await setDataSource(session, damaged.owner, dataSourceValues(Number(damaged.owner.replace(/\D/g, ''))));
+	const resumed = await changeKey(session);
+	t.true(resumed.resumed);
+	t.deepEqual(catalogFacts(deployment.catalogPath).secrets.byVersion, {2: 6000});
+	// The time split is reported: the crypto threads were busy, and the main thread read and committed.
+	t.true(resumed.timing.crypto > 0 && resumed.timing.reads > 0 && resumed.timing.commits > 0, JSON.stringify(resumed.timing));
 });
 
 test('a second process keeps reading every value while the key changes, with zero failures', async t => {
