@@ -1,9 +1,31 @@
 // The second core of a key change (source/core/key-change.ts): decrypts and re-encrypts one batch while the main
 // thread commits the previous one. It only does crypto; it never touches the catalog, the lease or the rotation row.
 // Loaded as a worker from source (tsx) and from dist/reencrypt-worker.js (an entry point of scripts/build.js).
+import {readlinkSync} from 'node:fs';
+import os from 'node:os';
 import {parentPort} from 'node:worker_threads';
 import {RscmError, type ErrorCode} from '../errors.ts';
 import {reencryptValue} from './value-crypto.ts';
+
+/**
+ * The crypto threads give way to the main thread: it holds the catalog's write lock while it commits, runs the
+ * Configuration Manager's keys and frames, and needs about two thirds of a core to keep two crypto threads fed.
+ * Three equal threads on two cores get two thirds each at best, and the main thread then waits whole scheduler
+ * slices behind a crypto thread, which delays its commits and its event loop. Nice 4 (weight 423 against 1024) gives
+ * it over 70 % of a core it shares with one, and still leaves the crypto threads a fair part of a machine busy with
+ * other work (at nice 10, two busy reader processes would leave them about a tenth of theirs). Linux sets one thread's priority by its thread
+ * id (/proc/thread-self); elsewhere, or where it is refused, the thread keeps the process's priority.
+ */
+const cryptoThreadNice = 4;
+
+function lowerThisThreadsPriority(): void {
+	try {
+		const threadId = Number(readlinkSync('/proc/thread-self').split('/').at(-1));
+		if (Number.isInteger(threadId) && threadId > 0) os.setPriority(threadId, cryptoThreadNice);
+	} catch {
+		// Not Linux, or not permitted: the default priority is still correct, only less considerate.
+	}
+}
 
 export type WorkerKeys = {type: 'keys'; catalogId: string; toVersion: number; keys: Uint8Array};
 /**
@@ -19,6 +41,7 @@ export type WorkerRequest = WorkerKeys | WorkerBatch | {type: 'end'};
 
 const port = parentPort;
 if (port) {
+	lowerThisThreadsPriority();
 	let from: Buffer | undefined;
 	let to: Buffer | undefined;
 	let keyBytes: Uint8Array | undefined;

@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process';
-import {readdirSync} from 'node:fs';
+import {readdirSync, readFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {setTimeout as delay} from 'node:timers/promises';
@@ -141,6 +141,32 @@ test.serial('a damaged value in a later batch stops the change with DECRYPT_FAIL
 	t.deepEqual(catalogFacts(deployment.catalogPath).secrets.byVersion, {2: 6000});
 	// The time split is reported: the crypto threads were busy, and the main thread read and committed.
 	t.true(resumed.timing.crypto > 0 && resumed.timing.reads > 0 && resumed.timing.commits > 0, JSON.stringify(resumed.timing));
+});
+
+/** The nice value of each thread of this process (Linux: field 19 of /proc/self/task/TID/stat). */
+function threadNiceValues(): number[] {
+	return readdirSync(`/proc/${process.pid}/task`).map(tid => {
+		const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
+		return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+	});
+}
+
+// Thread priorities are set and read through /proc, which only Linux has (CI runs on Linux).
+const onLinux = process.platform === 'linux' ? test.serial : test.serial.skip;
+
+onLinux('the crypto threads run at a lower priority than the main thread (Linux), one per core up to two', async t => {
+	const {session} = await joinedInstance(t);
+	await loadDataSources(session, 2000);
+	// The most threads at nice 4 seen at any commit: both threads have their first batch back by the second commit.
+	let lowered = 0;
+	await changeKey(session, {
+		batchSize: 500,
+		onProgress({done}) {
+			if (done > 0) lowered = Math.max(lowered, threadNiceValues().filter(nice => nice === 4).length);
+		},
+	});
+	t.is(lowered, Math.min(2, os.availableParallelism()));
+	t.is(os.getPriority(), 0, 'the main thread keeps its priority');
 });
 
 test('a second process keeps reading every value while the key changes, with zero failures', async t => {
