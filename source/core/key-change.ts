@@ -43,7 +43,7 @@ export type ChangeKeyResult = {
 	fingerprint: string;
 	reencrypted: number;
 	resumed: boolean;
-	/** Where the time went, for `npm run bench` and `--verbose`; see ChangeTiming. */
+	/** Where the time went (`npm run bench` reports it); see ChangeTiming. */
 	timing: ChangeTiming;
 };
 
@@ -282,10 +282,10 @@ function rotationKeys(keyring: Keyring, rotation: RotationRow): RotationKeys {
 type PreparedBatch = {lastId: number; ids: number[]; ends: Uint32Array; envelopes: Promise<Uint8Array>};
 
 /**
- * Crypto threads: one per core the main thread's catalog work leaves, at least one. The main thread is busy only a
- * fraction of the time (reads and commits are a few times cheaper than the crypto), so on two cores two workers
- * share the cores with it; a third on two cores only adds a heap. Batches in flight: one per worker, plus the one
- * being committed.
+ * Crypto threads: two where there are two cores, one on a single core. The crypto is about twice the main thread's
+ * catalog work per value, so two threads (at a lower priority, see reencrypt-worker.ts) and the main thread fill two
+ * cores; on more cores the main thread's reads and commits are the limit, and each further thread would only add a
+ * heap. Batches in flight: one per thread, plus the one being committed.
  */
 function cryptoThreadCount(): number {
 	return Math.max(1, Math.min(2, os.availableParallelism()));
