@@ -16,6 +16,7 @@ import type {Session} from '../core/session.ts';
 import {getStatus, instanceStatusLabels} from '../core/status.ts';
 import {checkExitCodes, checkHealth, checkThresholds, formatPluginLine, formatPrometheus, unknownReport, writeMetricsFile, type HealthReport} from '../core/health-check.ts';
 import {parseKeepCount, scheduledBackup, type ScheduledBackupResult} from '../core/scheduled-backup.ts';
+import type {SecretState} from '../core/secret-values.ts';
 import {displayText} from '../core/terminal-text.ts';
 import type {CommandIo} from './command-io.ts';
 import {formatTable, jsonArrayWriter, tableLine, writeOrWait} from './output.ts';
@@ -128,14 +129,18 @@ function savedLocation(location: string): string | undefined {
 	}
 }
 
-/** The longest a state is (`needs-reentry`), and the width the data source list leaves its names at 80 columns. */
-const stateWidth = Math.max(...(['set', 'unset', 'needs-reentry'] as const).map(state => state.length));
-const dataSourceNameWidth = 80 - ['Connection string', 'User name', 'Password'].reduce((sum, header) => sum + 2 + Math.max(header.length, stateWidth), 0);
+const dataSourceListHeader = ['Name', 'Connection string', 'User name', 'Password'];
+
+/** The field columns of `datasource list`, each as wide as its header or the longest state (`needs-reentry`). */
+const fieldWidths = dataSourceListHeader.slice(1).map(header => Math.max(header.length, ...(['set', 'unset', 'needs-reentry'] satisfies SecretState[]).map(state => state.length)));
+
+/** What the field columns and their gaps leave the names of an 80-column line. */
+const dataSourceNameWidth = 80 - fieldWidths.reduce((sum, width) => sum + 2 + width, 0);
 
 /** The columns of `datasource list`: the names as wide as the longest given (made visible), capped to fit 80 columns. */
 function dataSourceListWidths(names: readonly string[]): number[] {
 	const longest = Math.max('Name'.length, ...names.map(name => Array.from(displayText(name)).length));
-	return [Math.min(longest, dataSourceNameWidth), ...['Connection string', 'User name', 'Password'].map(header => Math.max(header.length, stateWidth))];
+	return [Math.min(longest, dataSourceNameWidth), ...fieldWidths];
 }
 
 async function withSession<T>(context: CommandContext, work: (session: Session) => Promise<T>): Promise<T> {
@@ -733,18 +738,17 @@ export const commands: CommandSpec[] = [
 				const stdout = context.io.stdout;
 				const json = context.json ? jsonArrayWriter(stdout) : undefined;
 				let widths: number[] | undefined;
-				const header = ['Name', 'Connection string', 'User name', 'Password'];
 				await forEachDataSourcePage(session, async page => {
 					if (context.io.signal.aborted) throw new RscmError('CANCELLED', 'Stopped listing data sources.');
 					if (json) return json.write(page);
 					const first = widths === undefined;
 					widths ??= dataSourceListWidths(page.map(row => row.name));
 					const lines = page.map(row => tableLine(widths!, [row.name, ...dataSourceFields.map(field => row.fields[field])]));
-					return writeOrWait(stdout, (first ? tableLine(widths, header) : '') + lines.join(''));
+					return writeOrWait(stdout, (first ? tableLine(widths, dataSourceListHeader) : '') + lines.join(''));
 				});
 				if (json) await json.end();
 				// No data source: the header alone, as before.
-				else if (widths === undefined) await writeOrWait(stdout, tableLine(dataSourceListWidths([]), header));
+				else if (widths === undefined) await writeOrWait(stdout, tableLine(dataSourceListWidths([]), dataSourceListHeader));
 				return undefined;
 			}),
 	},
