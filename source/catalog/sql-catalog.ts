@@ -9,6 +9,7 @@ import type {
 	CreateCatalogOptions,
 	DataSourceQuery,
 	DataSourceRow,
+	DataSourceStateRow,
 	EncryptedValueSummary,
 	InstanceRow,
 	KeyringSealRow,
@@ -522,6 +523,30 @@ export class SqlTx implements CatalogTx {
 		const {conditions, values} = this.#containing(contains);
 		const [row] = await this.#rows(`SELECT count(*) AS n FROM data_sources${where(conditions)}`, values);
 		return Number(row!.n);
+	}
+
+	async dataSourceStatesAfter(afterName: string | undefined, limit: number): Promise<DataSourceStateRow[]> {
+		const d = this.#dialect;
+		const after = afterName === undefined ? [] : [`${d.byteOrder('name')} > ?`];
+		// The page of names first (LIMIT counts data sources, not values), then their values by the (kind, owner,
+		// field) key. key_version is NULL exactly when the ciphertext is (a CHECK of the table): no bytes are read.
+		const rows = await this.#rows(
+			`SELECT page.name, page.created_at, page.updated_at, s.field, s.needs_reentry,
+					CASE WHEN s.key_version IS NULL THEN 1 ELSE 0 END AS cleared
+				FROM (SELECT name, created_at, updated_at FROM data_sources${where(after)} ORDER BY ${d.byteOrder('name')} LIMIT ?) page
+				LEFT JOIN secrets s ON s.kind = 'datasource' AND s.owner = page.name
+				ORDER BY ${d.byteOrder('page.name')}, ${d.byteOrder('s.field')}`,
+			[...(afterName === undefined ? [] : [afterName]), limit],
+		);
+		const sources: DataSourceStateRow[] = [];
+		for (const row of rows) {
+			if (sources.at(-1)?.name !== row.name) sources.push({...dataSourceFromRow(row), values: []});
+			if (row.field !== null && row.field !== undefined) {
+				sources.at(-1)!.values.push({field: String(row.field), needsReentry: boolean(row.needs_reentry) || Number(row.cleared) === 1});
+			}
+		}
+
+		return sources;
 	}
 
 	async secretsOfOwners(kind: SecretKind, owners: readonly string[]): Promise<SecretRow[]> {

@@ -15,6 +15,8 @@ import v8 from 'node:v8';
 export function keepHeapSmall(): void {
 	// The young generation stays at its starting size.
 	v8.setFlagsFromString('--semi-space-growth-factor=1');
-	// A full collection once the old generation grew by 10 % past what was live (V8 adds a few MiB to that).
+	// A full collection once the old generation grew by 10 % past what was live, or by the least step V8 takes, which
+	// optimizing for size makes 2 MiB instead of 8.
 	v8.setFlagsFromString('--heap-growing-percent=10');
+	v8.setFlagsFromString('--optimize-for-size');
 }

@@ -1,4 +1,4 @@
-import type {CatalogTx, DataSourceRow, SecretRow} from '../catalog/catalog.ts';
+import type {CatalogTx, DataSourceRow, DataSourceStateRow, SecretRow} from '../catalog/catalog.ts';
 import {audit} from './audit.ts';
 import {RscmError} from '../errors.ts';
 import {checkSize, inputLimits} from './input-limits.ts';
@@ -215,13 +215,23 @@ export async function forEachDataSourcePage(
 	await session.catalog.read(async tx => {
 		let after: string | undefined;
 		for (;;) {
-			const sources = await tx.dataSourcesAfter(after, pageSize);
+			const sources = await tx.dataSourceStatesAfter(after, pageSize);
 			if (sources.length === 0) return;
-			if (!(await onPage(await summarize(tx, sources)))) return;
+			if (!(await onPage(sources.map(source => stateSummary(source))))) return;
 			if (sources.length < pageSize) return;
 			after = sources.at(-1)!.name;
 		}
 	});
+}
+
+function stateSummary(source: DataSourceStateRow): DataSourceSummary {
+	const fields = Object.fromEntries(
+		dataSourceFields.map(field => {
+			const value = source.values.find(entry => entry.field === field);
+			return [field, value === undefined ? 'unset' : value.needsReentry ? 'needs-reentry' : 'set'];
+		}),
+	) as Record<DataSourceField, SecretState>;
+	return {name: source.name, fields, needsReentry: Object.values(fields).includes('needs-reentry'), updatedAt: source.updatedAt};
 }
 
 export type DataSourcePageQuery = {

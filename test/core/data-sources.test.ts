@@ -1,5 +1,5 @@
 import test from 'ava';
-import {forEachDataSourcePage, importDataSources, listDataSources, readAllSecrets, setDataSource, showDataSource, type DataSourceSummary} from '../../source/core/data-sources.ts';
+import {forEachDataSourcePage, importDataSources, listDataSources, pageDataSources, readAllSecrets, setDataSource, showDataSource, type DataSourceSummary} from '../../source/core/data-sources.ts';
 import {inputLimits} from '../../source/core/input-limits.ts';
 import {deleteEncryptedContent} from '../../source/core/delete-content.ts';
 import {changeKey} from '../../source/core/key-change.ts';
@@ -80,6 +80,7 @@ test('forEachDataSourcePage: every data source once, in name order, in pages of 
 	await loadDataSources(session, 25);
 	await setDataSource(session, 'DS-00003', {password: null});
 	await setDataSource(session, 'Empty', {});
+	await session.catalog.write(async tx => tx.markSecretNeedsReentry({kind: 'datasource', owner: 'DS-00007', field: 'username'}));
 	const pages: DataSourceSummary[][] = [];
 	await forEachDataSourcePage(
 		session,
@@ -96,8 +97,10 @@ test('forEachDataSourcePage: every data source once, in name order, in pages of 
 	const byName = new Map(pages.flat().map(row => [row.name, row]));
 	t.deepEqual(byName.get('DS-00003')!.fields, {connectionString: 'set', username: 'set', password: 'unset'});
 	t.deepEqual(byName.get('DS-00024')!.fields, {connectionString: 'set', username: 'set', password: 'set'});
+	t.like(byName.get('DS-00007')!, {fields: {connectionString: 'set', username: 'needs-reentry', password: 'set'}, needsReentry: true});
 	t.deepEqual(byName.get('Empty')!.fields, {connectionString: 'unset', username: 'unset', password: 'unset'});
-	// The whole list is what listDataSources gives.
+	// The whole list is what the Data Sources page reads (its own query), and what listDataSources gives.
+	t.deepEqual(pages.flat(), (await pageDataSources(session, {limit: 1000})).rows);
 	t.deepEqual(pages.flat(), await listDataSources(session));
 });
 
