@@ -195,7 +195,7 @@ export async function listDataSources(session: Session): Promise<DataSourceSumma
 }
 
 export type DataSourcePageOptions = {
-	/** Data sources read per query (their values are read in one more). Default 100. */
+	/** Data sources read per statement, each with the states of its values. Default 100. */
 	pageSize?: number | undefined;
 };
 
