@@ -4,7 +4,7 @@
 //
 //   npm run bench                           everything, full sizes (several minutes)
 //   npm run bench -- --quick                sizes divided by 10, fewer runs: for iterating
-//   npm run bench -- --only rotation,backup  a subset: rotation, postgres, backup, startup, typing
+//   npm run bench -- --only rotation,backup  a subset: rotation, postgres, backup, startup, typing, big-catalog
 //   npm run bench -- --runs 5               runs per alternated pair (default 3, quick 1)
 import {spawn} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
@@ -17,11 +17,12 @@ import {parseArgs} from 'node:util';
 import {build} from 'esbuild';
 import pg from 'pg';
 import {bundleOptions} from '../scripts/bundle-options.js';
+import {measureBigCatalog} from './big-catalog.ts';
 import {measureStartup} from './startup.ts';
 import {measureTyping} from './typing.ts';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const sections = ['rotation', 'postgres', 'backup', 'startup', 'typing'] as const;
+const sections = ['rotation', 'postgres', 'backup', 'startup', 'typing', 'big-catalog'] as const;
 type Section = (typeof sections)[number];
 
 const {values: options} = parseArgs({
@@ -396,6 +397,20 @@ try {
 	if (selected.has('backup')) await backupSection(directory, idleP99);
 	if (selected.has('startup')) await startupSection(directory);
 	if (selected.has('typing')) await typingSection(directory);
+	if (selected.has('big-catalog')) {
+		const [small, big] = quick ? [1_200, 120_000] : [12_000, 1_200_000];
+		raw['big-catalog'] = await measureBigCatalog({root, directory, small, big, runs, log});
+		for (const {command, small: low, big: high} of raw['big-catalog'] as Awaited<ReturnType<typeof measureBigCatalog>>) {
+			rows.push({
+				benchmark: `${command} peak RSS, ${format.count(big)} vs ${format.count(small)} values`,
+				measured: `${format.mib(high.peakRssMiB)} (${format.seconds(high.ms)})`,
+				baseline: `${format.mib(low.peakRssMiB)} (${format.seconds(low.ms)}) at ${format.count(small)}`,
+				ratio: high.peakRssMiB / low.peakRssMiB,
+				target: '≤ 1.2×',
+				pass: high.peakRssMiB / low.peakRssMiB <= 1.2,
+			});
+		}
+	}
 } finally {
 	await rm(directory, {recursive: true, force: true});
 }

@@ -94,6 +94,12 @@ export type DataSourceRow = {
 	updatedAt: string;
 };
 
+/** A data source with what a list shows of its values: which fields hold one, and whether it must be entered again. */
+export type DataSourceStateRow = DataSourceRow & {
+	/** Its values in byte order of their fields; needsReentry also when the value was cleared (no ciphertext). */
+	values: Array<{field: string; needsReentry: boolean}>;
+};
+
 /**
  * A slice of the data sources in byte order of their names (keyset paging, so the 100,000th name costs what the
  * first does), optionally only names containing some text.
@@ -248,6 +254,11 @@ export type CatalogTx = {
 	findDataSources(query: DataSourceQuery): Promise<DataSourceRow[]>;
 	/** How many data sources there are, or how many have a name containing `contains` (any letter case). */
 	countDataSources(contains?: string): Promise<number>;
+	/**
+	 * Up to `limit` data sources with a name after `afterName` in byte order (undefined: from the start), each with
+	 * the states of its values, in one statement and without the values' bytes: a page of `rscm datasource list`.
+	 */
+	dataSourceStatesAfter(afterName: string | undefined, limit: number): Promise<DataSourceStateRow[]>;
 	/** The values of the given owners of one kind, for a page of rows: a few names, not a whole table. */
 	secretsOfOwners(kind: SecretKind, owners: readonly string[]): Promise<SecretRow[]>;
 

@@ -3,7 +3,7 @@ import {copyCatalog} from '../core/catalog-copy.ts';
 import {changeKey} from '../core/key-change.ts';
 import {backupKey, restoreKey, verifyBackup} from '../core/key-backup.ts';
 import {deleteEncryptedContent, previewDeleteContent} from '../core/delete-content.ts';
-import {importDataSources, listDataSources, removeDataSource, setDataSource, showDataSource, validateDataSourceInput, validateDataSourceName} from '../core/data-sources.ts';
+import {dataSourceFields, forEachDataSourcePage, importDataSources, removeDataSource, setDataSource, showDataSource, validateDataSourceInput, validateDataSourceName} from '../core/data-sources.ts';
 import {RscmError} from '../errors.ts';
 import {formatCount, formatTime} from '../core/display-format.ts';
 import {formatSize, inputLimits} from '../core/input-limits.ts';
@@ -16,9 +16,11 @@ import type {Session} from '../core/session.ts';
 import {getStatus, instanceStatusLabels} from '../core/status.ts';
 import {checkExitCodes, checkHealth, checkThresholds, formatPluginLine, formatPrometheus, unknownReport, writeMetricsFile, type HealthReport} from '../core/health-check.ts';
 import {parseKeepCount, scheduledBackup, type ScheduledBackupResult} from '../core/scheduled-backup.ts';
+import type {SecretState} from '../core/secret-values.ts';
 import {displayText} from '../core/terminal-text.ts';
 import type {CommandIo} from './command-io.ts';
-import {formatTable} from './output.ts';
+import {formatTable, jsonArrayWriter, tableLine, writeOrWait} from './output.ts';
+import {keepHeapSmall} from './memory.ts';
 import {confirm, readPassword} from './prompts.ts';
 import {readLine, readRest} from './stdin-lines.ts';
 import {acceptKey, proposedKey} from '../core/key-accept.ts';
@@ -45,6 +47,11 @@ export type CommandSpec = {
 	positionals?: string[];
 	/** Human output goes to stderr/stdout here; the returned value is what --json prints. */
 	run(context: CommandContext): Promise<unknown>;
+	/**
+	 * The command writes its --json document to stdout itself, as it goes (a list too long to hold: `datasource
+	 * list`); what run() returns is then not printed.
+	 */
+	streamsJson?: boolean;
 	/** Exit codes of its own instead of 0, 1, 2: `rscm check` answers in the monitoring-plugin convention. */
 	exitCodes?: {ofResult(result: unknown): number; onError: number};
 };
@@ -120,6 +127,20 @@ function savedLocation(location: string): string | undefined {
 	} catch {
 		return undefined;
 	}
+}
+
+const dataSourceListHeader = ['Name', 'Connection string', 'User name', 'Password'];
+
+/** The field columns of `datasource list`, each as wide as its header or the longest state (`needs-reentry`). */
+const fieldWidths = dataSourceListHeader.slice(1).map(header => Math.max(header.length, ...(['set', 'unset', 'needs-reentry'] satisfies SecretState[]).map(state => state.length)));
+
+/** What the field columns and their gaps leave the names of an 80-column line. */
+const dataSourceNameWidth = 80 - fieldWidths.reduce((sum, width) => sum + 2 + width, 0);
+
+/** The columns of `datasource list`: the names as wide as the longest given (made visible), capped to fit 80 columns. */
+function dataSourceListWidths(names: readonly string[]): number[] {
+	const longest = Math.max('Name'.length, ...names.map(name => Array.from(displayText(name)).length));
+	return [Math.min(longest, dataSourceNameWidth), ...fieldWidths];
 }
 
 async function withSession<T>(context: CommandContext, work: (session: Session) => Promise<T>): Promise<T> {
@@ -583,6 +604,7 @@ export const commands: CommandSpec[] = [
 			withSession(context, async session => {
 				const to = stringValue(context, 'to');
 				if (!to) throw new RscmError('USAGE', '--to LOCATION is required.', {hint: `Give ${catalogLocationKinds()}.`});
+				keepHeapSmall();
 				const progress = context.io.stderr.isTTY && !context.json;
 				const result = await copyCatalog(session, to, {
 					signal: context.io.signal,
@@ -705,21 +727,29 @@ export const commands: CommandSpec[] = [
 		words: ['datasource', 'list'],
 		summary: 'List data sources: which fields are set, which need re-entry',
 		options: {...jsonOption},
-		examples: ['rscm datasource list'],
+		examples: ['rscm datasource list', 'rscm datasource list --json | jq -r \'.[] | select(.needsReentry) | .name\''],
+		streamsJson: true,
 		run: async context =>
 			withSession(context, async session => {
-				const rows = await listDataSources(session);
-				if (!context.json) {
-					say(
-						context,
-						formatTable(
-							['Name', 'Connection string', 'User name', 'Password'],
-							rows.map(row => [row.name, row.fields.connectionString, row.fields.username, row.fields.password]),
-						),
-					);
-				}
-
-				return rows;
+				// Streamed a page at a time (a million data sources print with the memory of ten), so the table cannot
+				// measure every name first: the name column is as wide as the longest name of the first page, at most
+				// what leaves the table within 80 columns; a longer name ends in "…" (--json has every name whole).
+				keepHeapSmall();
+				const stdout = context.io.stdout;
+				const json = context.json ? jsonArrayWriter(stdout) : undefined;
+				let widths: number[] | undefined;
+				await forEachDataSourcePage(session, async page => {
+					if (context.io.signal.aborted) throw new RscmError('CANCELLED', 'Stopped listing data sources.');
+					if (json) return json.write(page);
+					const first = widths === undefined;
+					widths ??= dataSourceListWidths(page.map(row => row.name));
+					const lines = page.map(row => tableLine(widths!, [row.name, ...dataSourceFields.map(field => row.fields[field])]));
+					return writeOrWait(stdout, (first ? tableLine(widths, dataSourceListHeader) : '') + lines.join(''));
+				});
+				if (json) await json.end();
+				// No data source: the header alone, as before.
+				else if (widths === undefined) await writeOrWait(stdout, tableLine(dataSourceListWidths([]), dataSourceListHeader));
+				return undefined;
 			}),
 	},
 	{

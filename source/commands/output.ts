@@ -1,3 +1,4 @@
+import type {Writable} from 'node:stream';
 import type {RscmError} from '../errors.ts';
 import { toRscmError} from '../errors.ts';
 import {debugEnabled, debugStack, formatError} from '../core/error-text.ts';
@@ -53,7 +54,7 @@ export async function settleOutput(io: Pick<CommandIo, 'stderr' | 'env' | 'progr
 }
 
 export function printJson(io: CommandIo, value: unknown): void {
-	io.stdout.write(JSON.stringify(value, (_key, item: unknown) => (item instanceof Uint8Array ? undefined : item), '\t') + '\n');
+	io.stdout.write(JSON.stringify(value, bytesOmitted, '\t') + '\n');
 }
 
 /** A fixed-width table for list commands; columns sized to their content. */
@@ -63,6 +64,75 @@ export function formatTable(headers: string[], rawRows: string[][]): string {
 	const widths = headers.map((header, index) => Math.max(header.length, ...rows.map(row => (row[index] ?? '').length)));
 	const line = (cells: string[]) => cells.map((cell, index) => cell.padEnd(widths[index]!)).join('  ').trimEnd();
 	return [line(headers), ...rows.map(line)].join('\n') + '\n';
+}
+
+/**
+ * Writes `text`, then waits while the stream's buffer is full (a slow reader: `| less`, a pipe over ssh), so a
+ * streamed list holds one page, never the whole output. Returns false once the stream takes nothing more: its reader
+ * went away (EPIPE; command-io.ts reports nothing about it) or it failed (the guard makes that the exit status), and
+ * the caller stops producing.
+ */
+export async function writeOrWait(stream: Writable, text: string): Promise<boolean> {
+	if (stream.destroyed || stream.writableEnded) return false;
+	if (stream.write(text)) return true;
+	await new Promise<void>(resolve => {
+		const done = () => {
+			stream.off('drain', done);
+			stream.off('close', done);
+			stream.off('error', done);
+			resolve();
+		};
+
+		// An error or a close ends the wait too: after EPIPE no 'drain' ever comes.
+		stream.on('drain', done);
+		stream.on('close', done);
+		stream.on('error', done);
+	});
+	return !stream.destroyed;
+}
+
+/**
+ * A JSON array written as its items arrive, byte for byte what printJson writes for the whole array (tab-indented,
+ * one newline at the end), so a streamed list is the same one JSON document a script parsed before. Nothing is
+ * written before the first item or end(): an error before that is still the only document on stdout.
+ */
+export function jsonArrayWriter(stream: Writable): {write(items: readonly unknown[]): Promise<boolean>; end(): Promise<boolean>} {
+	let started = false;
+	return {
+		async write(items) {
+			if (items.length === 0) return true;
+			const text = items
+				.map((item, index) => `${started || index > 0 ? ',' : '['}\n${JSON.stringify(item, bytesOmitted, '\t').replaceAll(/^/gm, '\t')}`)
+				.join('');
+			started = true;
+			return writeOrWait(stream, text);
+		},
+		async end() {
+			return writeOrWait(stream, started ? '\n]\n' : '[]\n');
+		},
+	};
+}
+
+function bytesOmitted(_key: string, item: unknown): unknown {
+	return item instanceof Uint8Array ? undefined : item;
+}
+
+/**
+ * `text` in exactly `width` columns: padded, or cut with an ellipsis when longer. Catalog text is made visible
+ * first (its control characters would otherwise reach the terminal), then measured by code points.
+ */
+export function fitCell(text: string, width: number): string {
+	const characters = Array.from(displayText(text));
+	if (characters.length <= width) return characters.join('').padEnd(width);
+	return characters.slice(0, Math.max(0, width - 1)).join('') + '…';
+}
+
+/**
+ * A line of a table printed as its rows arrive, so its widths are chosen before all rows are seen (`widths`, one
+ * per column): cells are padded or cut to them (fitCell), the last one is not padded.
+ */
+export function tableLine(widths: readonly number[], cells: readonly string[]): string {
+	return cells.map((cell, index) => fitCell(cell, widths[index] ?? 0)).join('  ').trimEnd() + '\n';
 }
 
 /**

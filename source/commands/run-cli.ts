@@ -202,7 +202,7 @@ export async function runCommand(argv: string[], io: CommandIo, options: RunOpti
 					env: io.env,
 				}),
 		});
-		if (json) printJson(io, result);
+		if (json && !command.streamsJson) printJson(io, result);
 		return command.exitCodes?.ofResult(result) ?? 0;
 	} catch (thrown) {
 		const error = options.explain ? options.explain(toRscmError(thrown)) : thrown;

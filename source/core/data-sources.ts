@@ -1,4 +1,4 @@
-import type {CatalogTx, DataSourceRow, SecretRow} from '../catalog/catalog.ts';
+import type {CatalogTx, DataSourceRow, DataSourceStateRow, SecretRow} from '../catalog/catalog.ts';
 import {audit} from './audit.ts';
 import {RscmError} from '../errors.ts';
 import {checkSize, inputLimits} from './input-limits.ts';
@@ -181,9 +181,57 @@ function summaries(sources: readonly DataSourceRow[], secrets: readonly SecretRo
 	});
 }
 
-/** Every data source: for `rscm datasource list`, which prints them all. A screen uses pageDataSources. */
+/**
+ * Every data source at once. Holds them all (a million data sources are a gigabyte): for small catalogs and tests;
+ * `rscm datasource list` streams them with forEachDataSourcePage, a screen pages with pageDataSources.
+ */
 export async function listDataSources(session: Session): Promise<DataSourceSummary[]> {
-	return session.catalog.read(async tx => summaries(await tx.listDataSources(), await tx.listSecrets({kind: 'datasource'})));
+	const all: DataSourceSummary[] = [];
+	await forEachDataSourcePage(session, async page => {
+		all.push(...page);
+		return true;
+	});
+	return all;
+}
+
+export type DataSourcePageOptions = {
+	/** Data sources read per statement, each with the states of its values. Default 100. */
+	pageSize?: number | undefined;
+};
+
+/**
+ * Every data source in name order, handed over a page at a time, for a list that prints them all: only one page
+ * and its values are held, so memory stays the same at a million data sources as at ten. The pages are read by key
+ * (names after the last one) in ONE read transaction, so the list is one consistent snapshot even while another
+ * server edits data sources. `onPage` may wait (for a slow reader of the output); it returns false to stop there
+ * (the reader went away), and nothing more is read.
+ */
+export async function forEachDataSourcePage(
+	session: Session,
+	onPage: (page: DataSourceSummary[]) => Promise<boolean>,
+	options: DataSourcePageOptions = {},
+): Promise<void> {
+	const pageSize = Math.max(1, options.pageSize ?? 100);
+	await session.catalog.read(async tx => {
+		let after: string | undefined;
+		for (;;) {
+			const sources = await tx.dataSourceStatesAfter(after, pageSize);
+			if (sources.length === 0) return;
+			if (!(await onPage(sources.map(source => stateSummary(source))))) return;
+			if (sources.length < pageSize) return;
+			after = sources.at(-1)!.name;
+		}
+	});
+}
+
+function stateSummary(source: DataSourceStateRow): DataSourceSummary {
+	const fields = Object.fromEntries(
+		dataSourceFields.map(field => {
+			const value = source.values.find(entry => entry.field === field);
+			return [field, value === undefined ? 'unset' : value.needsReentry ? 'needs-reentry' : 'set'];
+		}),
+	) as Record<DataSourceField, SecretState>;
+	return {name: source.name, fields, needsReentry: Object.values(fields).includes('needs-reentry'), updatedAt: source.updatedAt};
 }
 
 export type DataSourcePageQuery = {

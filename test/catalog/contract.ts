@@ -928,6 +928,41 @@ export function catalogContract(
 		);
 	});
 
+	contract('dataSourceStatesAfter: a page of data sources in byte order, each with the states of its values and never their bytes', async (t, {catalog}) => {
+		await catalog.write(async tx => {
+			await tx.insertKeyVersion(keyVersion(1));
+			await tx.insertDataSources(['b', 'é', 'A', 'Z', 'a'].map(name => ({name, createdAt: t0, updatedAt: t1})));
+			for (const name of ['A', 'Z', 'a', 'é']) await tx.putSecret(password(name), bytes(1), 1);
+			await tx.putSecret({kind: 'datasource', owner: 'A', field: 'username'}, bytes(2), 1);
+			await tx.putSecret({kind: 'datasource', owner: 'A', field: 'connectionString'}, bytes(3), 1);
+			await tx.markSecretNeedsReentry({kind: 'datasource', owner: 'Z', field: 'username'});
+			// Another kind's value under a data source's name is not the data source's.
+			await tx.putSecret({kind: 'setting', owner: 'b', field: 'password'}, bytes(4), 1);
+		});
+		const page = async (after: string | undefined, limit: number) => catalog.read(async tx => tx.dataSourceStatesAfter(after, limit));
+		const set = (field: string) => ({field, needsReentry: false});
+		// The limit counts data sources, not values: A has three.
+		t.deepEqual(await page(undefined, 2), [
+			{name: 'A', createdAt: t0, updatedAt: t1, values: [set('connectionString'), set('password'), set('username')]},
+			{name: 'Z', createdAt: t0, updatedAt: t1, values: [set('password'), {field: 'username', needsReentry: true}]},
+		]);
+		t.deepEqual(await page('Z', 2), [
+			{name: 'a', createdAt: t0, updatedAt: t1, values: [set('password')]},
+			{name: 'b', createdAt: t0, updatedAt: t1, values: []},
+		]);
+		t.deepEqual((await page('b', 2)).map(row => row.name), ['é']);
+		t.deepEqual(await page('é', 2), []);
+		// A value cleared by Delete Encrypted Content needs re-entry too.
+		await catalog.write(async tx => tx.clearAllSecrets());
+		t.deepEqual((await page(undefined, 10)).map(row => [row.name, row.values.every(value => value.needsReentry)]), [
+			['A', true],
+			['Z', true],
+			['a', true],
+			['b', true],
+			['é', true],
+		]);
+	});
+
 	contract('findDataSources pages by name both ways in byte order, from either end', async (t, {catalog}) => {
 		const all = ['A', 'Z', 'a', 'b', 'c', 'é'];
 		await catalog.write(async tx => tx.insertDataSources(['c', 'é', 'A', 'b', 'Z', 'a'].map(name => ({name, createdAt: t0, updatedAt: t1}))));

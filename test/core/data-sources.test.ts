@@ -1,9 +1,9 @@
 import test from 'ava';
-import {importDataSources, listDataSources, readAllSecrets, setDataSource, showDataSource} from '../../source/core/data-sources.ts';
+import {forEachDataSourcePage, importDataSources, listDataSources, pageDataSources, readAllSecrets, setDataSource, showDataSource, type DataSourceSummary} from '../../source/core/data-sources.ts';
 import {inputLimits} from '../../source/core/input-limits.ts';
 import {deleteEncryptedContent} from '../../source/core/delete-content.ts';
 import {changeKey} from '../../source/core/key-change.ts';
-import {joinedInstance} from '../helpers/catalog-fixtures.ts';
+import {dataSourceName, joinedInstance, loadDataSources, openTestSession} from '../helpers/catalog-fixtures.ts';
 
 const sales = {connectionString: 'Server=sql01;Database=Sales', username: 'rs_sales', password: 'sales-pw'};
 
@@ -73,4 +73,74 @@ test('import: a record over a cap stops the import before its batch commits; ear
 	// Batches [0,1] and [2,3] committed; [4, Huge] did not.
 	t.deepEqual(progress, [2, 4]);
 	t.deepEqual((await listDataSources(session)).map(row => row.name).sort(), ['DS-0', 'DS-1', 'DS-2', 'DS-3']);
+});
+
+test('forEachDataSourcePage: every data source once, in name order, in pages of at most pageSize, with its field states', async t => {
+	const {session} = await joinedInstance(t);
+	await loadDataSources(session, 25);
+	await setDataSource(session, 'DS-00003', {password: null});
+	await setDataSource(session, 'Empty', {});
+	await session.catalog.write(async tx => tx.markSecretNeedsReentry({kind: 'datasource', owner: 'DS-00007', field: 'username'}));
+	const pages: DataSourceSummary[][] = [];
+	await forEachDataSourcePage(
+		session,
+		async page => {
+			pages.push(page);
+			return true;
+		},
+		{pageSize: 10},
+	);
+	// 26 data sources: 10, 10, 6.
+	t.deepEqual(pages.map(page => page.length), [10, 10, 6]);
+	const names = pages.flat().map(row => row.name);
+	t.deepEqual(names, [...Array.from({length: 25}, (_, index) => dataSourceName(index)), 'Empty']);
+	const byName = new Map(pages.flat().map(row => [row.name, row]));
+	t.deepEqual(byName.get('DS-00003')!.fields, {connectionString: 'set', username: 'set', password: 'unset'});
+	t.deepEqual(byName.get('DS-00024')!.fields, {connectionString: 'set', username: 'set', password: 'set'});
+	t.like(byName.get('DS-00007')!, {fields: {connectionString: 'set', username: 'needs-reentry', password: 'set'}, needsReentry: true});
+	t.deepEqual(byName.get('Empty')!.fields, {connectionString: 'unset', username: 'unset', password: 'unset'});
+	// The whole list is what the Data Sources page reads (its own query), and what listDataSources gives.
+	t.deepEqual(pages.flat(), (await pageDataSources(session, {limit: 1000})).rows);
+	t.deepEqual(pages.flat(), await listDataSources(session));
+});
+
+test('forEachDataSourcePage: onPage returning false stops it there: no later page is handed over', async t => {
+	const {session} = await joinedInstance(t);
+	await loadDataSources(session, 30);
+	const seen: string[] = [];
+	await forEachDataSourcePage(
+		session,
+		async page => {
+			seen.push(...page.map(row => row.name));
+			return seen.length < 20;
+		},
+		{pageSize: 10},
+	);
+	t.deepEqual(seen, Array.from({length: 20}, (_, index) => dataSourceName(index)));
+});
+
+test('forEachDataSourcePage: one snapshot: a data source written by another server while the pages are read is not in them', async t => {
+	const {session, deployment} = await joinedInstance(t);
+	await loadDataSources(session, 20);
+	const other = await openTestSession(t, deployment.catalogPath, deployment.instanceDirectory('a'));
+	const names: string[] = [];
+	let wrote = false;
+	await forEachDataSourcePage(
+		session,
+		async page => {
+			names.push(...page.map(row => row.name));
+			if (!wrote) {
+				// After the first page: one in the pages still to come, and one removed from them.
+				await setDataSource(other, 'DS-00015x', {password: 'late'});
+				await other.catalog.write(async tx => tx.deleteDataSource('DS-00018'));
+				wrote = true;
+			}
+
+			return true;
+		},
+		{pageSize: 5},
+	);
+	t.true(wrote);
+	t.deepEqual(names, Array.from({length: 20}, (_, index) => dataSourceName(index)));
+	t.true((await listDataSources(session)).some(row => row.name === 'DS-00015x'));
 });
