@@ -62,8 +62,9 @@ if (port) {
 			case 'batch': {
 				try {
 					const started = performance.now();
-					const input = Buffer.from(request.envelopes.buffer, request.envelopes.byteOffset, request.envelopes.byteLength);
-					const output = new Uint8Array(input.length);
+					// Re-encrypted in place: value i's bytes are read before its new envelope (of the same length) replaces
+					// them, and the buffer goes back to the main thread, which reuses it for a later batch.
+					const envelopes = Buffer.from(request.envelopes.buffer, request.envelopes.byteOffset, request.envelopes.byteLength);
 					const location = {catalogId, kind: '', owner: '', field: ''};
 					let start = 0;
 					for (let index = 0; index < request.ends.length; index++) {
@@ -71,11 +72,12 @@ if (port) {
 						location.kind = request.kinds[index]!;
 						location.owner = request.owners[index]!;
 						location.field = request.fields[index]!;
-						output.set(reencryptValue(from!, to!, toVersion, location, input.subarray(start, end)), start);
+						envelopes.set(reencryptValue(from!, to!, toVersion, location, envelopes.subarray(start, end)), start);
 						start = end;
 					}
 
-					port.postMessage({type: 'batch', batch: request.batch, envelopes: output, busyMilliseconds: performance.now() - started} satisfies WorkerAnswer, [output.buffer]);
+					const answer = request.envelopes;
+					port.postMessage({type: 'batch', batch: request.batch, envelopes: answer, busyMilliseconds: performance.now() - started} satisfies WorkerAnswer, [answer.buffer]);
 				} catch (error) {
 					const known = error instanceof RscmError;
 					port.postMessage({

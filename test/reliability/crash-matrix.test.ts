@@ -8,7 +8,7 @@ const seed = Number(process.env['CRASH_SEED'] ?? 4242);
 
 test(`${kills} SIGKILLs during key change, restore, delete content, identity change and backup leave a catalog that works`, async t => {
 	assertBuilt();
-	const report = await runCrashMatrix({kills, seed, keyChangeDataSources: 1000});
+	const report = await runCrashMatrix({kills, seed, keyChangeDataSources: 3000});
 	t.log(formatCrashReport(report));
 	t.deepEqual(report.failures, []);
 	t.true(report.kills >= kills, `only ${report.kills} kills landed`);
