@@ -286,8 +286,9 @@ export type CatalogTx = {
 export type WriteOptions = {
 	/**
 	 * 'deferred': the commit need not reach the disk before it returns, only before any later 'full' commit (SQLite
-	 * WAL with synchronous=NORMAL; PostgreSQL's synchronous_commit off; MariaDB ignores it). For work that is redone when lost, such as a rotation's
-	 * batches: a power cut can only lose the last such commits, in order, never keep a later one without an earlier.
+	 * WAL with synchronous=NORMAL, PostgreSQL synchronous_commit off; MariaDB ignores it). For work that is redone
+	 * when lost, such as a rotation's batches: a power cut can only lose the last such commits, in order, never keep
+	 * a later one without an earlier.
 	 */
 	durability?: 'full' | 'deferred';
 };
