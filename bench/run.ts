@@ -271,8 +271,8 @@ async function postgresSection(directory: string): Promise<void> {
 			measured: `PostgreSQL ${format.rate(values, pgMs)}`,
 			baseline: `SQLite ${format.rate(values, sqliteMs)}`,
 			ratio: sqliteMs / pgMs,
-			target: 'reported',
-			pass: true,
+			target: '≥ 0.8×',
+			pass: sqliteMs / pgMs >= 0.8,
 		});
 		const failures = sum(results.postgres, 'failures') + sum(results.sqlite, 'failures');
 		rows.push({

@@ -303,11 +303,15 @@ export type CatalogTx = {
 export type WriteOptions = {
 	/**
 	 * 'deferred': the commit need not reach the disk before it returns, only before any later 'full' commit (SQLite
-	 * WAL with synchronous=NORMAL; PostgreSQL ignores it). For work that is redone when lost, such as a rotation's
-	 * batches: a power cut can only lose the last such commits, in order, never keep a later one without an earlier.
+	 * WAL with synchronous=NORMAL, PostgreSQL synchronous_commit off; MariaDB ignores it). For work that is redone
+	 * when lost, such as a rotation's batches: a power cut can only lose the last such commits, in order, never keep
+	 * a later one without an earlier.
 	 */
 	durability?: 'full' | 'deferred';
 };
+
+/** A key change's unit of work: values per transaction, and per update statement inside it. */
+export type RotationBatching = {batchSize: number; updateSlice: number};
 
 export type Catalog = {
 	readonly kind: CatalogKind;
@@ -319,6 +323,12 @@ export type Catalog = {
 	 * of back-to-back writes must pause now and then to let one in (source/core/key-change.ts).
 	 */
 	readonly queuesWriters: boolean;
+	/**
+	 * How a key change sizes its work on this catalog where the core's defaults do not suit it (undefined: they do).
+	 * A server catalog pays a round trip, and under load a wait for the CPU, for every statement and every
+	 * transaction, while its driver never blocks the event loop: it does better with fewer, larger ones.
+	 */
+	readonly rotationBatching?: RotationBatching | undefined;
 
 	/** undefined when the location holds no catalog yet (no file, or no rscm schema). */
 	probe(): Promise<CatalogInfo | undefined>;

@@ -79,6 +79,11 @@ export type SqlDialect = {
 	upsert(keys: readonly string[], columns: readonly string[]): string;
 	/** A condition that `column` is one of `values` (a text list of any length), with what it binds. */
 	oneOf(column: string, values: readonly string[]): {sql: string; values: unknown[]};
+	/**
+	 * The condition of a rotation's batch read, binding what it returns: values under `keyVersion` with id > `afterId`,
+	 * which the index on (key_version, id) serves in order. undefined: `key_version = ? AND id > ?`.
+	 */
+	versionAfter?(keyVersion: number, afterId: number): {sql: string; values: unknown[]};
 	/** Bulk writes in one statement where the engine has one; undefined: a prepared loop (queryMany). */
 	replaceCiphertexts?(
 		connection: SqlConnection,
@@ -408,9 +413,9 @@ export class SqlTx implements CatalogTx {
 	}
 
 	async secretsBatch(keyVersion: number, afterId: number, limit: number): Promise<EncryptedValue[]> {
-		const rows = await this.#rows('SELECT id, kind, owner, field, ciphertext FROM secrets WHERE key_version = ? AND id > ? ORDER BY id LIMIT ?', [
-			keyVersion,
-			afterId,
+		const after = this.#dialect.versionAfter?.(keyVersion, afterId) ?? {sql: 'key_version = ? AND id > ?', values: [keyVersion, afterId]};
+		const rows = await this.#rows(`SELECT id, kind, owner, field, ciphertext FROM secrets WHERE ${after.sql} ORDER BY key_version, id LIMIT ?`, [
+			...after.values,
 			limit,
 		]);
 		return rows.map(row => ({

@@ -87,7 +87,8 @@ export async function changeKey(session: Session, options: ChangeKeyOptions = {}
 	// The random part tells two key changes of one process apart (two sessions in one UI, say): only the one that
 	// holds the lease may continue; host and pid let another process see that the holder died.
 	const leaseOwner = `${installationId}@${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-	const batchSize = options.batchSize ?? defaultBatchSize;
+	const batchSize = options.batchSize ?? session.catalog.rotationBatching?.batchSize ?? defaultBatchSize;
+	const slice = session.catalog.rotationBatching?.updateSlice ?? updateSlice;
 
 	// A running rotation is visible to a plain read (readers never wait for writers), so a second change refuses at
 	// once instead of queueing behind the batches of the first.
@@ -180,7 +181,7 @@ export async function changeKey(session: Session, options: ChangeKeyOptions = {}
 			// values are still under the old version, which stays live; retiring it is a FULL commit, which makes every
 			// batch before it durable first. That saves an fsync per batch (about a tenth of the main thread's time).
 			current = await retryDroppedConnection(
-				async () => session.catalog.write(async tx => commitBatch(tx, batchKeys, leaseOwner, ready, envelopes), {durability: 'deferred'}),
+				async () => session.catalog.write(async tx => commitBatch(tx, batchKeys, leaseOwner, ready, envelopes, slice), {durability: 'deferred'}),
 				options.signal,
 			);
 			reencryption.recycle(envelopes);
@@ -328,17 +329,17 @@ async function readBatch(session: Session, reencryption: ReencryptionThreads, fr
 /** How many updates run between two turns of the event loop inside a commit: the UI never waits for a whole batch. */
 const updateSlice = 500;
 
-async function commitBatch(tx: CatalogTx, keys: RotationKeys, leaseOwner: string, batch: PreparedBatch, answer: Uint8Array): Promise<RotationRow> {
+async function commitBatch(tx: CatalogTx, keys: RotationKeys, leaseOwner: string, batch: PreparedBatch, answer: Uint8Array, slice: number): Promise<RotationRow> {
 	const rotation = await tx.getRotation();
 	if (!rotation) throw new RscmError('INTERNAL', 'The key change was finished or removed by another process.');
 	assertLeaseFree(rotation, leaseOwner);
 	if (rotation.toVersion !== keys.toVersion) throw new RscmError('INTERNAL', 'Another key change replaced this one.');
 	const envelopes = Buffer.from(answer.buffer, answer.byteOffset, answer.byteLength);
 	let replaced = 0;
-	for (let start = 0; start < batch.ids.length; start += updateSlice) {
+	for (let start = 0; start < batch.ids.length; start += slice) {
 		if (start > 0) await setImmediatePromise();
 		const updates: Array<{id: number; ciphertext: Uint8Array}> = [];
-		for (let index = start; index < Math.min(batch.ids.length, start + updateSlice); index++) {
+		for (let index = start; index < Math.min(batch.ids.length, start + slice); index++) {
 			updates.push({id: batch.ids[index]!, ciphertext: envelopes.subarray(index === 0 ? 0 : batch.ends[index - 1], batch.ends[index])});
 		}
 
