@@ -507,6 +507,12 @@ export function catalogContract(
 			],
 		});
 		t.is(await catalog.read(async tx => tx.countSecretOwners('datasource')), 3);
+		// countSecretsByKind counts data sources as the rest of the table: a data source waiting for re-entry too.
+		t.deepEqual(await catalog.read(async tx => tx.countSecretsByKind()), {
+			datasource: {total: 4, needsReentry: 1},
+			subscription: {total: 1, needsReentry: 0},
+			setting: {total: 2, needsReentry: 1},
+		});
 		t.is(await catalog.read(async tx => tx.countSecretOwners('subscription')), 1);
 		// The same counts encryptedValueSummary gives, by another way.
 		const summary = await catalog.read(async tx => tx.encryptedValueSummary(2));
