@@ -118,10 +118,13 @@ function open(command: string, args: string[], cwd: string, env: Record<string, 
 		},
 		async press(key, done, timeoutMs = 20_000) {
 			await quiet();
+			const sent = performance.now();
 			child.write(key);
 			await until(done, timeoutMs).catch((error: unknown) => {
 				throw new Error(`after the key ${JSON.stringify(key)}: ${(error as Error).message}`);
 			});
+			// What the key draws, if anything, comes within a moment: wait for it before the screen is read again.
+			while (lastOutput < sent && performance.now() - sent < 1000) await sleep(10);
 			await quiet();
 		},
 		quiet,
@@ -181,6 +184,13 @@ async function openEverything(root: string, deployment: string): Promise<PageTim
 		await rscm.press(keys.enter, inPage);
 	};
 
+	/** Presses `key` until the screen shows `focused` (a few times at most): the focus kept from an earlier visit. */
+	const focusWith = async (key: string, focused: string | RegExp) => {
+		const shown = all(focused);
+		for (let press = 0; press < 6 && !shown(rscm.screen()); press++) await rscm.press(key, () => true);
+		if (!shown(rscm.screen())) throw new Error(`${String(focused)} not reached with ${JSON.stringify(key)}:\n${rscm.screen()}`);
+	};
+
 	/** Esc out of a dialog, back to the page it was opened from. */
 	const closeDialog = async () => rscm.press(keys.escape, inPage);
 	try {
@@ -219,10 +229,14 @@ async function openEverything(root: string, deployment: string): Promise<PageTim
 		await closeDialog();
 		await rscm.press(keys.escape, onList);
 
-		// Scale-out: the row has the focus on entering; Tab goes to Remove Server.
+		// Scale-out: a row has the focus on entering; Enter on the waiting server's row is Add Server; Remove Server is
+		// a button after the rows, for the row visited last (the waiting one).
 		await enter('0', pageSteps[8]!.complete);
-		await rscm.press(keys.tab, all('[>Remove Server<]'));
-		await time('Remove Server dialog', keys.enter, all('Remove Server', 'last joined instance', '[ Remove ]'));
+		await focusWith(keys.down, /› NODE2 /);
+		await time('Add Server dialog', keys.enter, all('Add Server', 'Identity fingerprint:', '[ Add ]'));
+		await closeDialog();
+		await focusWith(keys.tab, '[>Remove Server<]');
+		await time('Remove Server dialog', keys.enter, all('Remove Server', 'Its copy of the key is deleted', '[ Remove ]'));
 		await closeDialog();
 		await rscm.press(keys.escape, onList);
 
@@ -245,7 +259,7 @@ async function openEverything(root: string, deployment: string): Promise<PageTim
 		// Delete Encrypted Content, then its re-entry list: DELETE typed, Enter moves to Delete, Enter runs it.
 		await enter('8', pageSteps[6]!.complete);
 		// The page kept its focus from the visit before: ↓ until Delete has it.
-		for (let press = 0; press < 4 && !rscm.screen().includes('[>Delete<]'); press++) await rscm.press(keys.down, () => true);
+		await focusWith(keys.down, '[>Delete<]');
 		await rscm.press(keys.enter, all('Type DELETE to confirm', 'To re-enter:'));
 		for (const character of 'DELETE') await rscm.press(character, () => true);
 		await rscm.press(keys.enter, all('[>Delete<]'));
@@ -263,7 +277,17 @@ async function load(root: string, deployment: string, values: number): Promise<v
 	await mkdir(deployment, {recursive: true, mode: 0o700});
 	const child = spawn(
 		process.execPath,
-		['--import', 'tsx', path.join(root, 'bench/child.ts'), 'load', path.join(deployment, 'catalog.db'), path.join(deployment, 'instance'), String(values)],
+		[
+			'--import',
+			'tsx',
+			path.join(root, 'bench/child.ts'),
+			'load',
+			path.join(deployment, 'catalog.db'),
+			path.join(deployment, 'instance'),
+			String(values),
+			// A second server waiting to join: the Add Server dialog has a row to open on.
+			path.join(deployment, 'instance-waiting'),
+		],
 		{cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: {...process.env, NODE_ENV: 'production'}},
 	);
 	let stderr = '';
