@@ -3,7 +3,7 @@ import {Box} from 'ink';
 import {Text} from '../../components/Text.tsx';
 import type {SecretKind} from '../../../core/secret-values.ts';
 import {countDeleteContent, deleteEncryptedContent, type DeleteContentCounts} from '../../../core/delete-content.ts';
-import {errorSummary, toRscmError, type Progress} from '../../../errors.ts';
+import {errorSummary, toRscmError, type Progress, type RscmError} from '../../../errors.ts';
 import {pendingRotation, type ChangeProgress} from '../../../core/key-change.ts';
 import BackupKeyDialog from './BackupKeyDialog.tsx';
 import Button from '../../components/Button.tsx';
@@ -417,7 +417,7 @@ type DeleteContentDialogProps = {
 	width: number;
 	onCancel: () => void;
 	onConfirm: (counts: DeleteContentCounts) => void;
-	onError: (error: ReturnType<typeof toRscmError>) => void;
+	onError: (error: RscmError) => void;
 };
 
 /**
