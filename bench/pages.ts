@@ -256,8 +256,17 @@ async function openEverything(root: string, deployment: string): Promise<PageTim
 		await time('Help overlay', '?', all('Help — keys', 'Page list', 'Inside a page'));
 		await rscm.press('?', onList);
 
-		// Delete Encrypted Content, then its re-entry list: DELETE typed, Enter moves to Delete, Enter runs it.
+		// A key change's progress dialog, then Esc stops it after its batch (a small catalog may finish first: its offer
+		// to back up the new key is closed with Esc too). Change becomes Resume.
 		await enter('8', pageSteps[6]!.complete);
+		await focusWith(keys.down, '[>Change<]');
+		await rscm.press(keys.enter, all('Continue?'));
+		await focusWith(keys.tab, '[>Change<]');
+		await time('Change progress dialog', keys.enter, all(/Re-encrypting: version \d+ → \d+/, /\d[\d,]*\/[\d,]+ +\d+%/, 'Esc or Ctrl+C stops'));
+		await rscm.press(keys.escape, screen => inPage(screen) || screen.includes('Back up the new key now?'), 120_000);
+		if (rscm.screen().includes('Back up the new key now?')) await closeDialog();
+
+		// Delete Encrypted Content, then its re-entry list: DELETE typed, Enter moves to Delete, Enter runs it.
 		// The page kept its focus from the visit before: ↓ until Delete has it.
 		await focusWith(keys.down, '[>Delete<]');
 		await rscm.press(keys.enter, all('Type DELETE to confirm', 'To re-enter:'));
