@@ -73,8 +73,11 @@ function print(result: unknown): void {
 	process.stdout.write(JSON.stringify(result) + '\n');
 }
 
-/** Creates the catalog with one joined instance and `count` values, loaded in large transactions (not measured). */
-async function load(catalog: string, instanceDirectory: string, count: number): Promise<void> {
+/**
+ * Creates the catalog with one joined instance and `count` values, loaded in large transactions (not measured).
+ * With `waitingDirectory`, a second instance registers there and waits to join (the Add Server dialog's row).
+ */
+async function load(catalog: string, instanceDirectory: string, count: number, waitingDirectory?: string): Promise<void> {
 	const session = await open(catalog, instanceDirectory);
 	await initialize(session, {name: 'BENCH', machine: 'BENCHHOST'});
 	const holder = await keyHolder(session);
@@ -110,6 +113,12 @@ async function load(catalog: string, instanceDirectory: string, count: number): 
 	}
 
 	await session.close();
+	if (waitingDirectory !== undefined) {
+		const waiting = await open(catalog, waitingDirectory);
+		await initialize(waiting, {name: 'WAITING', machine: 'NODE2'});
+		await waiting.close();
+	}
+
 	print({loaded: count});
 }
 
@@ -283,7 +292,7 @@ async function idle(ms: number): Promise<void> {
 const [mode, ...args] = process.argv.slice(2);
 switch (mode) {
 	case 'load':
-		await load(args[0]!, args[1]!, Number(args[2]));
+		await load(args[0]!, args[1]!, Number(args[2]), args[3]);
 		break;
 	case 'rotate':
 		await rotate(args[0]!, args[1]!);

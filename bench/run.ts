@@ -4,7 +4,7 @@
 //
 //   npm run bench                           everything, full sizes (several minutes)
 //   npm run bench -- --quick                sizes divided by 10, fewer runs: for iterating
-//   npm run bench -- --only rotation,backup  a subset: rotation, postgres, backup, startup, typing, big-catalog
+//   npm run bench -- --only rotation,backup  a subset: rotation, postgres, backup, startup, typing, big-catalog, pages
 //   npm run bench -- --runs 5               runs per alternated pair (default 3, quick 1)
 import {spawn} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
@@ -18,11 +18,12 @@ import {build} from 'esbuild';
 import pg from 'pg';
 import {bundleOptions} from '../scripts/bundle-options.js';
 import {measureBigCatalog} from './big-catalog.ts';
+import {measurePages} from './pages.ts';
 import {measureStartup} from './startup.ts';
 import {measureTyping} from './typing.ts';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const sections = ['rotation', 'postgres', 'backup', 'startup', 'typing', 'big-catalog'] as const;
+const sections = ['rotation', 'postgres', 'backup', 'startup', 'typing', 'big-catalog', 'pages'] as const;
 type Section = (typeof sections)[number];
 
 const {values: options} = parseArgs({
@@ -373,6 +374,20 @@ async function typingSection(directory: string): Promise<void> {
 	});
 }
 
+async function pagesSection(directory: string): Promise<void> {
+	const result = await measurePages({root, directory, values: 1_200_000 / scale, baselineValues: 12_000, runs, log});
+	raw['pages'] = result;
+	const {slowest} = result;
+	rows.push({
+		benchmark: `slowest page or dialog open, ${format.count(result.values)} values, 80×24 pty: ${slowest.name}`,
+		measured: format.ms(slowest.ms),
+		baseline: `same at ${format.count(result.baselineValues)} values ${format.ms(slowest.baselineMs)}`,
+		ratio: slowest.ms / slowest.baselineMs,
+		target: '≤ 300 ms',
+		pass: slowest.ms <= 300,
+	});
+}
+
 function table(list: Row[]): string {
 	const header = ['benchmark', 'measured', 'baseline', 'ratio', 'target', 'result'];
 	const cells = list.map(row => [
@@ -411,6 +426,7 @@ try {
 			});
 		}
 	}
+	if (selected.has('pages')) await pagesSection(directory);
 } finally {
 	await rm(directory, {recursive: true, force: true});
 }

@@ -242,6 +242,13 @@ export type CatalogTx = {
 	 * `sampleSize` of them in id order, and how many data sources hold one.
 	 */
 	encryptedValueSummary(sampleSize: number): Promise<EncryptedValueSummary>;
+	/**
+	 * The encrypted values by kind and the first `sampleSize` in id order (encryptedValueSummary without its data
+	 * source count), from narrow indexes only, so a dialog can show them at once on a catalog of a million values.
+	 */
+	encryptedValueCounts(sampleSize: number): Promise<Omit<EncryptedValueSummary, 'dataSources'>>;
+	/** How many owners of `kind` have a value row, set or waiting for re-entry (after Delete: those to re-enter). */
+	countSecretOwners(kind: SecretKind): Promise<number>;
 	/** Delete encrypted content: every ciphertext cleared and flagged needs re-entry. Returns how many. */
 	clearAllSecrets(): Promise<number>;
 

@@ -486,6 +486,39 @@ export function catalogContract(
 		t.is((await catalog.read(async tx => tx.encryptedValueSummary(10))).sample.length, 4);
 	});
 
+	contract('encryptedValueCounts counts the encrypted values by kind and names a sample; countSecretOwners counts owners with a value row', async (t, {catalog}) => {
+		t.deepEqual(await catalog.read(async tx => tx.encryptedValueCounts(3)), {byKind: {datasource: 0, subscription: 0, setting: 0}, sample: []});
+		t.is(await catalog.read(async tx => tx.countSecretOwners('datasource')), 0);
+		await catalog.write(async tx => {
+			await tx.putSecret({kind: 'datasource', owner: 'B', field: 'password'}, bytes(1), 1);
+			await tx.putSecret({kind: 'setting', owner: 'execution', field: 'password'}, bytes(1), 2);
+			await tx.putSecret({kind: 'subscription', owner: 'weekly', field: 'password'}, bytes(1), 2);
+			await tx.putSecret({kind: 'datasource', owner: 'A', field: 'password'}, bytes(1), 2);
+			await tx.putSecret({kind: 'datasource', owner: 'A', field: 'username'}, bytes(1), 2);
+			// Waiting for re-entry already: not encrypted, but its owner still has a value to enter.
+			await tx.markSecretNeedsReentry({kind: 'datasource', owner: 'C', field: 'password'});
+			await tx.markSecretNeedsReentry({kind: 'setting', owner: 'email', field: 'password'});
+		});
+		t.deepEqual(await catalog.read(async tx => tx.encryptedValueCounts(2)), {
+			byKind: {datasource: 3, subscription: 1, setting: 1},
+			sample: [
+				{kind: 'datasource', owner: 'B', field: 'password'},
+				{kind: 'setting', owner: 'execution', field: 'password'},
+			],
+		});
+		t.is(await catalog.read(async tx => tx.countSecretOwners('datasource')), 3);
+		// countSecretsByKind counts data sources as the rest of the table: a data source waiting for re-entry too.
+		t.deepEqual(await catalog.read(async tx => tx.countSecretsByKind()), {
+			datasource: {total: 4, needsReentry: 1},
+			subscription: {total: 1, needsReentry: 0},
+			setting: {total: 2, needsReentry: 1},
+		});
+		t.is(await catalog.read(async tx => tx.countSecretOwners('subscription')), 1);
+		// The same counts encryptedValueSummary gives, by another way.
+		const summary = await catalog.read(async tx => tx.encryptedValueSummary(2));
+		t.deepEqual(await catalog.read(async tx => tx.encryptedValueCounts(2)), {byKind: summary.byKind, sample: summary.sample});
+	});
+
 	contract('secretsBatch pages through one key version, every row exactly once', async (t, {catalog}) => {
 		const expected: number[] = [];
 		await catalog.write(async tx => {

@@ -2,7 +2,7 @@ import {rm} from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
 import {listDataSources, readAllSecrets, setDataSource, showDataSource} from '../../source/core/data-sources.ts';
-import {deleteEncryptedContent, previewDeleteContent} from '../../source/core/delete-content.ts';
+import {countDeleteContent, deleteEncryptedContent, previewDeleteContent} from '../../source/core/delete-content.ts';
 import {initialize} from '../../source/core/initialize.ts';
 import {addInstance, listInstances} from '../../source/core/instances.ts';
 import {backupKey, restoreKey, verifyBackup} from '../../source/core/key-backup.ts';
@@ -48,9 +48,14 @@ test('delete encrypted content erases secrets, keeps clear fields, resets other 
 	t.is(small.total, 6);
 	t.deepEqual(preview.instancesReset.map(row => row.installationId), [otherInit.installationId]);
 
+	// The confirmation's counts are the preview's, without the data source count the delete reports.
+	const {dataSources, ...shown} = preview;
+	t.deepEqual(await countDeleteContent(session), shown);
+
 	const result = await deleteEncryptedContent(session);
 	t.is(result.cleared, 6);
 	t.is(result.instancesReset, 1);
+	t.is(result.dataSourcesToReenter, dataSources);
 	t.not(result.fingerprint, init.keyFingerprint);
 
 	// Secrets: erased and flagged; names stay.

@@ -229,7 +229,8 @@ test.serial('Delete: lists what must be re-entered and needs DELETE typed', asyn
 	const term = await open(t, root, env());
 	await openEncryptionKeys(term);
 	await term.press('tab', 'tab', 'tab', 'enter');
-	await term.waitForText('Delete Encrypted Content');
+	// The dialog opens at once and counts while it is shown: wait for the count.
+	await term.waitForText('To re-enter:');
 	t.true(pageText(term.screen()).includes('To re-enter: 9 data source values.'), term.screen());
 	t.true(pageText(term.screen()).includes('No other instance is affected.'));
 	await term.press('D', 'E', 'L', 'E', 'T', 'enter');
@@ -238,4 +239,21 @@ test.serial('Delete: lists what must be re-entered and needs DELETE typed', asyn
 	await term.waitForText(/✔ ?Encrypted content deleted: 9 values to re-enter; new key/);
 	const list = await runCli(['datasource', 'list', '--json'], {env: env()});
 	t.regex(list.stdout, /needsReentry"?:\s*true/);
+});
+
+test.serial('Delete: DELETE typed in the same read as the key that opens the dialog lands in its field, then deletes', async t => {
+	const {root, env} = await initializedDeployment(t, 'K');
+	await importDataSources(t, env(), 2);
+	const term = await open(t, root, env());
+	await openEncryptionKeys(term);
+	await term.press('tab', 'tab', 'tab');
+	await term.waitForText('[>Delete<]');
+	// A fast typist: the dialog, its count and the word all in one read. None of the word is lost.
+	term.type('\rDELETE');
+	await term.waitForText(/Type DELETE to confirm: +\[DELETE/);
+	await term.waitForText('To re-enter: 6 data source values.');
+	await term.press('enter', 'enter');
+	await term.waitForText(/✔ ?Encrypted content deleted: 6 values to re-enter; new key/);
+	await term.waitForText('Open Data Sources now?');
+	t.true(pageText(term.screen()).includes('2 data sources need their credentials entered again.'), term.screen());
 });

@@ -1,5 +1,6 @@
 import test from 'ava';
 import ConfirmDialog from '../../source/ui/components/ConfirmDialog.tsx';
+import {CharsetContext} from '../../source/ui/contexts/charset-context.ts';
 import {frame, press} from '../helpers/ink.ts';
 import {renderUi} from '../helpers/render-ui.tsx';
 
@@ -73,5 +74,54 @@ test('delete is case-sensitive', async t => {
 	const {events, rendered} = setup({requireText: 'DELETE'});
 	await press(rendered, 'd', 'e', 'l', 'e', 't', 'e', 'enter', 'tab', 'enter');
 	t.deepEqual(events, ['cancel']);
+	rendered.unmount();
+});
+
+test('busy: a spinner under the message, the typed word kept, and the confirm button off until it is gone', async t => {
+	const events: string[] = [];
+	const props = {
+		title: 'Delete Encrypted Content',
+		message: ['Erases every encrypted value.'],
+		requireText: 'DELETE',
+		confirmLabel: 'Delete',
+		width: 50,
+		onConfirm: () => events.push('confirm'),
+		onCancel: () => events.push('cancel'),
+	};
+	const rendered = renderUi(<ConfirmDialog {...props} busy="Counting the encrypted values…" />);
+	await press(rendered, ...'DELETE', 'enter');
+	let output = frame(rendered);
+	t.true(output.includes('Counting the encrypted values…'), output);
+	t.true(output.includes('[DELETE'), output);
+	t.true(output.includes('[-Delete-]'), 'the confirm button is off while busy');
+	t.deepEqual(events, []);
+	rendered.rerender(<ConfirmDialog {...props} message={['Erases every encrypted value.', 'To re-enter: 3 values.']} />);
+	await press(rendered, 'enter', 'enter');
+	output = frame(rendered);
+	t.false(output.includes('Counting'), output);
+	t.deepEqual(events, ['confirm']);
+	rendered.unmount();
+});
+
+test('busy: Esc cancels while it waits', async t => {
+	const events: string[] = [];
+	const rendered = renderUi(
+		<ConfirmDialog title="Delete" message="Erases." requireText="DELETE" width={50} busy="Counting…" onConfirm={() => events.push('confirm')} onCancel={() => events.push('cancel')} />,
+	);
+	await press(rendered, 'esc');
+	t.deepEqual(events, ['cancel']);
+	rendered.unmount();
+});
+
+test('busy on a plain (ASCII) terminal: the turning bar and the label in ASCII', async t => {
+	const rendered = renderUi(
+		<CharsetContext.Provider value="ascii">
+			<ConfirmDialog title="Delete" message="Erases." width={50} busy="Counting the encrypted values…" onConfirm={() => undefined} onCancel={() => undefined} />
+		</CharsetContext.Provider>,
+	);
+	await press(rendered);
+	const line = frame(rendered).split('\n').find(text => text.includes('Counting the encrypted values')) ?? '';
+	t.regex(line, /# [-\\|/] Counting the encrypted values\.\s/, 'the bar, then the ellipsis as a full stop');
+	t.false(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/.test(line), line);
 	rendered.unmount();
 });

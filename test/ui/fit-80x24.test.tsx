@@ -170,9 +170,9 @@ const dialogs: DialogCase[] = [
 	{name: 'Restore Encryption Key, waiting', page: 'encryption-keys', state: 'waiting', keys: ['enter'], shows: 'Restore Encryption Key'},
 	{name: 'Change Encryption Key', page: 'encryption-keys', state: 'joined', keys: ['tab', 'tab', 'enter'], shows: 'Change Encryption Key'},
 	// A pending change gives Resume the focus: one Tab reaches Delete.
-	{name: 'Delete Encrypted Content, key change pending', page: 'encryption-keys', state: 'rotation pending', keys: ['tab', 'enter'], shows: 'Delete Encrypted Content'},
-	{name: 'Delete Encrypted Content', page: 'encryption-keys', state: 'joined', keys: ['tab', 'tab', 'tab', 'enter'], shows: 'Delete Encrypted Content'},
-	{name: 'Delete Encrypted Content, long names', page: 'encryption-keys', state: 'long names and paths', keys: ['tab', 'tab', 'tab', 'enter'], shows: 'Delete Encrypted Content'},
+	{name: 'Delete Encrypted Content, key change pending', page: 'encryption-keys', state: 'rotation pending', keys: ['tab', 'enter'], shows: 'To re-enter:'},
+	{name: 'Delete Encrypted Content', page: 'encryption-keys', state: 'joined', keys: ['tab', 'tab', 'tab', 'enter'], shows: 'To re-enter:'},
+	{name: 'Delete Encrypted Content, long names', page: 'encryption-keys', state: 'long names and paths', keys: ['tab', 'tab', 'tab', 'enter'], shows: 'To re-enter:'},
 	{name: 'Change Database', page: 'database', state: 'joined', keys: ['enter'], shows: '━ Change Database'},
 	{name: 'Copy Catalog', page: 'database', state: 'joined', keys: ['tab', 'enter'], shows: '━ Copy Catalog'},
 	{name: 'Change Database, Location', page: 'database', state: 'joined', keys: ['enter', 'tab', 'tab', 'enter'], shows: /2 of 3: Location/},

@@ -5,6 +5,7 @@ import test, {type ExecutionContext} from 'ava';
 import {initialize} from '../../source/core/initialize.ts';
 import {backupKey} from '../../source/core/key-backup.ts';
 import {changeKey, pendingRotation} from '../../source/core/key-change.ts';
+import type {Session} from '../../source/core/session.ts';
 import {getStatus} from '../../source/core/status.ts';
 import EncryptionKeysPage from '../../source/ui/features/encryption-keys/EncryptionKeysPage.tsx';
 import {joinedInstance, loadDataSources, strongPassword} from '../helpers/catalog-fixtures.ts';
@@ -200,7 +201,7 @@ test.serial('Backup: a missing directory is an error at the File Location field'
 test.serial('Delete: lists what must be re-entered and needs DELETE typed', async t => {
 	const {rendered, session} = await setup(t, {dataSources: 5});
 	await press(rendered, 'tab', 'tab', 'tab', 'enter');
-	let output = await waitForFrame(rendered, 'Delete Encrypted Content');
+	let output = await waitForFrame(rendered, 'To re-enter:');
 	t.true(output.includes('To re-enter: 15 data source values.'), output);
 	t.true(output.includes('DS-00000 (connectionString)'), output);
 	t.true(output.includes('and 12 more'));
@@ -222,6 +223,83 @@ test.serial('Delete: lists what must be re-entered and needs DELETE typed', asyn
 	await press(rendered, 'esc');
 	output = await waitForFrame(rendered, '[>Delete<]');
 	t.true(output.includes('version 2'));
+});
+
+/** The session with its catalog's reads and writes held at a gate: what a slow catalog looks like to the page. */
+function gated(session: Session) {
+	const gates = {read: Promise.resolve(), write: Promise.resolve()};
+	const opened = {read: () => undefined as void, write: () => undefined as void};
+	const catalog = new Proxy(session.catalog, {
+		get(target, property) {
+			if (property === 'read' || property === 'write') {
+				return async (...args: unknown[]) => {
+					await gates[property];
+					return (target[property] as (...args: unknown[]) => Promise<unknown>).apply(target, args);
+				};
+			}
+
+			const value: unknown = Reflect.get(target, property, target);
+			return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+		},
+	});
+	const hold = (kind: 'read' | 'write') => {
+		gates[kind] = new Promise(resolve => {
+			opened[kind] = resolve;
+		});
+	};
+
+	return {session: {...session, catalog}, hold, release: (kind: 'read' | 'write') => opened[kind]()};
+}
+
+test.serial('Delete: the dialog opens before the count, keeps what is typed meanwhile, and shows the delete running', async t => {
+	const fixture = await joinedInstance(t);
+	await loadDataSources(fixture.session, 5);
+	const slow = gated(fixture.session);
+	const rendered = await renderPageComponent(t, EncryptionKeysPage, slow.session);
+	slow.hold('read');
+	await press(rendered, 'tab', 'tab', 'tab', 'enter');
+	let output = await waitForFrame(rendered, 'Counting the encrypted values');
+	t.true(flat(output).includes('Erases every encrypted value and creates a new key.'), output);
+	t.false(output.includes('To re-enter'));
+	// Typed while the catalog is still counting: the word stays in the field; Delete stays off until the count is in.
+	await typeText(rendered, 'DELETE');
+	await press(rendered, 'enter');
+	output = frame(rendered);
+	t.true(output.includes('[DELETE'), output);
+	t.true(output.includes('[-Delete-]'), output);
+	t.deepEqual(rendered.results, []);
+
+	slow.hold('write');
+	slow.release('read');
+	output = await waitForFrame(rendered, 'To re-enter: 15 data source values.');
+	t.false(output.includes('Counting'), output);
+	t.true(output.includes('[DELETE'), output);
+	await press(rendered, 'enter', 'enter');
+	// The delete is one transaction that cannot be stopped: a spinner says it runs, and what it erases.
+	output = flat(await waitForFrame(rendered, 'cannot be stopped'));
+	t.regex(output, /Erasing 15 encrypted values and creating a new key/);
+	slow.release('write');
+	const [result] = await waitForResults(rendered, 1);
+	t.regex(result!.message, /Encrypted content deleted: 15 values to re-enter/);
+	// The data sources to re-enter come from the delete itself.
+	t.regex(flat(await waitForFrame(rendered, 'Open Data Sources now?')), /5 data sources need their credentials entered again\./);
+});
+
+test.serial('Delete: Esc while it counts closes the dialog, and nothing is erased', async t => {
+	const fixture = await joinedInstance(t);
+	await loadDataSources(fixture.session, 2);
+	const slow = gated(fixture.session);
+	const rendered = await renderPageComponent(t, EncryptionKeysPage, slow.session);
+	slow.hold('read');
+	await press(rendered, 'tab', 'tab', 'tab', 'enter');
+	await waitForFrame(rendered, 'Counting the encrypted values');
+	await press(rendered, 'esc');
+	await waitForFrame(rendered, '[>Delete<]');
+	slow.release('read');
+	await settle();
+	t.false(frame(rendered).includes('Delete Encrypted Content'), 'the late count opens nothing');
+	t.deepEqual(rendered.results, []);
+	t.is((await getStatus(fixture.session)).secrets?.datasource.needsReentry, 0);
 });
 
 test.serial('Change: confirmation, progress bar with counts, then the offer to back up the new key', async t => {

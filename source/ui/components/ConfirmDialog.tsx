@@ -4,6 +4,7 @@ import {Text} from './Text.tsx';
 import {useFocusRing} from '../hooks/use-focus-ring.ts';
 import Button from './Button.tsx';
 import Dialog from './Dialog.tsx';
+import Spinner from './Spinner.tsx';
 import TextField from './TextField.tsx';
 
 export type ConfirmDialogProps = {
@@ -21,6 +22,12 @@ export type ConfirmDialogProps = {
 	requireText?: string;
 	/** Which button has the focus first. Cancel by default: Enter alone never confirms by accident. */
 	initialFocus?: 'confirm' | 'cancel';
+	/**
+	 * What the dialog still reads before it can be confirmed (a count, say): shown with a spinner under the message,
+	 * and the confirm button stays off until it is gone. The dialog is live meanwhile: what is typed into its field
+	 * stays there, Esc cancels.
+	 */
+	busy?: string;
 	width: number;
 	height?: number;
 };
@@ -33,9 +40,10 @@ function ConfirmBody({
 	cancelLabel,
 	requireText,
 	initialFocus,
+	busy,
 }: Omit<ConfirmDialogProps, 'title' | 'width' | 'height'> & {confirmLabel: string; cancelLabel: string}) {
 	const [typed, setTyped] = useState('');
-	const unlocked = requireText === undefined || typed === requireText;
+	const unlocked = (requireText === undefined || typed === requireText) && busy === undefined;
 	const ids = [...(requireText === undefined ? [] : ['typed']), ...(unlocked ? ['confirm'] : []), 'cancel'];
 	const ring = useFocusRing({
 		ids,
@@ -48,6 +56,7 @@ function ConfirmBody({
 			{paragraphs.map(paragraph => (
 				<Text key={paragraph}>{paragraph}</Text>
 			))}
+			{busy === undefined ? null : <Spinner label={busy} />}
 			{requireText === undefined ? null : (
 				<Box marginTop={1}>
 					<TextField

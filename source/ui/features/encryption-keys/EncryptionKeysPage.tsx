@@ -1,15 +1,16 @@
-import {useEffect, useState} from 'react';
+import {useEffect, useRef, useState} from 'react';
 import {Box} from 'ink';
 import {Text} from '../../components/Text.tsx';
 import type {SecretKind} from '../../../core/secret-values.ts';
-import {deleteEncryptedContent, previewDeleteContent, type DeleteContentPreview} from '../../../core/delete-content.ts';
-import {errorSummary, type Progress} from '../../../errors.ts';
+import {countDeleteContent, deleteEncryptedContent, type DeleteContentCounts} from '../../../core/delete-content.ts';
+import {errorSummary, toRscmError, type Progress, type RscmError} from '../../../errors.ts';
 import {pendingRotation, type ChangeProgress} from '../../../core/key-change.ts';
 import BackupKeyDialog from './BackupKeyDialog.tsx';
 import Button from '../../components/Button.tsx';
 import ConfirmDialog from '../../components/ConfirmDialog.tsx';
 import Dialog from '../../components/Dialog.tsx';
 import ProgressBar from '../../components/ProgressBar.tsx';
+import Spinner from '../../components/Spinner.tsx';
 import RestoreKeyDialog from './RestoreKeyDialog.tsx';
 import {useSession} from '../../contexts/session-context.ts';
 import {useFocusRing} from '../../hooks/use-focus-ring.ts';
@@ -30,7 +31,8 @@ type Mode =
 	| {name: 'confirm-change'}
 	| {name: 'changing'}
 	| {name: 'offer-backup'; fingerprint: string; version: number}
-	| {name: 'confirm-delete'; preview: DeleteContentPreview}
+	| {name: 'confirm-delete'}
+	| {name: 'deleting'; total: number}
 	| {name: 'offer-reentry'; dataSources: number};
 
 /** The four actions with the sentence the SSRS Encryption Keys page prints next to each button. */
@@ -47,8 +49,10 @@ const buttonColumn = 12;
 /** Names listed in the Delete confirmation before "and N more": enough to recognise, few enough to fit 80×24. */
 const namesShown = 3;
 
-function deleteMessage(preview: DeleteContentPreview): string[] {
-	const lines = ['Erases every encrypted value and creates a new key. This cannot be undone.'];
+const deleteWarning = 'Erases every encrypted value and creates a new key. This cannot be undone.';
+
+function deleteMessage(preview: DeleteContentCounts): string[] {
+	const lines = [deleteWarning];
 	if (preview.total === 0) {
 		lines.push('No encrypted values are stored: nothing will need re-entry.');
 	} else {
@@ -142,13 +146,8 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 		await refresh();
 	};
 
-	const openDelete = async () => {
-		const outcome = await run(async () => previewDeleteContent(session, {sampleSize: namesShown}), () => undefined);
-		if (outcome?.ok) setMode({name: 'confirm-delete', preview: outcome.value});
-	};
-
-	const confirmDelete = async (preview: DeleteContentPreview) => {
-		idle();
+	const confirmDelete = async (preview: DeleteContentCounts) => {
+		setMode({name: 'deleting', total: preview.total});
 		const outcome = await run(
 			async () => deleteEncryptedContent(session),
 			result =>
@@ -156,7 +155,8 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 				(result.instancesReset > 0 ? `; ${result.instancesReset} other instance(s) now Waiting to Join` : ''),
 		);
 		// As SSRS sends the admin to re-enter credentials after Delete: the next step, one Enter away.
-		if (outcome?.ok && preview.dataSources > 0) setMode({name: 'offer-reentry', dataSources: preview.dataSources});
+		if (outcome?.ok && outcome.value.dataSourcesToReenter > 0) setMode({name: 'offer-reentry', dataSources: outcome.value.dataSourcesToReenter});
+		else idle();
 	};
 
 	/** Resume: one Enter, no dialog; only a change still pending is resumed, never a new one started unasked. */
@@ -177,7 +177,8 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 		backup: () => setMode({name: 'backup'}),
 		restore: () => setMode({name: 'restore'}),
 		change: () => (resumable ? void resumeChange() : setMode({name: 'confirm-change'})),
-		delete: () => void openDelete(),
+		// The dialog opens at once and counts what it erases while it is shown (DeleteContentDialog).
+		delete: () => setMode({name: 'confirm-delete'}),
 	};
 
 	switch (mode.name) {
@@ -260,15 +261,28 @@ export default function EncryptionKeysPage({focused, width, height, report, exit
 
 		case 'confirm-delete': {
 			return (
-				<ConfirmDialog
-					title="Delete Encrypted Content"
-					message={deleteMessage(mode.preview)}
-					requireText="DELETE"
-					confirmLabel="Delete"
+				<DeleteContentDialog
 					width={width}
 					onCancel={idle}
-					onConfirm={() => void confirmDelete(mode.preview)}
+					onConfirm={preview => void confirmDelete(preview)}
+					onError={error => {
+						idle();
+						report({ok: false, message: errorSummary(error)});
+					}}
 				/>
+			);
+		}
+
+		case 'deleting': {
+			return (
+				<Dialog title="Delete Encrypted Content" width={width} onCancel={() => undefined}>
+					<Spinner label={`Erasing ${pluralize(mode.total, {one: 'encrypted value', many: 'encrypted values'})} and creating a new key…`} />
+					<Box marginTop={1}>
+						<Text {...theme.text('muted')} wrap="wrap">
+							One transaction: it cannot be stopped, and a failure changes nothing.
+						</Text>
+					</Box>
+				</Dialog>
 			);
 		}
 
@@ -396,5 +410,53 @@ function ChangeProgressDialog({width, progress, stopping, onStop}: ChangeProgres
 				</Text>
 			</Box>
 		</Dialog>
+	);
+}
+
+type DeleteContentDialogProps = {
+	width: number;
+	onCancel: () => void;
+	onConfirm: (counts: DeleteContentCounts) => void;
+	onError: (error: RscmError) => void;
+};
+
+/**
+ * Delete's confirmation. It is shown at once and counts what it erases while the admin reads the warning and types
+ * DELETE (the counts come from the catalog's indexes, never from the values): Delete works once they are shown.
+ */
+export function DeleteContentDialog({width, onCancel, onConfirm, onError}: DeleteContentDialogProps) {
+	const {session} = useSession();
+	const [counts, setCounts] = useState<DeleteContentCounts | undefined>(undefined);
+	const failed = useRef(onError);
+	failed.current = onError;
+	useEffect(() => {
+		let current = true;
+		countDeleteContent(session, {sampleSize: namesShown}).then(
+			value => {
+				if (current) setCounts(value);
+			},
+			(error: unknown) => {
+				if (current) failed.current(toRscmError(error));
+			},
+		);
+		return () => {
+			current = false;
+		};
+		// Counted once per opening (the page's onError is a new function on each of its renders).
+	}, [session]);
+
+	return (
+		<ConfirmDialog
+			title="Delete Encrypted Content"
+			message={counts === undefined ? [deleteWarning] : deleteMessage(counts)}
+			busy={counts === undefined ? 'Counting the encrypted values…' : undefined}
+			requireText="DELETE"
+			confirmLabel="Delete"
+			width={width}
+			onCancel={onCancel}
+			onConfirm={() => {
+				if (counts !== undefined) onConfirm(counts);
+			}}
+		/>
 	);
 }
