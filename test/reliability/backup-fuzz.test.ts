@@ -97,6 +97,7 @@ const stackTrace = /\n\s+at .+:\d+:\d+|node:internal|TypeError|ReferenceError|Ra
 test('2,000 garbage rscm command lines (in process): exit 2, usage help, never a stack trace', async t => {
 	const directory = await tempDirectory(t);
 	const random = randomGenerator(seed);
+	let checked = 0;
 	for (let index = 0; index < 2000; index++) {
 		const argv = garbageRscm(random);
 		const {io, stdout, stderr} = bufferIo(directory);
@@ -108,14 +109,16 @@ test('2,000 garbage rscm command lines (in process): exit 2, usage help, never a
 		// Either the general help, or the error with a pointer to the usage.
 		if (!/Usage|--help/.test(output)) return t.fail(`${shown}: no usage help\n${output}`);
 		if (argv.includes('--json') && !/^\{"error":\{"code":"USAGE"/.test(stdout()) && !/Usage:/.test(stdout())) return t.fail(`${shown}: --json without a JSON error\n${output}`);
+		checked++;
 	}
 
-	t.pass();
+	t.is(checked, 2000);
 });
 
 test('2,000 garbage rskeymgmt command lines (in process): exit 2 with its help, never a stack trace', async t => {
 	const directory = await tempDirectory(t);
 	const random = randomGenerator(seed + 1);
+	let checked = 0;
 	for (let index = 0; index < 2000; index++) {
 		const argv = garbageRskeymgmt(random);
 		const {io, stdout, stderr} = bufferIo(directory);
@@ -125,9 +128,10 @@ test('2,000 garbage rskeymgmt command lines (in process): exit 2 with its help, 
 		if (code !== 2) return t.fail(`${shown}: exit ${code}\n${output}`);
 		if (stackTrace.test(output)) return t.fail(`${shown}: stack trace\n${output}`);
 		if (!output.includes('Usage:')) return t.fail(`${shown}: no usage help\n${output}`);
+		checked++;
 	}
 
-	t.pass();
+	t.is(checked, 2000);
 });
 
 test('garbage command lines through the built binaries: exit 2, usage help, no stack trace', async t => {
