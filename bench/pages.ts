@@ -13,6 +13,7 @@ import process from 'node:process';
 import {setTimeout as sleep} from 'node:timers/promises';
 import xterm from '@xterm/headless';
 import * as pty from 'node-pty';
+import {ptyEnvironment, screenText} from './pty.ts';
 import {rscmFrameComplete} from './startup.ts';
 
 export type PagesOptions = {
@@ -45,14 +46,6 @@ const quietMs = 250;
 const escape = '\u001B';
 const keys = {enter: '\r', escape, down: `${escape}[B`, tab: '\t'};
 
-function environment(extra: Record<string, string>): Record<string, string> {
-	const env: Record<string, string | undefined> = {...process.env};
-	for (const name of ['CI', 'CONTINUOUS_INTEGRATION', 'NO_COLOR', 'FORCE_COLOR', 'NODE_OPTIONS']) delete env[name];
-	return Object.fromEntries(
-		Object.entries({...env, TERM: 'xterm-256color', ...extra}).filter((entry): entry is [string, string] => entry[1] !== undefined),
-	);
-}
-
 type Terminal = {
 	/** Writes `key` and resolves with the ms until the chunk after which `done(screen)` holds. */
 	time: (key: string, done: (screen: string) => boolean, timeoutMs?: number) => Promise<number>;
@@ -65,13 +58,8 @@ type Terminal = {
 
 function open(command: string, args: string[], cwd: string, env: Record<string, string>): Terminal {
 	const terminal = new xterm.Terminal({cols: 80, rows: 24, allowProposedApi: true, scrollback: 0});
-	const child = pty.spawn(command, args, {name: 'xterm-256color', cols: 80, rows: 24, cwd, env: environment(env)});
-	const screen = () => {
-		const buffer = terminal.buffer.active;
-		const lines: string[] = [];
-		for (let row = 0; row < terminal.rows; row++) lines.push(buffer.getLine(buffer.viewportY + row)?.translateToString(true) ?? '');
-		return lines.join('\n');
-	};
+	const child = pty.spawn(command, args, {name: 'xterm-256color', cols: 80, rows: 24, cwd, env: ptyEnvironment(env)});
+	const screen = () => screenText(terminal);
 
 	let lastOutput = performance.now();
 	let waiter: {done: (screen: string) => boolean; resolve: (at: number) => void} | undefined;

@@ -6,6 +6,7 @@ import {performance} from 'node:perf_hooks';
 import process from 'node:process';
 import xterm from '@xterm/headless';
 import * as pty from 'node-pty';
+import {ptyEnvironment, screenText} from './pty.ts';
 
 export type StartupOptions = {root: string; catalog: string; instanceDirectory: string; runs: number};
 export type StartupResult = {rscm: number; ink: number; frame: string; rscmRuns: number[]; inkRuns: number[]};
@@ -14,15 +15,6 @@ function median(values: number[]): number {
 	const sorted = [...values].sort((a, b) => a - b);
 	const middle = Math.floor(sorted.length / 2);
 	return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-function environment(extra: Record<string, string>): Record<string, string> {
-	const env: Record<string, string | undefined> = {...process.env};
-	// Ink draws only the last frame when it believes it runs in CI; colour settings are left to the program.
-	for (const name of ['CI', 'CONTINUOUS_INTEGRATION', 'NO_COLOR', 'FORCE_COLOR', 'NODE_OPTIONS']) delete env[name];
-	return Object.fromEntries(
-		Object.entries({...env, TERM: 'xterm-256color', ...extra}).filter((entry): entry is [string, string] => entry[1] !== undefined),
-	);
 }
 
 /** Milliseconds from spawn until `complete(screen)` holds; the program is killed then. */
@@ -34,15 +26,10 @@ export async function timeToFrame(
 	timeoutMs = 15_000,
 ): Promise<{ms: number; screen: string}> {
 	const terminal = new xterm.Terminal({cols: 80, rows: 24, allowProposedApi: true, scrollback: 0});
-	const screen = () => {
-		const buffer = terminal.buffer.active;
-		const lines: string[] = [];
-		for (let row = 0; row < terminal.rows; row++) lines.push(buffer.getLine(buffer.viewportY + row)?.translateToString(true) ?? '');
-		return lines.join('\n');
-	};
+	const screen = () => screenText(terminal);
 
 	const started = performance.now();
-	const child = pty.spawn(command, args, {name: 'xterm-256color', cols: 80, rows: 24, cwd: process.cwd(), env: environment(env)});
+	const child = pty.spawn(command, args, {name: 'xterm-256color', cols: 80, rows: 24, cwd: process.cwd(), env: ptyEnvironment(env)});
 	try {
 		return await new Promise((resolve, reject) => {
 			let done = false;

@@ -9,6 +9,7 @@ import process from 'node:process';
 import {setTimeout as sleep} from 'node:timers/promises';
 import xterm from '@xterm/headless';
 import * as pty from 'node-pty';
+import {ptyEnvironment, screenText} from './pty.ts';
 
 export type TypingOptions = {root: string; catalog: string; instanceDirectory: string; cwd: string; characters: number};
 export type TypingResult = {rscm: number[]; echo: number[]};
@@ -18,14 +19,6 @@ const fieldWidth = 24;
 
 /** A person types a key every ~100 ms at most; 60 ms keeps keys apart (one key per read) and the run short. */
 const gapMs = 60;
-
-function environment(extra: Record<string, string>): Record<string, string> {
-	const env: Record<string, string | undefined> = {...process.env};
-	for (const name of ['CI', 'CONTINUOUS_INTEGRATION', 'NO_COLOR', 'FORCE_COLOR', 'NODE_OPTIONS']) delete env[name];
-	return Object.fromEntries(
-		Object.entries({...env, TERM: 'xterm-256color', ...extra}).filter((entry): entry is [string, string] => entry[1] !== undefined),
-	);
-}
 
 type Session = {
 	screen: () => string;
@@ -37,13 +30,8 @@ type Session = {
 
 function open(command: string, args: string[], cwd: string, env: Record<string, string>): Session {
 	const terminal = new xterm.Terminal({cols: 80, rows: 24, allowProposedApi: true, scrollback: 0});
-	const child = pty.spawn(command, args, {name: 'xterm-256color', cols: 80, rows: 24, cwd, env: environment(env)});
-	const screen = () => {
-		const buffer = terminal.buffer.active;
-		const lines: string[] = [];
-		for (let row = 0; row < terminal.rows; row++) lines.push(buffer.getLine(buffer.viewportY + row)?.translateToString(true) ?? '');
-		return lines.join('\n');
-	};
+	const child = pty.spawn(command, args, {name: 'xterm-256color', cols: 80, rows: 24, cwd, env: ptyEnvironment(env)});
+	const screen = () => screenText(terminal);
 
 	let waiter: {done: (screen: string) => boolean; resolve: (at: number) => void} | undefined;
 	child.onData(data => {
