@@ -1,5 +1,6 @@
-// The second core of a key change (source/core/key-change.ts): decrypts and re-encrypts one batch while the main
-// thread commits the previous one. It only does crypto; it never touches the catalog, the lease or the rotation row.
+// A crypto thread of a key change (source/core/key-change.ts; two on two cores): decrypts and re-encrypts a batch
+// while the main thread commits an earlier one. It only does crypto; it never touches the catalog, the lease or the
+// rotation row.
 // Loaded as a worker from source (tsx) and from dist/reencrypt-worker.js (an entry point of scripts/build.js).
 import {readlinkSync} from 'node:fs';
 import os from 'node:os';
@@ -13,8 +14,9 @@ import {reencryptValue} from './value-crypto.ts';
  * Three equal threads on two cores get two thirds each at best, and the main thread then waits whole scheduler
  * slices behind a crypto thread, which delays its commits and its event loop. Nice 4 (weight 423 against 1024) gives
  * it over 70 % of a core it shares with one, and still leaves the crypto threads a fair part of a machine busy with
- * other work (at nice 10, two busy reader processes would leave them about a tenth of theirs). Linux sets one thread's priority by its thread
- * id (/proc/thread-self); elsewhere, or where it is refused, the thread keeps the process's priority.
+ * other work (at nice 10, two busy reader processes would leave them about a tenth of theirs). Linux sets one
+ * thread's priority by its thread id (/proc/thread-self); elsewhere, or where it is refused, the thread keeps the
+ * process's priority.
  */
 const cryptoThreadNice = 4;
 
