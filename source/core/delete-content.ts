@@ -1,4 +1,4 @@
-import type {SecretAddress, SecretKind} from '../catalog/catalog.ts';
+import type {CatalogTx, SecretAddress, SecretKind} from '../catalog/catalog.ts';
 import {audit} from './audit.ts';
 import {createKeyVersion, keyHolder, liveVersions, nextVersionNumber, saveTrust, sealOrigin, signerFor, wrapForInstance} from './keyring.ts';
 import {installationIdOf, loadIdentity, type Session} from './session.ts';
@@ -24,12 +24,19 @@ export async function previewDeleteContent(session: Session, {sampleSize = 20}: 
 	const installationId = installationIdOf(session);
 	return session.catalog.read(async tx => {
 		const {byKind, sample, dataSources} = await tx.encryptedValueSummary(sampleSize);
-		const instancesReset = (await tx.listInstances())
-			.filter(row => row.installationId !== installationId && row.joinedAt !== undefined)
-			.map(({installationId: id, machine, instanceName}) => ({installationId: id, machine, instanceName}));
-		const total = Object.values(byKind).reduce((sum, count) => sum + count, 0);
-		return {total, byKind, sample, dataSources, instancesReset};
+		return {total: totalOf(byKind), byKind, sample, dataSources, instancesReset: await otherJoinedInstances(tx, installationId)};
 	});
+}
+
+function totalOf(byKind: Record<SecretKind, number>): number {
+	return Object.values(byKind).reduce((sum, count) => sum + count, 0);
+}
+
+/** The instances a delete sends back to Waiting to Join: every joined one but this. */
+async function otherJoinedInstances(tx: CatalogTx, installationId: string): Promise<DeleteContentPreview['instancesReset']> {
+	return (await tx.listInstances())
+		.filter(row => row.installationId !== installationId && row.joinedAt !== undefined)
+		.map(({installationId: id, machine, instanceName}) => ({installationId: id, machine, instanceName}));
 }
 
 /** What the Delete confirmation shows: the preview without its data source count, the one slow aggregate. */
@@ -43,11 +50,7 @@ export async function countDeleteContent(session: Session, {sampleSize = 20}: {s
 	const installationId = installationIdOf(session);
 	return session.catalog.read(async tx => {
 		const {byKind, sample} = await tx.encryptedValueCounts(sampleSize);
-		const instancesReset = (await tx.listInstances())
-			.filter(row => row.installationId !== installationId && row.joinedAt !== undefined)
-			.map(({installationId: id, machine, instanceName}) => ({installationId: id, machine, instanceName}));
-		const total = Object.values(byKind).reduce((sum, count) => sum + count, 0);
-		return {total, byKind, sample, instancesReset};
+		return {total: totalOf(byKind), byKind, sample, instancesReset: await otherJoinedInstances(tx, installationId)};
 	});
 }
 
